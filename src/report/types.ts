@@ -1,0 +1,63 @@
+// The results model: per host and task, Ansible's five outcomes, with duration, message and data.
+
+export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
+
+export interface TaskResult {
+  status: TaskStatus;
+  /** One line, human readable; never contains a secret. */
+  message: string;
+  /** Structured data for reports and `register`; never contains a secret. */
+  data?: Record<string, unknown>;
+}
+
+export interface TaskRecord extends TaskResult {
+  cluster: string;
+  host: string;
+  play: string;
+  task: string;
+  module: string;
+  startedAt: string;
+  durationMs: number;
+  /** True when this task ran as part of a rescue or always block. */
+  phase: 'main' | 'rescue' | 'always';
+}
+
+export type HostStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable' | 'not-run';
+
+export interface HostSummary {
+  cluster: string;
+  host: string;
+  role: 'master' | 'worker';
+  status: HostStatus;
+  counts: Record<TaskStatus, number>;
+  /** The first failing task's message, with its step. */
+  failure?: { task: string; message: string };
+  /** Data modules publish for the report (backupDir, certificates, path taken...). */
+  data: Record<string, unknown>;
+  tasks: TaskRecord[];
+}
+
+export interface ClusterSummary {
+  cluster: string;
+  type: 'global' | 'standalone';
+  status: 'ok' | 'changed' | 'failed' | 'unreachable' | 'stopped' | 'not-run';
+  /** Why the rollout of this cluster stopped, when it did. */
+  stoppedReason?: string;
+  data: Record<string, unknown>;
+  hosts: HostSummary[];
+}
+
+export interface RunSummary {
+  tool: 'kube-cert-renew';
+  version: string;
+  command: string;
+  playbook: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  interrupted: boolean;
+  exitCode: number;
+  clusters: ClusterSummary[];
+  totals: Record<TaskStatus, number>;
+}

@@ -1,0 +1,48 @@
+// node.json and faults.json: what the lab tells a node's programs (see CONTRACT.md).
+import fs from 'node:fs';
+import { nodePaths } from './paths.js';
+
+export interface NodeConfig {
+  name: string;
+  cluster: string;
+  clusterType: 'global' | 'standalone';
+  role: 'master' | 'worker';
+  address: string;
+  slot: number;
+  kubernetesVersion: string;
+  runtime: 'docker' | 'containerd';
+  controlPlaneEndpoint: string;
+  masters: { name: string; address: string }[];
+  etcdMembers: { name: string; peerURL: string }[];
+  nodeBin: string;
+  labDist: string;
+  light: boolean;
+  kubeletCheckIntervalMs: number;
+}
+
+export interface NodeFaults {
+  kubeadmRenewFail?: boolean;
+  apiserverNotReadyNextStart?: boolean;
+  slowStartSeconds?: number;
+  etcdStopped?: boolean;
+  clockSkewSeconds?: number;
+}
+
+export function readNodeConfig(): NodeConfig {
+  return JSON.parse(fs.readFileSync(nodePaths.nodeJson, 'utf8')) as NodeConfig;
+}
+
+export function readFaults(): NodeFaults {
+  try {
+    return JSON.parse(fs.readFileSync(nodePaths.faultsJson, 'utf8')) as NodeFaults;
+  } catch {
+    return {};
+  }
+}
+
+/** Rewrites faults.json atomically (used to consume one-shot faults). */
+export function writeFaults(faults: NodeFaults): void {
+  const tmp = `${nodePaths.faultsJson}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(faults, null, 2));
+  fs.renameSync(tmp, nodePaths.faultsJson);
+}
