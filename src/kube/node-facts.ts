@@ -1,0 +1,197 @@
+// What a master looks like, parsed from NODE_FACTS_SCRIPT's sections. Pure: no I/O here.
+import { CA_CATALOG, CERT_CATALOG, SERVICE_ACCOUNT_KEYS, type CaName, type CatalogCert } from './cert-catalog.js';
+import { parseKubeconfigPublic } from './kubeconfig.js';
+import { parseSections } from './node-scripts.js';
+import { parseIds, type RuntimeName } from './runtime.js';
+import { chainsTo, parseCertificate, secondsLeft, splitPemCertificates } from './x509.js';
+
+export interface CertFact {
+  name: string;
+  kind: 'file' | 'kubeconfig' | 'ca';
+  present: boolean;
+  notBefore?: string;
+  notAfter?: string;
+  residualSeconds?: number;
+  serial?: string;
+  subject?: string;
+  issuer?: string;
+  fingerprint256?: string;
+  /** Signed by the CA kubeadm uses for it (checked against the CA certificate on the same node). */
+  chainsToCa?: boolean;
+  /** Its public key equals the private key's public half (compared on the node). */
+  keyMatches?: boolean;
+  ca?: CaName;
+  /** Unparseable content, truncated file... */
+  problem?: string;
+}
+
+export interface NodeFacts {
+  arch: string;
+  /** The node's clock (seconds since epoch) and its difference to ours when read. */
+  nodeNowSec: number;
+  clockSkewMs: number;
+  uid: number;
+  hostname: string;
+  manifests: string[];
+  isControlPlane: boolean;
+  apiserverImage?: string;
+  /** From the kube-apiserver image tag, without "v". */
+  kubernetesVersion?: string;
+  kubeadm: { path?: string; version?: string };
+  provisionedKubeadm: { path: string; version: string }[];
+  runtime?: RuntimeName;
+  runtimeProblem?: string;
+  kubeletState: string;
+  diskFreeKb?: number;
+  kubernetesDirKb?: number;
+  etcdDirKb?: number;
+  certs: Record<string, CertFact>;
+  cas: Record<string, CertFact>;
+  saHashes: Record<string, string>;
+  kubeletConf: { present: boolean; embedded: boolean; notAfter?: string; clientCertPath?: string; residualSeconds?: number };
+}
+
+/** The `crt:`/`key:`/`conf:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
+export function factsScriptItems(): string[] {
+  const items: string[] = [];
+  for (const ca of CA_CATALOG) items.push(`crt:${ca.crt}`);
+  for (const c of CERT_CATALOG) {
+    if (c.kind === 'file') items.push(`crt:${c.path}`, `key:${c.keyPath}`);
+    else items.push(`conf:${c.path}`);
+  }
+  items.push('conf:kubelet.conf');
+  for (const k of SERVICE_ACCOUNT_KEYS) items.push(`hash:${k}`);
+  return items;
+}
+
+export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
+  const s = parseSections(output);
+  const get = (key: string): string => s.get(key) ?? '';
+  const now = new Date(Number(get('now')) * 1000);
+  const manifests = get('manifests').split('\n').filter(Boolean);
+  const apiserverImage = get('apiserver-image') || undefined;
+  const tag = apiserverImage?.split(':').pop();
+  const facts: NodeFacts = {
+    arch: get('arch'),
+    nodeNowSec: Number(get('now')),
+    clockSkewMs: Number(get('now')) * 1000 - localNowMs,
+    uid: Number(get('uid')),
+    hostname: get('hostname'),
+    manifests,
+    isControlPlane: manifests.includes('kube-apiserver.yaml'),
+    apiserverImage,
+    kubernetesVersion: tag && /^v?\d+\.\d+/.test(tag) ? tag.replace(/^v/, '') : undefined,
+    kubeadm: { path: get('kubeadm-path') || undefined, version: get('kubeadm-version').replace(/^v/, '') || undefined },
+    provisionedKubeadm: get('kubeadm-provisioned')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((p): p is [string, string] => p.length === 2 && Boolean(p[1]))
+      .map(([path, version]) => ({ path, version: version.replace(/^v/, '') })),
+    kubeletState: get('kubelet') || 'unknown',
+    certs: {},
+    cas: {},
+    saHashes: {},
+    kubeletConf: { present: false, embedded: false },
+  };
+  Object.assign(facts, detectRuntime(s));
+  const df = get('df').split(/\s+/);
+  if (df.length >= 4 && /^\d+$/.test(df[3] ?? '')) facts.diskFreeKb = Number(df[3]);
+  if (/^\d+$/.test(get('du'))) facts.kubernetesDirKb = Number(get('du'));
+  if (/^\d+$/.test(get('du-etcd'))) facts.etcdDirKb = Number(get('du-etcd'));
+
+  const caPems = new Map<CaName, string>();
+  for (const ca of CA_CATALOG) {
+    const body = s.get(`crt ${ca.crt}`) ?? 'MISSING';
+    const fact = certFact(ca.name, 'ca', body, now);
+    facts.cas[ca.name] = fact;
+    const pem = splitPemCertificates(body)[0];
+    if (pem) caPems.set(ca.name, pem);
+  }
+  for (const c of CERT_CATALOG) {
+    facts.certs[c.name] = catalogCertFact(c, s, now, caPems);
+  }
+  for (const k of SERVICE_ACCOUNT_KEYS) facts.saHashes[k] = s.get(`hash ${k}`) ?? 'MISSING';
+  facts.kubeletConf = kubeletConfFact(s.get('conf kubelet.conf'), now);
+  return facts;
+}
+
+function detectRuntime(s: Map<string, string>): Pick<NodeFacts, 'runtime' | 'runtimeProblem'> {
+  // The runtime in use is the one whose CLI lists the kube-apiserver container; both CLIs may exist.
+  const probe = (key: string): 'found' | 'none' | 'absent' | 'broken' => {
+    const body = s.get(key);
+    if (body === undefined || body === '') return 'absent';
+    const lines = body.split('\n');
+    const rc = lines.pop();
+    if (rc !== 'rc=0') return 'broken';
+    const ids = parseIds(lines.join('\n'));
+    return ids && ids.length > 0 ? 'found' : 'none';
+  };
+  const docker = probe('runtime-docker');
+  const crictl = probe('runtime-crictl');
+  if (docker === 'found' && crictl !== 'found') return { runtime: 'docker' };
+  if (crictl === 'found' && docker !== 'found') return { runtime: 'containerd' };
+  if (docker === 'found' && crictl === 'found') return { runtimeProblem: 'both docker and crictl list a kube-apiserver container' };
+  return { runtimeProblem: `no container runtime lists a kube-apiserver container (docker: ${docker}, crictl: ${crictl})` };
+}
+
+function catalogCertFact(c: CatalogCert, s: Map<string, string>, now: Date, caPems: Map<CaName, string>): CertFact {
+  if (c.kind === 'file') {
+    const fact = certFact(c.name, 'file', s.get(`crt ${c.path}`) ?? 'MISSING', now);
+    const pem = splitPemCertificates(s.get(`crt ${c.path}`) ?? '')[0];
+    finishLeaf(fact, c, pem, s.get(`key ${c.keyPath}`), caPems);
+    return fact;
+  }
+  const body = s.get(`conf ${c.path}`) ?? 'MISSING';
+  if (body === 'MISSING') return { name: c.name, kind: 'kubeconfig', present: false, ca: c.ca };
+  const kc = parseKubeconfigPublic(body);
+  if (!kc.clientCertPem) return { name: c.name, kind: 'kubeconfig', present: true, ca: c.ca, problem: 'no embedded client certificate' };
+  const fact = certFact(c.name, 'kubeconfig', kc.clientCertPem, now);
+  finishLeaf(fact, c, kc.clientCertPem, s.get(`confkey ${c.path}`), caPems);
+  return fact;
+}
+
+function finishLeaf(fact: CertFact, c: CatalogCert, pem: string | undefined, keyHash: string | undefined, caPems: Map<CaName, string>): void {
+  fact.ca = c.ca;
+  if (!pem || !fact.present || fact.problem) return;
+  const caPem = caPems.get(c.ca);
+  fact.chainsToCa = caPem ? chainsTo(pem, caPem) : false;
+  const certKeyHash = parseCertificate(pem).publicKeySha256;
+  fact.keyMatches = keyHash !== undefined && /^[0-9a-f]{64}$/.test(keyHash.trim()) && keyHash.trim() === certKeyHash;
+}
+
+function certFact(name: string, kind: CertFact['kind'], body: string, now: Date): CertFact {
+  if (body.trim() === 'MISSING') return { name, kind, present: false };
+  const pem = splitPemCertificates(body)[0];
+  if (!pem) return { name, kind, present: true, problem: 'not a PEM certificate' };
+  try {
+    const info = parseCertificate(pem);
+    return {
+      name,
+      kind,
+      present: true,
+      notBefore: info.notBefore.toISOString(),
+      notAfter: info.notAfter.toISOString(),
+      residualSeconds: secondsLeft(info.notAfter, now),
+      serial: info.serial,
+      subject: info.subject,
+      issuer: info.issuer,
+      fingerprint256: info.fingerprint256,
+    };
+  } catch (err) {
+    return { name, kind, present: true, problem: `unparseable certificate (${(err as Error).message})` };
+  }
+}
+
+function kubeletConfFact(body: string | undefined, now: Date): NodeFacts['kubeletConf'] {
+  if (body === undefined || body.trim() === 'MISSING') return { present: false, embedded: false };
+  const kc = parseKubeconfigPublic(body);
+  if (kc.clientCertPem) {
+    try {
+      const info = parseCertificate(kc.clientCertPem);
+      return { present: true, embedded: true, notAfter: info.notAfter.toISOString(), residualSeconds: secondsLeft(info.notAfter, now) };
+    } catch {
+      return { present: true, embedded: true };
+    }
+  }
+  return { present: true, embedded: false, clientCertPath: kc.clientCertPath };
+}

@@ -1,0 +1,112 @@
+// Constant shell scripts run on the nodes as `sh -c <script> sh <args...>`. They are literals in
+// our code; every value (paths, names) reaches them as a positional parameter, never spliced in.
+// Each script gathers many facts in ONE round trip and prints sections `@@KCR <name> [<arg>]`.
+
+/** Splits the output of a sectioned script into { "name arg": body }. */
+export function parseSections(output: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let current: string | undefined;
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (current !== undefined) sections.set(current, lines.join('\n').replace(/\n+$/, ''));
+  };
+  for (const line of output.split('\n')) {
+    const m = /^@@KCR (.+)$/.exec(line);
+    if (m) {
+      flush();
+      current = m[1]!.trim();
+      lines = [];
+    } else if (current !== undefined) lines.push(line);
+  }
+  flush();
+  return sections;
+}
+
+/**
+ * Node facts. Args: <kubernetesDir> <kubeadm install dir> <backup root> then items `crt:<rel path>`, `key:<rel path>`,
+ * `conf:<rel path>`, `hash:<rel path>`. For kubeconfigs only public lines are printed; for keys only
+ * the SHA-256 of the public half (SubjectPublicKeyInfo DER). No private key leaves the node.
+ */
+export const NODE_FACTS_SCRIPT = `
+k="$1"; bindir="$2"; backups="$3"; shift 3
+s() { printf '@@KCR %s\n' "$*"; }
+s arch; uname -m
+s now; date -u +%s
+s uid; id -u
+s hostname; hostname
+s manifests; ls -1 "$k/manifests" 2>/dev/null
+s apiserver-image; sed -n 's/^ *image: *//p' "$k/manifests/kube-apiserver.yaml" 2>/dev/null | head -n 1
+s etcd-image; sed -n 's/^ *image: *//p' "$k/manifests/etcd.yaml" 2>/dev/null | head -n 1
+s kubeadm-path; command -v kubeadm 2>/dev/null
+s kubeadm-version; kubeadm version -o short 2>/dev/null
+s kubeadm-provisioned
+for f in "$bindir"/kubeadm-v*; do [ -x "$f" ] && printf '%s %s\n' "$f" "$("$f" version -o short 2>/dev/null)"; done
+s runtime-docker; if command -v docker >/dev/null 2>&1; then docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
+s runtime-crictl; if command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
+s kubelet; systemctl is-active kubelet 2>/dev/null
+s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null | tail -n 1
+s du; du -sk "$k" 2>/dev/null | cut -f1
+s du-etcd; du -sk /var/lib/etcd 2>/dev/null | cut -f1
+for item in "$@"; do
+  kind=\${item%%:*}; rel=\${item#*:}; f="$k/$rel"
+  case "$kind" in
+    crt) s crt "$rel"; if [ -f "$f" ]; then cat -- "$f"; else echo MISSING; fi ;;
+    key) s key "$rel"; if [ -f "$f" ]; then openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; else echo MISSING; fi ;;
+    conf) s conf "$rel"
+      if [ -f "$f" ]; then
+        grep -E '^ *(server|certificate-authority-data|client-certificate-data|client-certificate|client-key): ' "$f" | sed 's/^ *//'
+        s confkey "$rel"
+        d=$(sed -n 's/^ *client-key-data: *//p' "$f" | head -n 1)
+        if [ -n "$d" ]; then printf '%s' "$d" | base64 -d 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+        else p=$(sed -n 's/^ *client-key: *//p' "$f" | head -n 1); [ -n "$p" ] && [ -f "$p" ] && openssl pkey -in "$p" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; fi
+      else echo MISSING; fi ;;
+    hash) s hash "$rel"; if [ -f "$f" ]; then sha256sum "$f" | cut -d' ' -f1; else echo MISSING; fi ;;
+  esac
+done
+`;
+
+/** Certificate served on 127.0.0.1:<port>, with an optional client cert (etcd requires one).
+ *  Args: <port> <servername> [<client crt> <client key>]. Prints the PEM chain. */
+export const SERVED_CERT_SCRIPT = `
+port="$1"; name="$2"
+if [ -n "\${3:-}" ]; then
+  openssl s_client -connect "127.0.0.1:$port" -servername "$name" -showcerts -cert "$3" -key "$4" </dev/null 2>/dev/null
+else
+  openssl s_client -connect "127.0.0.1:$port" -servername "$name" -showcerts </dev/null 2>/dev/null
+fi | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
+`;
+
+/**
+ * Control-plane health as seen from one master, in one round trip. Args: <kubernetesDir>
+ * then the etcd client URLs to probe (from the member list; none on the first call).
+ */
+export const HEALTH_SCRIPT = `
+k="$1"; shift
+s() { printf '@@KCR %s\\n' "$*"; }
+hc="--cacert $k/pki/etcd/ca.crt --cert $k/pki/etcd/healthcheck-client.crt --key $k/pki/etcd/healthcheck-client.key"
+s apiserver-readyz; curl -sS -m 5 -w '\\n%{http_code}' --resolve kubernetes:6443:127.0.0.1 --cacert "$k/pki/ca.crt" https://kubernetes:6443/readyz 2>&1
+s controller-manager-healthz; curl -sSk -m 5 -w '\\n%{http_code}' https://127.0.0.1:10257/healthz 2>&1
+s scheduler-healthz; curl -sSk -m 5 -w '\\n%{http_code}' https://127.0.0.1:10259/healthz 2>&1
+s etcd-members; curl -sS -m 5 $hc -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list 2>&1
+for u in "$@"; do s etcd-health "$u"; curl -sS -m 5 $hc "$u/health" 2>&1; done
+s served-apiserver; openssl s_client -connect 127.0.0.1:6443 -servername kubernetes -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
+s served-etcd; openssl s_client -connect 127.0.0.1:2379 -cert "$k/pki/etcd/healthcheck-client.crt" -key "$k/pki/etcd/healthcheck-client.key" -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
+s disk-apiserver; cat "$k/pki/apiserver.crt" 2>/dev/null
+s disk-etcd; cat "$k/pki/etcd/server.crt" 2>/dev/null
+`;
+
+/**
+ * What a master serves, for `check`. Args: <kubernetesDir> <docker|crictl|none>. Prints the
+ * certificates served on :6443 and :2379 and the kube-apiserver container's inspect output.
+ */
+export const SERVED_FACTS_SCRIPT = `
+k="$1"; cli="$2"
+s() { printf '@@KCR %s\\n' "$*"; }
+s served-apiserver; openssl s_client -connect 127.0.0.1:6443 -servername kubernetes -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
+s served-etcd; [ -f "$k/manifests/etcd.yaml" ] && openssl s_client -connect 127.0.0.1:2379 -cert "$k/pki/etcd/healthcheck-client.crt" -key "$k/pki/etcd/healthcheck-client.key" -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
+s apiserver-inspect
+case "$cli" in
+  docker) id=$(docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null | head -n 1); [ -n "$id" ] && docker inspect -f '{{.State.StartedAt}}' "$id" 2>/dev/null ;;
+  crictl) id=$(crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null | head -n 1); [ -n "$id" ] && crictl inspect "$id" 2>/dev/null ;;
+esac
+`;
