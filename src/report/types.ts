@@ -20,6 +20,8 @@ export interface TaskRecord extends TaskResult {
   durationMs: number;
   /** True when this task ran as part of a rescue or always block. */
   phase: 'main' | 'rescue' | 'always';
+  /** A failure the playbook tolerates (`ignoreErrors: true`): it does not fail the host. */
+  ignored?: boolean;
 }
 
 export type HostStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable' | 'not-run';

@@ -1,0 +1,83 @@
+// `renew` and `check`: load the inventory and the playbook, confirm, run, report. Thin on purpose:
+// all the work is in the runner and the reporters.
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { selectTargets } from '../inventory/targeting.js';
+import { loadPlaybook } from '../playbook/load.js';
+import type { RunOptions } from '../playbook/types.js';
+import { writeJsonSummary } from '../report/json.js';
+import { writeJunitFile } from '../report/junit.js';
+import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
+import { describePlan } from './confirm.js';
+import type { CliDeps, CliIo } from './io.js';
+import { packageVersion } from './package-info.js';
+
+/** The flags of `renew` (and, where they apply, `check`), as commander parses them. */
+export interface RunFlags {
+  inventory?: string;
+  cluster?: string[];
+  limit?: string[];
+  playbook: string;
+  forks: number;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  junit?: string;
+  logFile?: string;
+  logLevel?: string;
+  verbose?: number;
+  acceptNewHostKeys?: boolean;
+  renewWithin: number;
+  force?: boolean;
+  healthTimeout: number;
+  maxClockSkew: number;
+  outputDir: string;
+}
+
+export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
+  const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
+  const inventory = selectTargets(await deps.loadInventory(flags.inventory), { clusters: flags.cluster, limit: flags.limit });
+  const playbook = await loadPlaybook(flags.playbook);
+  // `check` never changes anything: it runs as a dry run whatever its playbook holds.
+  const dryRun = command === 'check' || flags.dryRun === true;
+
+  if (!dryRun && !flags.yes) {
+    if (!io.stdin.isTTY) throw new UsageError('this run may change the hosts and stdin is not a terminal to confirm it', 'pass --yes, or --dry-run to only see what would be done');
+    io.stderr.write(`${describePlan(inventory, playbook, flags.forks).join('\n')}\n`);
+    if (!(await deps.confirm('Renew the certificates of these hosts?', io))) throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
+  }
+
+  const options: RunOptions = {
+    dryRun,
+    renewWithinSeconds: Math.round(flags.renewWithin / 1000),
+    force: flags.force === true,
+    outputDir: path.resolve(flags.outputDir),
+    healthTimeoutMs: flags.healthTimeout,
+    maxClockSkewMs: flags.maxClockSkew,
+    extra: {},
+  };
+  const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
+  const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
+  let summary;
+  try {
+    summary = await deps.runPlaybook({
+      inventory,
+      playbook,
+      transport,
+      options,
+      forks: flags.forks,
+      logger,
+      signal: io.signal,
+      onEvent: terminal.onEvent,
+      command,
+      version: packageVersion(),
+    });
+  } finally {
+    terminal.close();
+    await transport.closeAll();
+  }
+  if (flags.json) writeJsonSummary(summary, io.stdout);
+  if (flags.junit) await writeJunitFile(summary, flags.junit);
+  return summary.exitCode;
+}

@@ -1,0 +1,52 @@
+// The logger: pino, structured, to stderr (fd 2) or a --log-file. Secrets are kept out by
+// construction (never interpolated into a message) and, as a second fence, redacted by field path.
+import { UsageError } from './errors.js';
+import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+
+/** Field paths whose values never reach a log line, at the top level and one or two levels down. */
+const SECRET_FIELDS = ['password', 'passphrase', 'privateKey', 'key', 'token', 'secret', 'stdin', 'authorization'];
+export const REDACT_PATHS: string[] = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
+  ...SECRET_FIELDS.map((f) => `*.*.${f}`),
+  'data.*.key',
+  'data.*.*.key',
+];
+
+export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+export interface LoggerOptions {
+  /** Explicit level (--log-level); wins over `verbosity`. */
+  level?: string;
+  /** Count of -v: 0 warn (info with a log file), 1 info, 2 debug, 3+ trace. */
+  verbosity?: number;
+  /** Write here instead of stderr. */
+  logFile?: string;
+  /** For tests: where to write. */
+  destination?: DestinationStream;
+}
+
+export function logLevel(opts: Pick<LoggerOptions, 'level' | 'verbosity' | 'logFile'>): Level {
+  if (opts.level) {
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.level)) throw new UsageError(`unknown log level "${opts.level}" (one of ${LOG_LEVELS.join(', ')})`);
+    return opts.level as Level;
+  }
+  const v = opts.verbosity ?? 0;
+  if (v >= 3) return 'trace';
+  if (v === 2) return 'debug';
+  if (v === 1 || opts.logFile) return 'info';
+  return 'warn';
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const destination = opts.destination ?? (opts.logFile ? pino.destination({ dest: opts.logFile, mkdir: true, sync: true }) : pino.destination({ dest: 2, sync: true }));
+  return pino(
+    {
+      level: logLevel(opts),
+      base: { tool: 'kube-cert-renew' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}

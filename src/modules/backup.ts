@@ -1,0 +1,45 @@
+// backup: a new, unique, timestamped backup of /etc/kubernetes, the users' kubeconfigs and an etcd
+// snapshot, with checksums, before anything changes on this master.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { BACKUP_SCRIPT } from '../kube/scripts/backup.js';
+import { BACKUP_ROOT, ETCD_DATA_DIR, KUBERNETES_DIR } from '../kube/paths.js';
+import { runScript, tail } from './support/remote.js';
+import { stepError } from './support/state.js';
+import { kubeconfigTargets } from './support/users.js';
+import { skipUnlessDue } from './support/due.js';
+
+export const backupModule: ModuleDefinition<Record<string, never>> = {
+  name: 'backup',
+  description: 'Backs up /etc/kubernetes, the users\' kubeconfigs and etcd (snapshot) into a new timestamped directory on the master.',
+  args: z.object({}).strict(),
+  mutates: true,
+  async plan(ctx) {
+    return skipUnlessDue(ctx) ?? { status: 'skipped', message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>` };
+  },
+  async run(ctx) {
+    const skip = skipUnlessDue(ctx);
+    if (skip) return skip;
+    const name = backupName(ctx);
+    const targets = await kubeconfigTargets(ctx);
+    const etcdMode = ctx.cluster.etcd === 'stacked' ? 'snapshot' : 'none';
+    const res = await runScript(ctx.conn, BACKUP_SCRIPT, [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)], {
+      step: 'backup',
+      timeoutMs: 300_000,
+    });
+    if (res.exitCode !== 0) throw stepError(ctx, 'backup', `backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
+    const dir = /^dir=(.+)$/m.exec(res.stdout)?.[1];
+    const etcd = /^etcd=(.+)$/m.exec(res.stdout)?.[1];
+    if (!dir) throw stepError(ctx, 'backup', 'backup script gave no directory');
+    ctx.facts.backupDir = dir;
+    ctx.publish('backupDir', dir);
+    const warning = etcd === 'copy' ? '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted' : '';
+    return { status: 'changed', message: `backup in ${dir} (etcd: ${etcd})${warning}`, data: { backupDir: dir, etcd } };
+  },
+};
+
+function backupName(ctx: ModuleContext): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${ctx.host.name}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,45 @@
+// kubeconfigs: proves admin.conf, controller-manager.conf and scheduler.conf carry renewed client
+// certificates (not `init phase kubeconfig all`, which on TKE clusters fails or changes nothing),
+// then copies admin.conf to root's and the SSH user's ~/.kube/config. Never super-admin.conf.
+import { z } from 'zod';
+import type { ModuleDefinition } from '../playbook/types.js';
+import type { NodeFacts } from '../kube/node-facts.js';
+import { COPY_KUBECONFIG_SCRIPT } from '../kube/scripts/backup.js';
+import { KUBERNETES_DIR } from '../kube/paths.js';
+import { skipUnlessDue } from './support/due.js';
+import { runScript, tail } from './support/remote.js';
+import { getFacts, stepError } from './support/state.js';
+import { kubeconfigTargets } from './support/users.js';
+
+const COMPONENT_KUBECONFIGS = ['admin.conf', 'controller-manager.conf', 'scheduler.conf'];
+
+export const kubeconfigsModule: ModuleDefinition<Record<string, never>> = {
+  name: 'kubeconfigs',
+  description: "Checks the control-plane kubeconfigs were renewed and copies admin.conf to root's and the SSH user's ~/.kube/config.",
+  args: z.object({}).strict(),
+  mutates: true,
+  async plan(ctx) {
+    const skip = skipUnlessDue(ctx);
+    if (skip) return skip;
+    const targets = await kubeconfigTargets(ctx);
+    return { status: 'skipped', message: `would copy ${KUBERNETES_DIR}/admin.conf to ${targets.map((t) => t.path).join(', ')}` };
+  },
+  async run(ctx) {
+    const skip = skipUnlessDue(ctx);
+    if (skip) return skip;
+    const before = ctx.clusterState.get(`factsBefore:${ctx.host.name}`) as NodeFacts | undefined;
+    const after = getFacts(ctx);
+    const stale = COMPONENT_KUBECONFIGS.filter((n) => !after.certs[n]?.present || (before && after.certs[n]?.serial === before.certs[n]?.serial));
+    if (stale.length) throw stepError(ctx, 'kubeconfigs', `not renewed: ${stale.join(', ')}`);
+    const copied: string[] = [];
+    for (const t of await kubeconfigTargets(ctx)) {
+      const res = await runScript(ctx.conn, COPY_KUBECONFIG_SCRIPT, [`${KUBERNETES_DIR}/admin.conf`, t.path, t.owner, t.group], { step: 'kubeconfigs' });
+      const src = /^src=([0-9a-f]{64})$/m.exec(res.stdout)?.[1];
+      const dst = /^dst=([0-9a-f]{64})$/m.exec(res.stdout)?.[1];
+      if (res.exitCode !== 0 || !src || src !== dst) throw stepError(ctx, 'kubeconfigs', `copying admin.conf to ${t.path} failed: ${tail(res.stderr || res.stdout)}`);
+      copied.push(t.path);
+    }
+    ctx.publish('kubeconfigsCopied', copied);
+    return { status: 'changed', message: `admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to ${copied.join(', ')}`, data: { copied } };
+  },
+};

@@ -1,0 +1,46 @@
+// node_facts: what this master is (version, runtime, kubeadm, clock, disk) and every certificate's
+// expiry, read-only, in one round trip. Everything later decides from these facts.
+import { z } from 'zod';
+import type { ModuleDefinition } from '../playbook/types.js';
+import { gatherNodeFacts } from './support/gather.js';
+import { days, setFacts } from './support/state.js';
+import { certSummary, soonestExpiry } from './support/cert-report.js';
+
+export const nodeFactsModule: ModuleDefinition<Record<string, never>> = {
+  name: 'node_facts',
+  description: 'Reads the master: Kubernetes version, runtime, kubelet, kubeadm, clock, disk and every certificate (read-only).',
+  args: z.object({}).strict(),
+  mutates: false,
+  async run(ctx) {
+    const facts = await gatherNodeFacts(ctx, 'node_facts');
+    setFacts(ctx, facts);
+    ctx.publish('certificatesBefore', certSummary(facts));
+    ctx.publish('node', {
+      kubernetesVersion: facts.kubernetesVersion,
+      kubeadmVersion: facts.kubeadm.version,
+      runtime: facts.runtime,
+      kubeletState: facts.kubeletState,
+      kubeletConf: facts.kubeletConf,
+      clockSkewMs: facts.clockSkewMs,
+      isControlPlane: facts.isControlPlane,
+    });
+    const soonest = soonestExpiry(facts);
+    return {
+      status: 'ok',
+      message: [
+        `Kubernetes ${facts.kubernetesVersion ?? '?'}`,
+        `runtime ${facts.runtime ?? 'unknown'}`,
+        `kubeadm ${facts.kubeadm.version ?? 'absent'}`,
+        `kubelet ${facts.kubeletState}`,
+        soonest ? `soonest expiry ${soonest.name} in ${days(soonest.residualSeconds ?? 0)}` : 'no certificates found',
+      ].join(', '),
+      data: {
+        kubernetesVersion: facts.kubernetesVersion,
+        runtime: facts.runtime,
+        kubeadmVersion: facts.kubeadm.version,
+        kubeletState: facts.kubeletState,
+        clockSkewMs: facts.clockSkewMs,
+      },
+    };
+  },
+};

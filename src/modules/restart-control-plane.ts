@@ -1,0 +1,117 @@
+// restart_control_plane: restarts etcd, kube-apiserver, kube-controller-manager and kube-scheduler
+// through the runtime actually in use (the kubelet recreates the static pods), and proves each
+// came back as a new container started after the removal. Components only read certificates at start.
+import { z } from 'zod';
+import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { CONTROL_PLANE_COMPONENTS, RUNTIMES, parseIds, type ControlPlaneComponent, type RuntimeCommands } from '../kube/runtime.js';
+import { skipUnlessDue } from './support/due.js';
+import { judgeHealth, probeHealth, sleep } from './support/health-probe.js';
+import { tail } from './support/remote.js';
+import { getFacts, stateKeys, stepError } from './support/state.js';
+
+const Args = z
+  .object({
+    components: z.array(z.enum(CONTROL_PLANE_COMPONENTS)).min(1).default([...CONTROL_PLANE_COMPONENTS]),
+    /** Refuse to restart etcd unless every other member is healthy (quorum kept). */
+    checkQuorum: z.boolean().default(true),
+    /** Only restart when this run already restarted something on this host (used in rescue). */
+    onlyIfRestarted: z.boolean().default(false),
+    /** How long each container may take to come back. */
+    comebackTimeoutSeconds: z.number().int().positive().default(120),
+  })
+  .strict();
+type Args = z.infer<typeof Args>;
+
+export const restartControlPlaneModule: ModuleDefinition<Args> = {
+  name: 'restart_control_plane',
+  description: 'Restarts the control-plane static pods through docker or crictl and verifies each restarted.',
+  args: Args,
+  mutates: true,
+  async plan(ctx, args) {
+    const skip = skipUnlessDue(ctx);
+    if (skip) return skip;
+    const facts = getFacts(ctx);
+    return { status: 'skipped', message: `would restart ${ordered(ctx, args).join(', ')} with ${facts.runtime ? RUNTIMES[facts.runtime].cli : 'the detected runtime'}` };
+  },
+  async run(ctx, args) {
+    const skip = skipUnlessDue(ctx);
+    if (skip) return skip;
+    if (args.onlyIfRestarted && !ctx.facts.restartedAny) return { status: 'skipped', message: 'no component was restarted in this run: the running ones still use the certificates on disk' };
+    const facts = getFacts(ctx);
+    if (!facts.runtime) throw stepError(ctx, 'restart_control_plane', 'container runtime unknown');
+    const rt = RUNTIMES[facts.runtime];
+    const kubelet = await ctx.conn.exec(['systemctl', 'is-active', 'kubelet'], { become: true, step: 'restart_control_plane' });
+    if (kubelet.stdout.trim() !== 'active') throw stepError(ctx, 'restart_control_plane', `kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`);
+    const restarted: Record<string, string> = {};
+    for (const component of ordered(ctx, args)) {
+      if (component === 'etcd' && args.checkQuorum) await requireOtherMembersHealthy(ctx);
+      restarted[component] = await restartOne(ctx, rt, component, args.comebackTimeoutSeconds * 1000);
+      ctx.facts.restartedAny = true;
+      if (component === 'etcd') await waitLocalEtcd(ctx, args.comebackTimeoutSeconds * 1000);
+    }
+    ctx.publish('restartedAt', restarted);
+    return { status: 'changed', message: `restarted ${Object.keys(restarted).join(', ')} (${rt.cli})`, data: { restartedAt: restarted } };
+  },
+};
+
+function ordered(ctx: ModuleContext, args: Args): ControlPlaneComponent[] {
+  // etcd first: the API server is then restarted against an etcd that already serves its new certificate.
+  const order: ControlPlaneComponent[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+  return order.filter((c) => args.components.includes(c) && (c !== 'etcd' || ctx.cluster.etcd === 'stacked'));
+}
+
+async function nodeNowSec(ctx: ModuleContext): Promise<number> {
+  const res = await ctx.conn.exec(['date', '-u', '+%s'], { step: 'restart_control_plane' });
+  const n = Number(res.stdout.trim());
+  if (!Number.isFinite(n) || n <= 0) throw stepError(ctx, 'restart_control_plane', `cannot read the node's clock: ${tail(res.stdout)}`);
+  return n;
+}
+
+async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: string): Promise<string[]> {
+  const res = await ctx.conn.exec(rt.listIds(component), { become: true, step: 'restart_control_plane' });
+  const ids = res.exitCode === 0 ? parseIds(res.stdout) : undefined;
+  if (!ids) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not list ${component}: ${tail(res.stderr || res.stdout)}`);
+  return ids;
+}
+
+/** Removes the component's container and returns the new container's start time (ISO). */
+async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number): Promise<string> {
+  const old = await listIds(ctx, rt, component);
+  if (old.length === 0) throw stepError(ctx, 'restart_control_plane', `no running ${component} container`);
+  const removedAtSec = await nodeNowSec(ctx);
+  const rm = await ctx.conn.exec(rt.remove(old), { become: true, step: 'restart_control_plane' });
+  if (rm.exitCode !== 0) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not remove ${component}: ${tail(rm.stderr || rm.stdout)}`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const fresh = (await listIds(ctx, rt, component)).filter((id) => !old.some((o) => o.startsWith(id) || id.startsWith(o)));
+    for (const id of fresh) {
+      const res = await ctx.conn.exec(rt.inspect(id), { become: true, step: 'restart_control_plane' });
+      const startedAt = res.exitCode === 0 ? rt.parseStartedAt(res.stdout) : undefined;
+      // Whole seconds on the node's clock: a start in the same second as the removal counts.
+      if (startedAt && Math.floor(startedAt.getTime() / 1000) >= removedAtSec) return startedAt.toISOString();
+    }
+    await sleep(500, ctx.signal);
+  }
+  throw stepError(ctx, 'restart_control_plane', `${component} did not come back within ${Math.round(timeoutMs / 1000)}s after its container was removed`);
+}
+
+async function requireOtherMembersHealthy(ctx: ModuleContext): Promise<void> {
+  const h = await probeHealth(ctx.conn, (ctx.clusterState.get(stateKeys.etcdUrls) as string[] | undefined) ?? []);
+  const verdict = judgeHealth(h, { etcd: true, allMembers: true, servedMatchesDisk: false, components: false });
+  const etcdProblems = verdict.problems.filter((p) => p.startsWith('etcd') || p.startsWith('local etcd') || p.startsWith('not every'));
+  if (etcdProblems.length) throw stepError(ctx, 'restart_control_plane', `refusing to restart etcd: ${etcdProblems.join('; ')}`, 'restarting now could lose quorum');
+}
+
+async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const h = await probeHealth(ctx.conn, []);
+    // Serving its new certificate proves the new process is up; quorum is the health gate's job
+    // (in the recovery path it cannot exist until a majority has restarted).
+    if (h.etcdServesDisk) return;
+    last = h.served.etcd ? 'etcd serves an old certificate' : 'local etcd not answering';
+    await sleep(500, ctx.signal);
+  }
+  throw stepError(ctx, 'restart_control_plane', `etcd not back after restart: ${last}`);
+}

@@ -1,0 +1,95 @@
+// tke_certs_configmap: TKEStack's components read etcd through ConfigMap tke/certs. In TKEStack
+// 1.2.x its etcd.crt/etcd.key are a copy of apiserver-etcd-client (one year): update them. From
+// 1.3.0 they are TKE's own 100-year certificate (CN tke): leave them (overwriting would shorten it).
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { BACKUP_ROOT, KUBERNETES_DIR } from '../kube/paths.js';
+import { UPDATE_TKE_CERTS_SCRIPT } from '../kube/scripts/tke.js';
+import { parseCertificate, type CertInfo } from '../kube/x509.js';
+import { ADMIN_CONF, kubectlJson } from './support/kubectl.js';
+import { runScript, tail } from './support/remote.js';
+import { stepError } from './support/state.js';
+
+interface ConfigMap {
+  metadata?: { name?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
+type Shape = { kind: 'copy'; cert: CertInfo } | { kind: 'own'; cert: CertInfo } | { kind: 'unknown'; reason: string };
+
+export const tkeCertsConfigMapModule: ModuleDefinition<Record<string, never>> = {
+  name: 'tke_certs_configmap',
+  description: 'Backs up ConfigMap tke/certs and, where it holds a copy of apiserver-etcd-client (TKEStack 1.2.x), updates it with the renewed one.',
+  args: z.object({}).strict(),
+  mutates: true,
+  async plan(ctx) {
+    const shape = detectShape(await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']));
+    return { status: 'skipped', message: shape.kind === 'copy' ? 'would back up tke/certs and replace etcd.crt/etcd.key with the renewed apiserver-etcd-client' : `would leave tke/certs: ${describe(shape)}` };
+  },
+  async run(ctx) {
+    const cm = await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']);
+    const localBackup = await backupLocally(ctx, cm);
+    ctx.publishCluster('tkeCertsBackup', localBackup);
+    const shape = detectShape(cm);
+    if (shape.kind !== 'copy') return { status: 'ok', message: `left tke/certs as is: ${describe(shape)}; backup ${localBackup}`, data: { shape: shape.kind } };
+    const current = await diskEtcdClient(ctx);
+    if (shape.cert.fingerprint256 === current.fingerprint256) {
+      return { status: 'ok', message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)})`, data: { shape: 'copy' } };
+    }
+    const nodeBackup = `${BACKUP_ROOT}/tke-certs-${stamp()}.yaml`;
+    const res = await runScript(
+      ctx.conn,
+      UPDATE_TKE_CERTS_SCRIPT,
+      [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`, nodeBackup],
+      { step: 'tke_certs_configmap', timeoutMs: 60_000 },
+    );
+    if (res.exitCode !== 0) throw stepError(ctx, 'tke_certs_configmap', `updating tke/certs failed: ${tail(res.stderr || res.stdout)}`);
+    const after = detectShape(await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']));
+    if (after.kind !== 'copy' || after.cert.fingerprint256 !== current.fingerprint256) {
+      throw stepError(ctx, 'tke_certs_configmap', 'tke/certs etcd.crt does not equal the renewed apiserver-etcd-client.crt after the update');
+    }
+    return {
+      status: 'changed',
+      message: `tke/certs etcd.crt/etcd.key updated (TKEStack 1.2.x shape): ${shape.cert.notAfter.toISOString()} -> ${after.cert.notAfter.toISOString()}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`,
+      data: { shape: 'copy', notAfterBefore: shape.cert.notAfter.toISOString(), notAfterAfter: after.cert.notAfter.toISOString(), nodeBackup, localBackup },
+    };
+  },
+};
+
+async function diskEtcdClient(ctx: ModuleContext): Promise<CertInfo> {
+  const pem = await ctx.conn.readFile(`${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, { become: true, step: 'tke_certs_configmap' });
+  return parseCertificate(pem.toString('utf8'));
+}
+
+function detectShape(cm: ConfigMap): Shape {
+  const pem = cm.data?.['etcd.crt'];
+  if (!pem) return { kind: 'unknown', reason: 'tke/certs has no etcd.crt' };
+  let cert: CertInfo;
+  try {
+    cert = parseCertificate(pem);
+  } catch {
+    return { kind: 'unknown', reason: 'tke/certs etcd.crt is not a certificate' };
+  }
+  if (/CN=kube-apiserver-etcd-client\b/.test(cert.subject)) return { kind: 'copy', cert };
+  return { kind: 'own', cert };
+}
+
+function describe(shape: Shape): string {
+  if (shape.kind === 'unknown') return shape.reason;
+  return `it holds its own certificate (${shape.cert.subject}, until ${shape.cert.notAfter.toISOString().slice(0, 10)}), not a copy of apiserver-etcd-client (TKEStack 1.3+); overwriting it would shorten it`;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The ConfigMap holds private keys: the local copy is mode 0600 in a 0700 folder. */
+async function backupLocally(ctx: ModuleContext, cm: ConfigMap): Promise<string> {
+  const dir = path.resolve(ctx.options.outputDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${ctx.cluster.name}-tke-certs-${stamp()}.json`);
+  await writeFile(file, JSON.stringify(cm, null, 2), { mode: 0o600, flag: 'wx' });
+  return file;
+}

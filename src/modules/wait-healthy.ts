@@ -1,0 +1,60 @@
+// wait_healthy: the gate between masters. Polls, bounded, until this master's API server is ready
+// and serves the certificate on disk, etcd serves its new certificate, every etcd member is
+// healthy, and controller-manager and scheduler are healthy. Read-only.
+import { z } from 'zod';
+import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import type { Host } from '../inventory/types.js';
+import { memberUrls } from '../kube/health.js';
+import { skipUnlessDue } from './support/due.js';
+import { judgeHealth, probeHealth, sleep, type HealthVerdict } from './support/health-probe.js';
+import { stateKeys, stepError } from './support/state.js';
+
+const Args = z
+  .object({
+    /** `master`: this master; `cluster`: every master of the cluster (the final gate of the recovery path). */
+    scope: z.enum(['master', 'cluster']).default('master'),
+    /** Defaults to --health-timeout. */
+    timeoutSeconds: z.number().positive().optional(),
+    intervalSeconds: z.number().positive().default(2),
+    servedMatchesDisk: z.boolean().default(true),
+    /** Skip masters not due for renewal (nothing was restarted there). */
+    onlyIfDue: z.boolean().default(true),
+  })
+  .strict();
+type Args = z.infer<typeof Args>;
+
+export const waitHealthyModule: ModuleDefinition<Args> = {
+  name: 'wait_healthy',
+  description: 'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, and controller-manager and scheduler are healthy.',
+  args: Args,
+  mutates: false,
+  async run(ctx, args) {
+    if (args.onlyIfDue && args.scope === 'master') {
+      const skip = skipUnlessDue(ctx);
+      if (skip) return skip;
+    }
+    const timeoutMs = (args.timeoutSeconds ?? ctx.options.healthTimeoutMs / 1000) * 1000;
+    const started = Date.now();
+    const hosts = args.scope === 'cluster' ? ctx.cluster.masters : [ctx.host];
+    let verdicts: { host: Host; verdict: HealthVerdict }[] = [];
+    while (true) {
+      verdicts = await Promise.all(hosts.map(async (host) => ({ host, verdict: await probeOnce(ctx, host, args) })));
+      if (verdicts.every((v) => v.verdict.healthy)) break;
+      if (Date.now() - started > timeoutMs || ctx.signal.aborted) {
+        const problems = verdicts.flatMap((v) => v.verdict.problems.map((p) => (hosts.length > 1 ? `${v.host.name}: ${p}` : p)));
+        throw stepError(ctx, 'wait_healthy', `not healthy after ${Math.round((Date.now() - started) / 1000)}s: ${problems.join('; ')}`);
+      }
+      await sleep(args.intervalSeconds * 1000, ctx.signal);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    ctx.publish('healthyAfterSeconds', Number(seconds));
+    return { status: 'ok', message: `healthy after ${seconds}s${hosts.length > 1 ? ` on all ${hosts.length} masters` : ''}`, data: { waitedMs: Date.now() - started } };
+  },
+};
+
+async function probeOnce(ctx: ModuleContext, host: Host, args: Args): Promise<HealthVerdict> {
+  const conn = host.name === ctx.host.name ? ctx.conn : await ctx.connectTo(host);
+  const report = await probeHealth(conn, (ctx.clusterState.get(stateKeys.etcdUrls) as string[] | undefined) ?? []);
+  if (report.etcdMembers && !ctx.clusterState.has(stateKeys.etcdUrls)) ctx.clusterState.set(stateKeys.etcdUrls, memberUrls(report.etcdMembers));
+  return judgeHealth(report, { etcd: ctx.cluster.etcd === 'stacked', allMembers: true, servedMatchesDisk: args.servedMatchesDisk, components: true });
+}

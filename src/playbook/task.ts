@@ -1,0 +1,200 @@
+// One task on one host: its `when`, dry-run, attempts with `retries` / `delay` / `until`, the task
+// `timeout`, `register`, and the mapping of thrown errors to Ansible's outcomes.
+import type { Logger } from 'pino';
+import { KcrError, UnreachableError } from '../errors.js';
+import type { Cluster, Host, Inventory } from '../inventory/types.js';
+import type { TaskRecord, TaskResult, TaskStatus } from '../report/types.js';
+import type { Transport } from '../transport/types.js';
+import { evaluateCondition, parseCondition, type Condition } from './condition.js';
+import { buildConditionContext } from './context.js';
+import type { RunEventListener } from './events.js';
+import { getModule } from './registry.js';
+import { sleep } from './sleep.js';
+import type { ClusterState, ModuleContext, ModuleDefinition, RunOptions, Task } from './types.js';
+
+/** What the runner keeps per host across the plays of a run. */
+export interface HostState {
+  host: Host;
+  facts: Record<string, unknown>;
+  registered: Record<string, TaskResult>;
+  data: Record<string, unknown>;
+  records: TaskRecord[];
+}
+
+/** Everything a task needs from its surroundings. */
+export interface TaskEnv {
+  inventory: Inventory;
+  cluster: Cluster;
+  clusterState: ClusterState;
+  clusterData: Record<string, unknown>;
+  transport: Transport;
+  options: RunOptions;
+  logger: Logger;
+  emit: RunEventListener;
+  play: string;
+}
+
+const STATUSES = new Set<TaskStatus>(['ok', 'changed', 'skipped', 'failed', 'unreachable']);
+const parsedConditions = new Map<string, Condition>();
+
+/** Conditions were checked when the playbook loaded; parse each text once per process. */
+export function condition(text: string): Condition {
+  let c = parsedConditions.get(text);
+  if (!c) {
+    c = parseCondition(text);
+    parsedConditions.set(text, c);
+  }
+  return c;
+}
+
+export function conditionHolds(text: string, env: TaskEnv, state: HostState, result?: TaskResult): boolean {
+  const ctx = buildConditionContext({ cluster: env.cluster, host: state.host, facts: state.facts, registered: state.registered, options: env.options, result, clusterState: env.clusterState });
+  return evaluateCondition(condition(text), ctx);
+}
+
+/** Runs a task on a host and records it (also in `state.records`). Never throws. */
+export async function runTask(env: TaskEnv, state: HostState, task: Task, phase: TaskRecord['phase']): Promise<TaskRecord> {
+  const host = state.host;
+  env.emit({ type: 'taskStart', cluster: env.cluster.name, host: host.name, play: env.play, task: task.name, module: task.module, phase });
+  const startedAt = new Date();
+  const log = env.logger.child({ cluster: env.cluster.name, host: host.name, task: task.name, module: task.module });
+  let result: TaskResult;
+  try {
+    result = await decideAndRun(env, state, task, log);
+  } catch (err) {
+    // Only a bug in the runner itself gets here; the host fails, the run goes on.
+    log.error({ err }, 'internal error while running a task');
+    result = { status: 'failed', message: `internal error: ${errorText(err)}` };
+  }
+  if (task.register) state.registered[task.register] = result;
+  const record: TaskRecord = {
+    ...result,
+    cluster: env.cluster.name,
+    host: host.name,
+    play: env.play,
+    task: task.name,
+    module: task.module,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    phase,
+    ...(result.status === 'failed' && task.ignoreErrors ? { ignored: true } : {}),
+  };
+  state.records.push(record);
+  log.info({ status: record.status, durationMs: record.durationMs, phase }, 'task finished');
+  env.emit({ type: 'taskEnd', record });
+  return record;
+}
+
+async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Logger): Promise<TaskResult> {
+  if (task.when && !conditionHolds(task.when, env, state)) return { status: 'skipped', message: `condition is false: ${task.when}` };
+  const module = getModule(task.module);
+  if (!module) return { status: 'failed', message: `unknown module "${task.module}"` };
+
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<TaskResult>((resolve) => {
+    if (task.timeoutMs === undefined) return;
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ status: 'failed', message: `timed out after ${formatSeconds(task.timeoutMs!)}` });
+    }, task.timeoutMs);
+  });
+  const attempt = (fn: ModuleFn): Promise<TaskResult> => runModule(env, state, module, task, fn, controller.signal, log);
+  try {
+    const work = env.options.dryRun && module.mutates ? planOnly(module, attempt) : withRetries(env, state, task, attempt, controller.signal);
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    // Ends the module's own waits when the race was lost; harmless when it already finished.
+    controller.abort();
+  }
+}
+
+type ModuleFn = 'run' | 'plan';
+
+async function planOnly(module: ModuleDefinition, attempt: (fn: ModuleFn) => Promise<TaskResult>): Promise<TaskResult> {
+  if (!module.plan) return { status: 'skipped', message: `would run ${module.name} (dry run)` };
+  const planned = await attempt('plan');
+  if (planned.status === 'failed' || planned.status === 'unreachable') return planned;
+  return { ...planned, status: 'skipped' };
+}
+
+async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: (fn: ModuleFn) => Promise<TaskResult>, signal: AbortSignal): Promise<TaskResult> {
+  const attempts = task.retries + 1;
+  let result: TaskResult = { status: 'failed', message: 'not run' };
+  for (let n = 1; n <= attempts; n++) {
+    result = await attempt('run');
+    if (result.status === 'unreachable' || signal.aborted) return result;
+    let done: boolean;
+    if (task.until) {
+      if (task.register) state.registered[task.register] = result;
+      done = conditionHolds(task.until, env, state, result);
+      if (!done && n === attempts) {
+        return { ...result, status: 'failed', message: `until "${task.until}" still false after ${attempts} attempt(s); last: ${result.message}` };
+      }
+    } else {
+      done = result.status !== 'failed';
+    }
+    if (done) return result;
+    if (n < attempts) {
+      env.logger.debug({ cluster: env.cluster.name, host: state.host.name, task: task.name, attempt: n }, 'retrying task');
+      await sleep(task.delayMs, signal);
+    }
+  }
+  if (attempts > 1) return { ...result, message: `${result.message} (after ${attempts} attempts)` };
+  return result;
+}
+
+async function runModule(env: TaskEnv, state: HostState, module: ModuleDefinition, task: Task, fn: ModuleFn, signal: AbortSignal, log: Logger): Promise<TaskResult> {
+  try {
+    const conn = await env.transport.connect(state.host);
+    const ctx: ModuleContext = {
+      inventory: env.inventory,
+      cluster: env.cluster,
+      host: state.host,
+      conn,
+      facts: state.facts,
+      registered: state.registered,
+      clusterState: env.clusterState,
+      options: env.options,
+      log,
+      signal,
+      publish: (key, value) => {
+        state.data[key] = value;
+      },
+      publishCluster: (key, value) => {
+        env.clusterData[key] = value;
+      },
+      connectTo: (other) => env.transport.connect(other),
+    };
+    const result = fn === 'plan' && module.plan ? await module.plan(ctx, task.args) : await module.run(ctx, task.args);
+    return checkResult(result, module.name);
+  } catch (err) {
+    return resultOfError(err, log);
+  }
+}
+
+function checkResult(result: TaskResult, moduleName: string): TaskResult {
+  if (!result || !STATUSES.has(result.status)) return { status: 'failed', message: `module ${moduleName} returned no valid status` };
+  return { ...result, message: oneLine(result.message ?? '') };
+}
+
+/** UnreachableError -> unreachable; any other error -> failed, with one line of text. */
+export function resultOfError(err: unknown, log: Logger): TaskResult {
+  if (err instanceof UnreachableError) return { status: 'unreachable', message: errorText(err) };
+  if (!(err instanceof KcrError)) log.error({ err }, 'module threw an unexpected error');
+  return { status: 'failed', message: errorText(err) };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof KcrError) return oneLine(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+  return oneLine(err instanceof Error ? err.message : String(err));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}

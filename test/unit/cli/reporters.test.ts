@@ -1,0 +1,162 @@
+// The writers the CLI picks: JUnit XML (well-formed, escaped), JSON, and the terminal view.
+import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/playbook/events.js';
+import { runPlaybook } from '../../../src/playbook/runner.js';
+import { summaryToJson } from '../../../src/report/json.js';
+import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
+import { createTerminalReporter, plainLine, wantsLiveView } from '../../../src/report/terminal.js';
+import type { RunSummary } from '../../../src/report/types.js';
+import { fakeTransport, inventory, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
+
+beforeEach(resetLog);
+
+/** A run with every outcome: ok, changed, skipped, an ignored failure, a failure with rescue, not-run, unreachable. */
+async function mixedRun(events: RunEvent[] = []): Promise<RunSummary> {
+  const pb = playbook(`
+name: mixed
+plays:
+  - name: renew <"&'>
+    hosts: masters
+    serial: 1
+    tasks:
+      - { name: ok step, module: t_step }
+      - { name: changed step, module: t_step, args: { status: changed } }
+      - { name: skipped step, module: t_step, when: host.name == "nobody" }
+      - { name: tolerated, module: t_step, args: { failOn: [m1, m2] }, ignoreErrors: true }
+      - { name: "fails <here> & \\"now\\"", module: t_step, args: { failOn: [m2] } }
+    rescue:
+      - { name: restore, module: t_step }
+`);
+  return runPlaybook({
+    inventory: inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }),
+    playbook: pb,
+    transport: fakeTransport(['m4']),
+    options: options(),
+    forks: 2,
+    logger: silentLogger,
+    onEvent: (e) => events.push(e),
+  });
+}
+
+/** A strict check of the subset of XML we write: declaration, nested elements, quoted attributes, entities. */
+function assertWellFormed(xml: string): void {
+  const body = xml.replace(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n/, '');
+  const stack: string[] = [];
+  const token = /<(\/?)([A-Za-z][\w.-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while (pos < body.length && (m = token.exec(body))) {
+    pos = token.lastIndex;
+    const [, close, name, attrs, selfClose, text] = m;
+    for (const chunk of [attrs ?? '', text ?? '']) {
+      expect(chunk.replace(/&(amp|lt|gt|quot|apos);/g, '')).not.toMatch(/[&<]/);
+    }
+    if (text !== undefined) continue;
+    if (close) expect(stack.pop()).toBe(name);
+    else if (!selfClose) stack.push(name!);
+  }
+  expect(pos).toBe(body.length);
+  expect(stack).toEqual([]);
+}
+
+describe('JUnit', () => {
+  it('one test case per host and task, classname cluster.host, failures and skips counted', async () => {
+    const s = await mixedRun();
+    const xml = summaryToJunit(s);
+    assertWellFormed(xml);
+    const cases = xml.match(/<testcase /g)!.length;
+    // c&1: m1 5 tasks, m2 5 tasks + 1 rescue, m3 not run (1 case); c2: m4 unreachable at its first task.
+    expect(cases).toBe(5 + 6 + 1 + 1);
+    expect(xml).toContain('<testsuite name="c&amp;1" tests="12" failures="1" errors="0" skipped="3"');
+    expect(xml).toContain('<testsuite name="c2" tests="1" failures="1" errors="0" skipped="0"');
+    expect(xml).toContain('classname="c&amp;1.m2" name="renew &lt;&quot;&amp;&apos;&gt;: fails &lt;here&gt; &amp; &quot;now&quot;"');
+    expect(xml).toContain('<failure message="step failed on purpose" type="failed">');
+    expect(xml).toContain('<failure message="connection refused" type="unreachable">');
+    expect(xml).toMatch(/classname="c&amp;1.m3" name="not run"[^>]*>\n\s+<skipped message="not run: m2 failed at/);
+    expect(xml).toContain('name="renew &lt;&quot;&amp;&apos;&gt;: restore [rescue]"');
+    expect(xml).toContain('<system-out>failed (ignored): step failed on purpose</system-out>');
+  });
+
+  it.skipIf(spawnSync('python3', ['--version']).status !== 0)('parses with a real XML parser', async () => {
+    const xml = summaryToJunit(await mixedRun());
+    const r = spawnSync('python3', ['-c', 'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")))'], { input: xml });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.stdout.toString().trim()).toBe('13');
+  });
+
+  it('escapes markup and drops characters XML cannot hold', () => {
+    expect(xmlEscape('a<b>&"c\'\u0000\u001b[31m')).toBe('a&lt;b&gt;&amp;&quot;c&apos;[31m');
+  });
+});
+
+describe('JSON', () => {
+  it('is one document holding the whole summary', async () => {
+    const s = await mixedRun();
+    const doc = JSON.parse(summaryToJson(s)) as RunSummary;
+    expect(doc).toEqual(JSON.parse(JSON.stringify(s)));
+    expect(doc.exitCode).toBe(2);
+    expect(doc.clusters[0]!.stoppedReason).toMatch(/^m2 failed at "fails <here>/);
+  });
+});
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe('terminal', () => {
+  it('plain mode: one prefixed line per task, why a cluster stopped, then the summary table', async () => {
+    const events: RunEvent[] = [];
+    await mixedRun(events);
+    const out = new Capture();
+    const r = createTerminalReporter({ out, live: false });
+    events.forEach(r.onEvent);
+    const lines = out.text.split('\n');
+    expect(lines[0]).toBe('mixed: 2 cluster(s), 4 host(s)');
+    expect(lines.some((l) => /^\[c&1\/m1\] ok step ok \d+ms ok after 0ms$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[c&1\/m2\] tolerated failed \(ignored\) \d+ms step failed on purpose$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[c&1\/m2\] restore \[rescue\] ok \d+ms/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[c2\/m4\] ok step unreachable \d+ms connection refused$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[c&1\] failed: m2 failed at "fails <here>/.test(l))).toBe(true);
+    expect(out.text).not.toContain('\x1b[');
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('CLUSTER')));
+    expect(table[0]).toMatch(/^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/);
+    expect(table.find((l) => /^c&1\s+m3\s/.test(l))).toMatch(/not-run/);
+    expect(table.find((l) => /^c2\s+m4\s/.test(l))).toMatch(/unreachable\s+0\s+0\s+0\s+0\s+1\s+ok step: connection refused/);
+    expect(table.at(-2)).toMatch(/^some hosts failed in \d+ms \(exit code 2\)$/);
+  });
+
+  it('live mode: redraws in place with the current step and its elapsed time', () => {
+    let t = 0;
+    const out = new Capture();
+    const r = createTerminalReporter({ out, live: true, now: () => t, refreshMs: 60_000 });
+    r.onEvent({ type: 'runStart', playbook: 'p', dryRun: false, startedAt: '', clusters: [{ name: 'c1', hosts: ['m1', 'm2'] }] });
+    r.onEvent({ type: 'taskStart', cluster: 'c1', host: 'm1', play: 'p', task: 'kubeadm_renew', module: 'x', phase: 'main' });
+    t = 2500;
+    r.onEvent({ type: 'taskStart', cluster: 'c1', host: 'm2', play: 'p', task: 'backup', module: 'x', phase: 'main' });
+    r.onEvent({ type: 'runEnd', summary: { clusters: [], interrupted: true, exitCode: 130, durationMs: 3000, dryRun: false } as unknown as RunSummary });
+    r.close();
+    const frames = out.text.split('\x1b[3F\x1b[J');
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toMatch(/^c1\s+running\n\s+m1\s+waiting\n\s+m2\s+waiting\n$/);
+    expect(frames[1]).toMatch(/\s+m1\s+kubeadm_renew\s+2\.5s\n\s+m2\s+backup\s+0ms\n/);
+    expect(frames[1]).toContain('interrupted in 3.0s (exit code 130)');
+  });
+
+  it('is live only on a terminal outside CI', () => {
+    expect(wantsLiveView({ isTTY: true }, {})).toBe(true);
+    expect(wantsLiveView({ isTTY: true }, { CI: 'true' })).toBe(false);
+    expect(wantsLiveView({ isTTY: false }, {})).toBe(false);
+    expect(wantsLiveView({}, {})).toBe(false);
+  });
+
+  it('a plain line names cluster, host, task, status, duration and message', () => {
+    const line = plainLine({ cluster: 'g', host: 'm1', play: 'p', task: 'renew', module: 'm', status: 'changed', message: 'renewed 10', durationMs: 1234, startedAt: '', phase: 'main' });
+    expect(line).toBe('[g/m1] renew changed 1.2s renewed 10');
+  });
+});
