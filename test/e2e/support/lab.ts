@@ -1,0 +1,143 @@
+// End-to-end tests drive the lab only through its command line (never its code) and judge the
+// tool's work by `lab status --json` and the files on the nodes, not by the tool's own report.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const labCli = path.join(repoRoot, 'dist/test/lab/cli.js');
+const toolCli = path.join(repoRoot, 'dist/src/cli/main.js');
+
+/** Lab tests need root and network namespaces; elsewhere they are skipped with this reason. */
+export function labUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'lab tests need root (network namespaces)';
+  if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/etcd')) return 'lab tests need openssh-server and etcd-server (run .ci/setup)';
+  return undefined;
+}
+
+export interface ComponentStatus {
+  running: boolean;
+  pid?: number;
+  startedAt?: string;
+  certSerial?: string;
+  healthy?: boolean;
+}
+export interface NodeStatus {
+  name: string;
+  address: string;
+  role: 'master' | 'worker';
+  sshd: boolean;
+  kubelet: { running: boolean; state: string; pid?: number };
+  components: Record<string, ComponentStatus>;
+}
+export interface ClusterStatus {
+  name: string;
+  type: string;
+  version: string;
+  runtime: string;
+  etcd: { members: { name: string; healthy: boolean }[]; healthy: number; total: number; quorum: boolean };
+  nodes: NodeStatus[];
+}
+export interface LabStatus {
+  clusters: ClusterStatus[];
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Lab {
+  private constructor(readonly dir: string) {}
+
+  static async up(topology: string, opts: { name?: string } = {}): Promise<Lab> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `kcr-e2e-${opts.name ?? 'lab'}-`));
+    let file = topology;
+    if (topology.includes('\n')) {
+      file = path.join(dir, 'topology.yaml');
+      writeFileSync(file, topology);
+    } else if (!path.isAbsolute(topology)) file = path.join(repoRoot, 'test/lab/topologies', topology);
+    const lab = new Lab(dir);
+    const res = await lab.lab(['up', '--topology', file, '--dir', dir, '--quiet']);
+    if (res.code !== 0) {
+      await lab.down();
+      throw new Error(`lab up failed (${res.code}): ${res.stderr.slice(-2000)}`);
+    }
+    return lab;
+  }
+
+  get inventory(): string {
+    return path.join(this.dir, 'inventory.yaml');
+  }
+
+  lab(args: string[]): Promise<RunResult> {
+    return run(process.execPath, [labCli, ...args]);
+  }
+
+  async status(): Promise<LabStatus> {
+    const res = await this.lab(['status', '--dir', this.dir, '--json']);
+    if (res.code !== 0) throw new Error(`lab status failed: ${res.stderr}`);
+    return JSON.parse(res.stdout) as LabStatus;
+  }
+
+  async exec(node: string, argv: string[]): Promise<RunResult> {
+    return this.lab(['exec', '--dir', this.dir, node, '--', ...argv]);
+  }
+
+  async fault(node: string, kind: string, extra: string[] = []): Promise<void> {
+    const res = await this.lab(['fault', '--dir', this.dir, node, kind, ...extra]);
+    if (res.code !== 0) throw new Error(`lab fault ${kind} failed: ${res.stderr}`);
+  }
+
+  async down(): Promise<void> {
+    await this.lab(['down', '--dir', this.dir]);
+  }
+
+  /** Runs the tool's CLI against this lab's inventory. */
+  tool(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return run(process.execPath, [toolCli, ...args], env);
+  }
+}
+
+export function run(cmd: string, args: string[], env: Record<string, string> = {}, stdin?: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export { execFileP };
+
+/**
+ * Samples `lab status` while a promise runs, to prove invariants held at every sampled moment
+ * (etcd quorum, at most one API server down per cluster).
+ */
+export async function sampleWhile<T>(lab: Lab, work: Promise<T>, intervalMs = 1000): Promise<{ result: T; samples: LabStatus[] }> {
+  const samples: LabStatus[] = [];
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      try {
+        samples.push(await lab.status());
+      } catch {
+        // a failed sample is not a sample
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  const result = await work.finally(() => {
+    done = true;
+  });
+  await sampler;
+  return { result, samples };
+}

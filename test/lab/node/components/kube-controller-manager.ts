@@ -1,0 +1,4 @@
+// kube-controller-manager stand-in: see control-plane-client.ts.
+import { runControlPlaneClient } from './control-plane-client.js';
+
+runControlPlaneClient({ component: 'controllermanager', defaultSecurePort: 10257 });

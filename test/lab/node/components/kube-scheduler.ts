@@ -1,0 +1,4 @@
+// kube-scheduler stand-in: see control-plane-client.ts.
+import { runControlPlaneClient } from './control-plane-client.js';
+
+runControlPlaneClient({ component: 'server', defaultSecurePort: 10259 });
