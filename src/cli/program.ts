@@ -47,12 +47,20 @@ Examples:
 ${EXIT_CODES}`;
 
 const CHECK_HELP = `
-Runs playbooks/check.yaml (read-only: it always runs as a dry run, so nothing is changed and no
-confirmation is asked).
+Runs playbooks/check.yaml on every targeted node (read-only: it always runs as a dry run and asks
+for no confirmation), in parallel (bounded by --forks): every
+kubeadm certificate file, every kubeconfig's client certificate, the CAs, the certificates actually
+served on :6443 and :2379 (compared with the files: a mismatch means a component was not restarted),
+API servers up close to a year (kubernetes#86552), kubelet.conf files embedding their certificate,
+and kubeadm versions that do not match the cluster. The table goes to stdout, soonest expiry first.
 
-Example:
-  renew check --inventory prod.yaml --cluster global --json
-${EXIT_CODES}`;
+Examples:
+  renew check --inventory prod.yaml
+  renew check --inventory prod.yaml --json > expiry.json
+  renew check --inventory prod.yaml --prometheus /var/lib/node_exporter/kube-certs.prom
+${EXIT_CODES}
+  10   (check) a certificate expires within --warn
+  11   (check) a certificate expires within --critical, or has expired`;
 
 /** A duration flag (500ms, 90s, 15m, 12h, 30d) whose default is shown as written. */
 function durationFlag(flags: string, description: string, defaultText: string): Option {
@@ -103,7 +111,10 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .addHelpText('after', RENEW_HELP)
     .action(async (flags: RunFlags) => setExit(await runCommand('renew', flags, io, deps)));
 
-  addRunOptions(program.command('check').description('Checks the certificates and the health of the clusters; changes nothing.'), bundledPlaybook('check.yaml'))
+  addRunOptions(program.command('check').description('Reports every certificate of every node (files, kubeconfigs, CAs, and what :6443 and :2379 serve), soonest expiry first; changes nothing.'), bundledPlaybook('check.yaml'))
+    .addOption(durationFlag('--warn <duration>', 'exit 10 when a certificate has less than this left', '30d'))
+    .addOption(durationFlag('--critical <duration>', 'exit 11 when a certificate has less than this left, or has expired', '7d'))
+    .option('--prometheus <file>', 'write a node-exporter textfile (x509-certificate-exporter metric names) to this file')
     .addHelpText('after', CHECK_HELP)
     .action(async (flags: RunFlags) => setExit(await runCommand('check', flags, io, deps)));
 

@@ -8,6 +8,7 @@ import type { RunOptions } from '../playbook/types.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
+import { reportCheck } from './check-report.js';
 import { describePlan } from './confirm.js';
 import type { CliDeps, CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
@@ -32,6 +33,10 @@ export interface RunFlags {
   healthTimeout: number;
   maxClockSkew: number;
   outputDir: string;
+  /** check only */
+  warn?: number;
+  critical?: number;
+  prometheus?: string;
 }
 
 export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io: CliIo, deps: CliDeps): Promise<number> {
@@ -77,7 +82,10 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
     terminal.close();
     await transport.closeAll();
   }
-  if (flags.json) writeJsonSummary(summary, io.stdout);
   if (flags.junit) await writeJunitFile(summary, flags.junit);
+  if (command === 'check') {
+    return reportCheck(summary, { json: flags.json, prometheus: flags.prometheus, warnMs: flags.warn ?? 30 * 86400_000, criticalMs: flags.critical ?? 7 * 86400_000 }, io.stdout);
+  }
+  if (flags.json) writeJsonSummary(summary, io.stdout);
   return summary.exitCode;
 }

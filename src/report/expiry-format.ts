@@ -4,9 +4,9 @@
 import type { ExpiryEntry, ExpiryReport } from './expiry.js';
 
 export function formatDays(seconds: number): string {
-  const d = seconds / 86400;
-  if (seconds <= 0) return `expired ${Math.abs(Math.floor(d))}d ago`;
-  return d >= 2 ? `${Math.floor(d)}d` : `${Math.floor(seconds / 3600)}h`;
+  // Whole days or hours elapsed, both ways: 10 days and 1 second ago is "10d", not "11d".
+  const span = (s: number): string => (s / 86400 >= 2 ? `${Math.floor(s / 86400)}d` : `${Math.floor(s / 3600)}h`);
+  return seconds <= 0 ? `expired ${span(-seconds)} ago` : span(seconds);
 }
 
 export function formatExpiryTable(report: ExpiryReport): string {

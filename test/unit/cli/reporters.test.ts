@@ -95,6 +95,13 @@ describe('JSON', () => {
   it('is one document holding the whole summary', async () => {
     const s = await mixedRun();
     const doc = JSON.parse(summaryToJson(s)) as RunSummary;
+    // Each host also carries its backup directory and certificates beside its status.
+    for (const h of doc.clusters.flatMap((c) => c.hosts) as unknown as Record<string, unknown>[]) {
+      expect(h).toHaveProperty('backupDir');
+      expect(Array.isArray(h.certificates)).toBe(true);
+      delete h.backupDir;
+      delete h.certificates;
+    }
     expect(doc).toEqual(JSON.parse(JSON.stringify(s)));
     expect(doc.exitCode).toBe(2);
     expect(doc.clusters[0]!.stoppedReason).toMatch(/^m2 failed at "fails <here>/);
