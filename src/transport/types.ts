@@ -1,7 +1,8 @@
 // The one way to talk to a host. Commands are argv arrays; the transport quotes every element with
 // one function (`quote.ts`) before it reaches the remote shell. Where a pipeline is unavoidable, use
 // `sh -c <constant script> sh <args...>`: the script is a literal in our code, values are positional
-// parameters, never spliced into the script.
+// parameters, never spliced into the script. argv[0] must be an executable, not a shell builtin:
+// commands run under the remote `timeout` (see launch.ts). The implementation: ssh-transport.ts.
 import type { Host } from '../inventory/types.js';
 
 export interface ExecOptions {
@@ -28,9 +29,11 @@ export interface ExecResult {
 }
 
 export interface WriteFileOptions {
-  /** File mode, e.g. 0o600. When the file exists and mode is not given, its mode is kept. */
+  /** File mode, e.g. 0o600. When the file exists and mode is not given, its mode is kept; a new
+   *  file without a mode gets 0600. A symlink is written through (its target is replaced). */
   mode?: number;
-  /** Owner user and group names; when the file exists and these are not given, they are kept. */
+  /** Owner user and group names; when the file exists and these are not given, they are kept
+   *  (numerically). A new file belongs to the user the command runs as. */
   owner?: string;
   group?: string;
   become?: boolean;
