@@ -1,6 +1,8 @@
 // Constant shell scripts run on the nodes as `sh -c <script> sh <args...>`. They are literals in
 // our code; every value (paths, names) reaches them as a positional parameter, never spliced in.
 // Each script gathers many facts in ONE round trip and prints sections `@@KCR <name> [<arg>]`.
+// A header starts with a newline: a section that ends without one (a file `cat` without its final
+// newline) must not swallow the next header. parseSections drops the blank lines this leaves.
 
 /** Splits the output of a sectioned script into { "name arg": body }. */
 export function parseSections(output: string): Map<string, string> {
@@ -29,7 +31,7 @@ export function parseSections(output: string): Map<string, string> {
  */
 export const NODE_FACTS_SCRIPT = `
 k="$1"; bindir="$2"; backups="$3"; shift 3
-s() { printf '@@KCR %s\n' "$*"; }
+s() { printf '\\n@@KCR %s\\n' "$*"; }
 s arch; uname -m
 s now; date -u +%s
 s uid; id -u
@@ -82,7 +84,7 @@ fi | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
  */
 export const HEALTH_SCRIPT = `
 k="$1"; shift
-s() { printf '@@KCR %s\\n' "$*"; }
+s() { printf '\\n@@KCR %s\\n' "$*"; }
 hc="--cacert $k/pki/etcd/ca.crt --cert $k/pki/etcd/healthcheck-client.crt --key $k/pki/etcd/healthcheck-client.key"
 s apiserver-readyz; curl -sS -m 5 -w '\\n%{http_code}' --resolve kubernetes:6443:127.0.0.1 --cacert "$k/pki/ca.crt" https://kubernetes:6443/readyz 2>&1
 s controller-manager-healthz; curl -sSk -m 5 -w '\\n%{http_code}' https://127.0.0.1:10257/healthz 2>&1
@@ -101,7 +103,7 @@ s disk-etcd; cat "$k/pki/etcd/server.crt" 2>/dev/null
  */
 export const SERVED_FACTS_SCRIPT = `
 k="$1"; cli="$2"
-s() { printf '@@KCR %s\\n' "$*"; }
+s() { printf '\\n@@KCR %s\\n' "$*"; }
 s served-apiserver; openssl s_client -connect 127.0.0.1:6443 -servername kubernetes -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
 s served-etcd; [ -f "$k/manifests/etcd.yaml" ] && openssl s_client -connect 127.0.0.1:2379 -cert "$k/pki/etcd/healthcheck-client.crt" -key "$k/pki/etcd/healthcheck-client.key" -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
 s apiserver-inspect

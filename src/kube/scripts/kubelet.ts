@@ -3,7 +3,7 @@
 /** Args: <kubelet.conf> <pem> <bootstrap conf>. Prints the state of the kubelet's credentials. */
 export const KUBELET_STATE_SCRIPT = `
 conf="$1"; pem="$2"; boot="$3"
-s() { printf '@@KCR %s\\n' "$*"; }
+s() { printf '\\n@@KCR %s\\n' "$*"; }
 s embedded; if grep -q '^ *client-certificate-data:' "$conf" 2>/dev/null; then echo yes; else echo no; fi
 s embedded-cert; sed -n 's/^ *client-certificate-data: *//p' "$conf" 2>/dev/null | head -n 1 | base64 -d 2>/dev/null
 s pem-valid; if [ -f "$pem" ] && openssl x509 -in "$pem" -noout -checkend 3600 >/dev/null 2>&1; then echo yes; else echo no; fi

@@ -1,0 +1,283 @@
+// BACKUP_SCRIPT, RESTORE_SCRIPT, COPY_KUBECONFIG_SCRIPT and the kubelet scripts run for real (sh,
+// tar, sha256sum, install, sed, openssl) against a kubeadm-like tree in a temp dir. The scripts take
+// absolute paths and archive relative to `/`, so a temp tree stands for /etc/kubernetes.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSections } from '../../../src/kube/node-scripts.js';
+import { BACKUP_SCRIPT, COPY_KUBECONFIG_SCRIPT, RESTORE_SCRIPT } from '../../../src/kube/scripts/backup.js';
+import { KUBELET_STATE_SCRIPT, REPOINT_KUBELET_CONF_SCRIPT } from '../../../src/kube/scripts/kubelet.js';
+import { parseCertificate } from '../../../src/kube/x509.js';
+import {
+  buildKubeadmTree, embeddedCert, fakeBin, issueLeaf, LEAF_KEY, leaf, opensslFacts, run, runScript, useKeyPoolAndScratch, validFor,
+  type KubeadmTree,
+} from './fixtures/pki.js';
+
+const fx = useKeyPoolAndScratch('kcr-backup');
+
+const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+/** Every file under dir, relative path -> sha256. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    out.set(file.slice(dir.length + 1), await sha256(file));
+  }
+  return out;
+}
+
+describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
+  let tree: KubeadmTree;
+  let backups: string;
+  let userKubeconfig: string;
+  let original: Map<string, string>;
+  const args = (name: string, etcd = 'none'): string[] => [
+    tree.k, backups, name, join(tree.root, 'var/lib/etcd'), etcd, userKubeconfig, join(tree.root, 'home/nobody/.kube/config'),
+  ];
+
+  beforeAll(async () => {
+    tree = await buildKubeadmTree(fx.pool);
+    backups = join(tree.root, 'var/lib/kube-cert-renew/backups');
+    userKubeconfig = join(tree.root, 'root/.kube/config');
+    await mkdir(join(tree.root, 'root/.kube'), { recursive: true });
+    await writeFile(userKubeconfig, await readFile(tree.path('admin.conf')), { mode: 0o600 });
+    original = await snapshot(tree.k);
+  });
+  afterAll(() => tree?.remove());
+
+  it('makes a new directory with both archives and a SHA256SUMS that verifies', async () => {
+    const res = await runScript(BACKUP_SCRIPT, args('b1'));
+    expect(res.code, res.stderr).toBe(0);
+    const dir = join(backups, 'b1');
+    expect(res.stdout).toBe(`dir=${dir}\netcd=none\n`);
+    expect((await readdir(dir)).sort()).toEqual(['SHA256SUMS', 'etc-kubernetes.tar.gz', 'kubeconfigs.list', 'kubeconfigs.tar.gz']);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    const sums = await readFile(join(dir, 'SHA256SUMS'), 'utf8');
+    expect(sums).toBe(
+      `${await sha256(join(dir, 'etc-kubernetes.tar.gz'))}  etc-kubernetes.tar.gz\n${await sha256(join(dir, 'kubeconfigs.tar.gz'))}  kubeconfigs.tar.gz\n`,
+    );
+    const k = tree.k.slice(1);
+    const listing = (await run('tar', ['-tzf', join(dir, 'etc-kubernetes.tar.gz')])).split('\n');
+    for (const rel of ['pki/ca.key', 'pki/apiserver.crt', 'pki/etcd/server.key', 'pki/sa.key', 'admin.conf', 'kubelet.conf', 'manifests/kube-apiserver.yaml']) {
+      expect(listing, rel).toContain(`${k}/${rel}`);
+    }
+    // Only the kubeconfigs that exist, relative to /.
+    expect(await readFile(join(dir, 'kubeconfigs.list'), 'utf8')).toBe(`${userKubeconfig.slice(1)}\n`);
+    expect((await run('tar', ['-tzf', join(dir, 'kubeconfigs.tar.gz')])).trim()).toBe(userKubeconfig.slice(1));
+  });
+
+  it('its SHA256SUMS verifies with sha256sum -c', async () => {
+    const res = await runScript('cd "$1" && sha256sum -c SHA256SUMS', [join(backups, 'b1')]);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toBe('etc-kubernetes.tar.gz: OK\nkubeconfigs.tar.gz: OK\n');
+  });
+
+  it('refuses a second backup with the same name, without nesting or touching the first', async () => {
+    const dir = join(backups, 'b1');
+    const before = await snapshot(dir);
+    const res = await runScript(BACKUP_SCRIPT, args('b1'));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`backup directory ${dir} already exists`);
+    expect(res.stdout).toBe('');
+    expect(existsSync(join(dir, 'b1'))).toBe(false);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('a failing etcd snapshot removes the partial directory', async () => {
+    const bin = await fakeBin(fx.scratch, { etcdctl: 'echo "context deadline exceeded" >&2; exit 1' });
+    const res = await runScript(BACKUP_SCRIPT, args('b-etcd-fails', 'snapshot'), { pathPrefix: bin });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('etcd snapshot failed: context deadline exceeded');
+    expect(existsSync(join(backups, 'b-etcd-fails'))).toBe(false);
+  });
+
+  it('an etcd snapshot is taken with the healthcheck client and covered by SHA256SUMS', async () => {
+    const bin = await fakeBin(fx.scratch, { etcdctl: [
+      'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; esac; done',
+      '[ "$ETCDCTL_API" = 3 ] && [ "$1" = --endpoints=https://127.0.0.1:2379 ] || exit 2',
+      '[ -f "$cert" ] || exit 3',
+      'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 4',
+      'echo snapshot-bytes > "$3"; echo "Snapshot saved at $3"',
+    ].join('\n') });
+    const res = await runScript(BACKUP_SCRIPT, args('b-etcd', 'snapshot'), { pathPrefix: bin });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('etcd=snapshot');
+    const dir = join(backups, 'b-etcd');
+    expect(await readFile(join(dir, 'etcd-snapshot.db'), 'utf8')).toBe('snapshot-bytes\n');
+    expect(await readFile(join(dir, 'SHA256SUMS'), 'utf8')).toContain(`${await sha256(join(dir, 'etcd-snapshot.db'))}  etcd-snapshot.db`);
+    expect(existsSync(join(dir, 'etcd.out'))).toBe(false);
+  });
+
+  it('restore puts back modified and deleted files', async () => {
+    await writeFile(tree.path('pki/apiserver.crt'), 'renewed\n');
+    await writeFile(tree.path('pki/apiserver.key'), 'renewed key\n');
+    await rm(tree.path('admin.conf'));
+    await writeFile(userKubeconfig, 'changed\n');
+    const res = await runScript(RESTORE_SCRIPT, [join(backups, 'b1')]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('restored\n');
+    expect(await snapshot(tree.k)).toEqual(original);
+    expect(await readFile(userKubeconfig, 'utf8')).toBe(await readFile(tree.path('admin.conf'), 'utf8'));
+    expect((await stat(tree.path('pki/apiserver.key'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('restore refuses a backup whose archive was corrupted, and changes nothing', async () => {
+    const dir = join(backups, 'b-corrupt');
+    expect((await runScript(BACKUP_SCRIPT, args('b-corrupt'))).code).toBe(0);
+    const archive = join(dir, 'etc-kubernetes.tar.gz');
+    const bytes = await readFile(archive);
+    bytes[bytes.length - 20] = (bytes[bytes.length - 20]! + 1) % 256;
+    await writeFile(archive, bytes);
+    await writeFile(tree.path('pki/apiserver.crt'), 'renewed\n');
+    const res = await runScript(RESTORE_SCRIPT, [dir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`backup ${dir} fails its checksums; not restoring`);
+    expect(res.stdout).toBe('');
+    expect(await readFile(tree.path('pki/apiserver.crt'), 'utf8')).toBe('renewed\n');
+  });
+
+  it('restore refuses a backup without SHA256SUMS and one that is not there', async () => {
+    const dir = join(backups, 'b-nosums');
+    expect((await runScript(BACKUP_SCRIPT, args('b-nosums'))).code).toBe(0);
+    await rm(join(dir, 'SHA256SUMS'));
+    expect(await runScript(RESTORE_SCRIPT, [dir])).toMatchObject({ code: 1, stderr: expect.stringContaining('fails its checksums') });
+    expect(await runScript(RESTORE_SCRIPT, [join(backups, 'nope')])).toMatchObject({ code: 1, stderr: `backup ${join(backups, 'nope')} not found\n` });
+  });
+});
+
+describe('COPY_KUBECONFIG_SCRIPT', () => {
+  let tree: KubeadmTree;
+
+  beforeAll(async () => {
+    tree = await buildKubeadmTree(fx.pool);
+  });
+  afterAll(() => tree?.remove());
+
+  it('copies into a new ~/.kube with mode 0600, owner root, and prints matching hashes', async () => {
+    const dst = join(tree.root, 'root/.kube/config');
+    const res = await runScript(COPY_KUBECONFIG_SCRIPT, [tree.path('admin.conf'), dst, 'root', 'root']);
+    expect(res.code, res.stderr).toBe(0);
+    const hash = await sha256(tree.path('admin.conf'));
+    expect(res.stdout).toBe(`src=${hash}\ndst=${hash}\n`);
+    expect(await sha256(dst)).toBe(hash);
+    const st = await stat(dst);
+    expect({ mode: st.mode & 0o777, uid: st.uid, gid: st.gid }).toEqual({ mode: 0o600, uid: 0, gid: 0 });
+    expect((await stat(join(tree.root, 'root/.kube'))).mode & 0o777).toBe(0o700);
+    expect(await readdir(join(tree.root, 'root/.kube'))).toEqual(['config']);
+  });
+
+  it('replaces an existing, too open file and gives it to the user', async () => {
+    const dst = join(tree.root, 'home/nobody/.kube/config');
+    await mkdir(join(tree.root, 'home/nobody/.kube'), { recursive: true });
+    await writeFile(dst, 'old\n', { mode: 0o644 });
+    const res = await runScript(COPY_KUBECONFIG_SCRIPT, [tree.path('admin.conf'), dst, 'nobody', 'nogroup']);
+    expect(res.code, res.stderr).toBe(0);
+    const st = await stat(dst);
+    expect({ mode: st.mode & 0o777, uid: st.uid, gid: st.gid }).toEqual({ mode: 0o600, uid: 65534, gid: 65534 });
+    expect(await readFile(dst, 'utf8')).toBe(await readFile(tree.path('admin.conf'), 'utf8'));
+    expect(await readdir(join(tree.root, 'home/nobody/.kube'))).toEqual(['config']);
+  });
+
+  it('fails without leaving a temp file when the source is missing', async () => {
+    const dst = join(tree.root, 'home/nobody/.kube/config');
+    const before = await sha256(dst);
+    const res = await runScript(COPY_KUBECONFIG_SCRIPT, [tree.path('missing.conf'), dst, 'nobody', 'nogroup']);
+    expect(res.code).not.toBe(0);
+    expect(res.stdout).toBe('');
+    expect(await sha256(dst)).toBe(before);
+    expect(await readdir(join(tree.root, 'home/nobody/.kube'))).toEqual(['config']);
+  });
+});
+
+describe('kubelet client certificate scripts', () => {
+  let tree: KubeadmTree;
+  let conf: string;
+  let boot: string;
+
+  /** kubelet-client-current.pem as the kubelet writes it: certificate then key. */
+  async function writeKubeletPem(validity: ReturnType<typeof validFor>): Promise<string> {
+    const certPem = await issueLeaf(tree, leaf('kubelet.conf'), validity);
+    await mkdir(join(tree.root, 'var/lib/kubelet/pki'), { recursive: true });
+    await writeFile(tree.kubeletPem, certPem + fx.pool.pems[LEAF_KEY]!, { mode: 0o600 });
+    return certPem;
+  }
+  const state = async (): Promise<Map<string, string>> => {
+    // Its exit status is systemctl's (no systemd here); the module reads only the sections.
+    const res = await runScript(KUBELET_STATE_SCRIPT, [conf, tree.kubeletPem, boot]);
+    const s = parseSections(res.stdout);
+    expect([...s.keys()]).toEqual(['embedded', 'embedded-cert', 'pem-valid', 'bootstrap', 'kubelet']);
+    return s;
+  };
+
+  beforeAll(async () => {
+    tree = await buildKubeadmTree(fx.pool, { kubeletConf: 'embedded' });
+    conf = tree.path('kubelet.conf');
+    boot = tree.path('bootstrap-kubelet.conf');
+  });
+  afterAll(() => tree?.remove());
+
+  it('KUBELET_STATE_SCRIPT: embedded, with the embedded certificate; no valid pem, no bootstrap', async () => {
+    const s = await state();
+    expect(s.get('embedded')).toBe('yes');
+    const embedded = s.get('embedded-cert')!;
+    expect(embedded.trim()).toBe((await embeddedCert(conf)).trim());
+    const file = join(fx.scratch, 'embedded.pem');
+    await writeFile(file, embedded);
+    expect(parseCertificate(embedded).notAfter.toISOString()).toBe((await opensslFacts(file)).notAfter);
+    expect(s.get('pem-valid')).toBe('no');
+    expect(s.get('bootstrap')).toBe('no');
+  });
+
+  it('KUBELET_STATE_SCRIPT: pem valid for more than an hour, bootstrap present', async () => {
+    await writeKubeletPem(validFor(300));
+    await writeFile(boot, 'apiVersion: v1\n', { mode: 0o600 });
+    const s = await state();
+    expect(s.get('pem-valid')).toBe('yes');
+    expect(s.get('bootstrap')).toBe('yes');
+  });
+
+  it('KUBELET_STATE_SCRIPT: a pem expiring within the hour is not valid', async () => {
+    const soon = { notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 30 * 60_000) };
+    await writeKubeletPem(soon);
+    expect((await state()).get('pem-valid')).toBe('no');
+    await writeKubeletPem(validFor(300));
+  });
+
+  it('REPOINT_KUBELET_CONF_SCRIPT points kubelet.conf at the pem, keeps a copy, changes nothing else', async () => {
+    const before = await readFile(conf, 'utf8');
+    const res = await runScript(REPOINT_KUBELET_CONF_SCRIPT, [conf, tree.kubeletPem, 'kcr-20250101T000000Z']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await readFile(`${conf}.kcr-20250101T000000Z`, 'utf8')).toBe(before);
+    const after = await readFile(conf, 'utf8');
+    const expected = before
+      .replace(/^ {4}client-certificate-data: .*$/m, `    client-certificate: ${tree.kubeletPem}`)
+      .replace(/^ {4}client-key-data: .*$/m, `    client-key: ${tree.kubeletPem}`);
+    expect(expected).not.toBe(before);
+    expect(after).toBe(expected);
+    expect((await stat(conf)).mode & 0o777).toBe(0o600);
+    expect((await readdir(tree.k)).filter((f) => f.includes('kcr-tmp'))).toEqual([]);
+    const s = await state();
+    expect(s.get('embedded')).toBe('no');
+    expect(s.get('embedded-cert')).toBe('');
+  });
+
+  it('REPOINT_KUBELET_CONF_SCRIPT on the file it already repointed keeps it as it is', async () => {
+    expect(await readFile(conf, 'utf8')).not.toContain('client-certificate-data');
+    const before = await readFile(conf, 'utf8');
+    const res = await runScript(REPOINT_KUBELET_CONF_SCRIPT, [conf, tree.kubeletPem, 'kcr-again']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await readFile(conf, 'utf8')).toBe(before);
+  });
+
+  it('REPOINT_KUBELET_CONF_SCRIPT fails on a missing kubelet.conf and writes nothing', async () => {
+    const missing = join(tree.root, 'etc/kubernetes/none.conf');
+    const res = await runScript(REPOINT_KUBELET_CONF_SCRIPT, [missing, tree.kubeletPem, 'x']);
+    expect(res.code).not.toBe(0);
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(`${missing}.x`)).toBe(false);
+  });
+});
