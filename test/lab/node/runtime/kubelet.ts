@@ -1,0 +1,65 @@
+// The kubelet simulator (CONTRACT.md "Runtime state"), started detached by the systemctl shim.
+// At start it checks its client credentials like the real kubelet (kubeadm-facts.md §6), then
+// syncs the static pods every kubeletCheckIntervalMs. SIGTERM ends it and leaves the containers
+// running, as stopping the real kubelet does.
+import fs from 'node:fs';
+import os from 'node:os';
+import { readNodeConfig, type NodeConfig } from '../common/node-config.js';
+import { nodePaths } from '../common/paths.js';
+import { klog, writeKubeletState } from './kubelet-log.js';
+import { prepareClientCredentials } from './kubelet-client.js';
+import { PodSyncer } from './kubelet-sync.js';
+import { ensureRuntimeDirs } from './store.js';
+import { sleep } from './proc.js';
+
+/** klog.Fatal exits 255 (systemd: `status=255/EXCEPTION`). */
+const fatalExitCode = 255;
+
+function fail(message: string): never {
+  klog('F', 'server.go:273', message);
+  writeKubeletState('failed');
+  process.exit(fatalExitCode);
+}
+
+async function main(): Promise<void> {
+  ensureRuntimeDirs();
+  fs.writeFileSync(nodePaths.kubeletPid, `${process.pid}\n`);
+  let config: NodeConfig;
+  try {
+    config = readNodeConfig();
+  } catch (err) {
+    fail(`failed to run Kubelet: failed to load node configuration ${nodePaths.nodeJson}: ${(err as Error).message}`);
+  }
+  const nodeName = config.name || os.hostname();
+  klog('I', 'server.go:417', `Version: v${config.kubernetesVersion}`);
+  const credentialError = prepareClientCredentials(nodeName);
+  if (credentialError) fail(`failed to run Kubelet: ${credentialError}`);
+
+  const intervalMs = config.kubeletCheckIntervalMs > 0 ? config.kubeletCheckIntervalMs : 20_000;
+  const syncer = new PodSyncer({
+    nodeName,
+    intervalMs,
+    nodeBin: config.nodeBin || process.execPath,
+    labDist: config.labDist,
+  });
+  const shutdown = (): void => {
+    syncer.stopping = true;
+    writeKubeletState('inactive');
+    process.exit(0);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  writeKubeletState('active');
+  klog('I', 'kubelet.go:1822', 'Starting kubelet main sync loop.');
+  for (;;) {
+    const started = Date.now();
+    try {
+      await syncer.syncOnce();
+    } catch (err) {
+      klog('E', 'kubelet.go:1903', `Sync loop error: ${(err as Error).stack ?? String(err)}`);
+    }
+    await sleep(Math.max(50, intervalMs - (Date.now() - started)));
+  }
+}
+
+void main();
