@@ -9,9 +9,9 @@ export const UPDATE_TKE_CERTS_SCRIPT = `
 kc="$1"; crt="$2"; key="$3"; bak="$4"
 umask 077
 mkdir -p -- "$(dirname -- "$bak")" || exit 1
-kubectl --kubeconfig "$kc" -n tke get cm certs -o yaml > "$bak" || { echo "cannot back up tke/certs" >&2; exit 1; }
+kubectl --kubeconfig "$kc" --cache-dir /tmp/kube-cert-renew-kubectl-cache -n tke get cm certs -o yaml > "$bak" || { echo "cannot back up tke/certs" >&2; exit 1; }
 esc() { awk '{printf "%s\\\\n", $0}' "$1"; }
 c=$(esc "$crt") || exit 1
 k=$(esc "$key") || exit 1
-printf '{"data":{"etcd.crt":"%s","etcd.key":"%s"}}' "$c" "$k" | kubectl --kubeconfig "$kc" -n tke patch cm certs --type merge --patch-file /dev/stdin
+printf '{"data":{"etcd.crt":"%s","etcd.key":"%s"}}' "$c" "$k" | kubectl --kubeconfig "$kc" --cache-dir /tmp/kube-cert-renew-kubectl-cache -n tke patch cm certs --type merge --patch-file /dev/stdin
 `;

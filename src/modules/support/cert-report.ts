@@ -25,7 +25,7 @@ export function soonestExpiry(facts: NodeFacts): CertFact | undefined {
 
 /** Before/after per certificate, for the renew report. */
 export function beforeAfter(before: NodeFacts, after: NodeFacts): { name: string; notAfterBefore?: string; notAfterAfter?: string; serialBefore?: string; serialAfter?: string }[] {
-  return Object.keys(before.certs).map((name) => ({
+  return Object.keys(before.certs).filter((name) => before.certs[name]?.present || after.certs[name]?.present).map((name) => ({
     name,
     notAfterBefore: before.certs[name]?.notAfter,
     notAfterAfter: after.certs[name]?.notAfter,
