@@ -30,7 +30,7 @@ describe.skipIf(skip)(`renew on the default topology${skip ? ` (skipped: ${skip}
     expect(loadedSerials(await lab.status(), 'global-m1')).toEqual(loadedSerials(before, 'global-m1'));
   });
 
-  it('renews every master one at a time, keeps quorum, and every component serves the new certificates', async () => {
+  it('renews every master one at a time, keeps quorum, and every component serves the new certificates', { timeout: 300_000 }, async () => {
     const { result, samples } = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--renew-within', '400d']), 700);
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(samples.length).toBeGreaterThan(10);
@@ -78,7 +78,7 @@ describe.skipIf(skip)(`renew on the default topology${skip ? ` (skipped: ${skip}
     expect(res.stdout.trim().replace(/^serial=/, '').toLowerCase().replace(/^0+/, '')).toBe(loadedSerials(before, 'global-m3')['kube-apiserver']);
   });
 
-  it('--cluster renews only that cluster', async () => {
+  it('--cluster renews only that cluster', { timeout: 180_000 }, async () => {
     const s0 = await lab.status();
     const res = await lab.tool(['--inventory', lab.inventory, '--yes', '--force', '--cluster', 'standalone']);
     expect(res.code, res.stderr.slice(-2000)).toBe(0);
