@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { selectTargets } from '../inventory/targeting.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { RunOptions } from '../playbook/types.js';
+import type { RunSummary } from '../report/types.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
@@ -47,41 +48,39 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   // `check` never changes anything: it runs as a dry run whatever its playbook holds.
   const dryRun = command === 'check' || flags.dryRun === true;
 
-  if (!dryRun && !flags.yes) {
-    if (!io.stdin.isTTY) throw new UsageError('this run may change the hosts and stdin is not a terminal to confirm it', 'pass --yes, or --dry-run to only see what would be done');
-    io.stderr.write(`${describePlan(inventory, playbook, flags.forks).join('\n')}\n`);
-    if (!(await deps.confirm('Renew the certificates of these hosts?', io))) throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
+  if (!dryRun && !flags.yes && !io.stdin.isTTY) {
+    throw new UsageError('this run may change the hosts and stdin is not a terminal to confirm it', 'pass --yes, or --dry-run to only see what would be done');
   }
 
-  const options: RunOptions = {
-    dryRun,
-    renewWithinSeconds: Math.round(flags.renewWithin / 1000),
-    force: flags.force === true,
-    outputDir: path.resolve(flags.outputDir),
-    healthTimeoutMs: flags.healthTimeout,
-    maxClockSkewMs: flags.maxClockSkew,
-    extra: {},
+  const execute = async (asDryRun: boolean): Promise<RunSummary> => {
+    const options: RunOptions = {
+      dryRun: asDryRun,
+      renewWithinSeconds: Math.round(flags.renewWithin / 1000),
+      force: flags.force === true,
+      outputDir: path.resolve(flags.outputDir),
+      healthTimeoutMs: flags.healthTimeout,
+      maxClockSkewMs: flags.maxClockSkew,
+      extra: {},
+    };
+    const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
+    const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
+    try {
+      return await deps.runPlaybook({ inventory, playbook, transport, options, forks: flags.forks, logger, signal: io.signal, onEvent: terminal.onEvent, command, version: packageVersion() });
+    } finally {
+      terminal.close();
+      await transport.closeAll();
+    }
   };
-  const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
-  const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
-  let summary;
-  try {
-    summary = await deps.runPlaybook({
-      inventory,
-      playbook,
-      transport,
-      options,
-      forks: flags.forks,
-      logger,
-      signal: io.signal,
-      onEvent: terminal.onEvent,
-      command,
-      version: packageVersion(),
-    });
-  } finally {
-    terminal.close();
-    await transport.closeAll();
+
+  if (!dryRun && !flags.yes) {
+    // On a terminal: the plan first. The preflight runs read-only and every change is described
+    // per master (what would be backed up, renewed, restarted, copied) before the question.
+    io.stderr.write(`${describePlan(inventory, playbook, flags.forks).join('\n')}\nThe plan (dry run, nothing changes):\n`);
+    const plan = await execute(true);
+    if (plan.interrupted) return plan.exitCode;
+    if (!(await deps.confirm('Renew the certificates of these hosts as planned?', io))) throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
   }
+  const summary = await execute(dryRun);
   if (flags.junit) await writeJunitFile(summary, flags.junit);
   if (command === 'check') {
     return reportCheck(summary, { json: flags.json, prometheus: flags.prometheus, warnMs: flags.warn ?? 30 * 86400_000, criticalMs: flags.critical ?? 7 * 86400_000 }, io.stdout);

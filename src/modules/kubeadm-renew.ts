@@ -27,11 +27,13 @@ export const kubeadmRenewModule: ModuleDefinition<Record<string, never>> = {
     const choice = chooseKubeadm(facts);
     const cmd = version ? `kubeadm ${renewAllArgs(version).join(' ')}` : 'kubeadm certs renew all';
     const newEnd = new Date(Date.now() + 365 * 86400_000).toISOString();
-    const certs = version ? renewableCerts(version, ctx.cluster.etcd).map((c) => `${c.name} ${facts.certs[c.name]?.notAfter ?? 'missing'} -> ~${newEnd}`) : [];
+    const present = version ? renewableCerts(version, ctx.cluster.etcd).map((c) => facts.certs[c.name]).filter((c) => c?.present && c.notAfter) : [];
+    const soonest = [...present].sort((a, b) => (a?.notAfter ?? '').localeCompare(b?.notAfter ?? ''))[0];
+    const certificates = present.map((c) => ({ name: c?.name, notAfterBefore: c?.notAfter, notAfterExpected: newEnd }));
     return {
       status: 'skipped',
-      message: `would run ${cmd} with ${choice.kind === 'use' ? choice.path : 'a provisioned kubeadm'}`,
-      data: { certificates: certs },
+      message: `would run ${cmd} with ${choice.kind === 'use' ? choice.path : 'a provisioned kubeadm'}: ${present.length} certificates, soonest ${soonest?.name ?? '?'} ends ${soonest?.notAfter?.slice(0, 10) ?? '?'}, all would end about ${newEnd.slice(0, 10)}`,
+      data: { certificates },
     };
   },
   async run(ctx) {
@@ -56,10 +58,12 @@ export const kubeadmRenewModule: ModuleDefinition<Record<string, never>> = {
     const certificates = beforeAfter(before, after);
     ctx.publish('certificates', certificates);
     ctx.publish('kubeadm', `${choice.path} (${choice.version})`);
+    const command = [choice.path, ...renewAllArgs(version)];
+    ctx.publish('kubeadmCommand', command);
     return {
       status: 'changed',
-      message: `renewed ${renewableCerts(version, ctx.cluster.etcd).filter((c) => after.certs[c.name]?.present).length} certificates with kubeadm ${choice.version}${warnings.length ? `; ${warnings.join('; ')}` : ''}`,
-      data: { certificates, warnings },
+      message: `renewed ${renewableCerts(version, ctx.cluster.etcd).filter((c) => after.certs[c.name]?.present).length} certificates with \`${command.join(' ')}\` (kubeadm ${choice.version})${warnings.length ? `; ${warnings.join('; ')}` : ''}`,
+      data: { certificates, warnings, command },
     };
   },
 };
