@@ -1,5 +1,7 @@
 // The expiry report of `check`: one entry per certificate (file, kubeconfig, served) per node,
 // built from what node_facts and served_certs published. Pure: no I/O.
+import type { CertLine } from '../modules/support/cert-report.js';
+import type { ServedCert } from '../modules/served-certs.js';
 import type { RunSummary } from './types.js';
 
 export type CertSource = 'file' | 'kubeconfig' | 'served';
@@ -41,36 +43,13 @@ export interface ExpiryReport {
   severity: Severity;
 }
 
-interface PublishedCert {
-  name: string;
-  kind: 'file' | 'kubeconfig' | 'ca';
-  present: boolean;
-  path?: string;
-  notAfter?: string;
-  residualSeconds?: number;
-  serial?: string;
-  subject?: string;
-  issuer?: string;
-  ca?: string;
-  chainsToCa?: boolean;
-  keyMatches?: boolean;
-  problem?: string;
-}
-interface PublishedServed {
-  name: string;
-  port: number;
-  present: boolean;
-  notAfter?: string;
-  residualSeconds?: number;
-  serial?: string;
-  subject?: string;
-  issuer?: string;
-  matchesDisk?: boolean;
-}
+// What node_facts and served_certs publish (their types, shared, so the report reads what they write).
+type PublishedCert = CertLine;
+type PublishedServed = ServedCert;
 interface PublishedNode {
   kubernetesVersion?: string;
   kubeadmVersion?: string;
-  kubeletConf?: { present: boolean; embedded: boolean; notAfter?: string; residualSeconds?: number };
+  kubeletConf?: { present: boolean; embedded: boolean; clientCertPath?: string; notAfter?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
 }
 
 export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: number; criticalSeconds: number }): ExpiryReport {
@@ -101,20 +80,26 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
         });
       }
       const kc = node.kubeletConf;
-      if (kc?.embedded && kc.notAfter && kc.residualSeconds !== undefined) {
-        problems.push('kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
+      if (kc?.embedded) problems.push('kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
+      if (kc?.notAfter && kc.residualSeconds !== undefined) {
+        // Embedded: kubeadm never renews it. Referenced (kubelet-client-current.pem): the kubelet
+        // rotates it itself, but one that is close to its end means rotation is not working.
+        const embedded = kc.embedded;
         entries.push({
-          cluster: cluster.cluster, node: host.host, name: 'kubelet.conf', source: 'kubeconfig', path: '/etc/kubernetes/kubelet.conf',
-          notAfter: kc.notAfter, residualSeconds: kc.residualSeconds, caName: 'ca', severity: severityOf(kc.residualSeconds),
-          problems: kc.residualSeconds <= 0 ? ['expired'] : [],
+          cluster: cluster.cluster, node: host.host, name: embedded ? 'kubelet.conf' : 'kubelet-client-current.pem', source: embedded ? 'kubeconfig' : 'file',
+          path: embedded ? '/etc/kubernetes/kubelet.conf' : kc.clientCertPath, notAfter: kc.notAfter, residualSeconds: kc.residualSeconds, caName: 'ca',
+          serial: kc.serial, subject: kc.subject, issuer: kc.issuer, severity: severityOf(kc.residualSeconds), problems: kc.residualSeconds <= 0 ? ['expired'] : [],
         });
       }
       for (const s of served) {
         if (!s.present || s.notAfter === undefined || s.residualSeconds === undefined) continue;
+        const p: string[] = [];
+        if (s.residualSeconds <= 0) p.push('expired');
+        if (s.matchesDisk === false) p.push(`differs from ${s.diskName ?? 'the file'} on disk (component not restarted)`);
         entries.push({
           cluster: cluster.cluster, node: host.host, name: `${s.name}:${s.port}`, source: 'served', notAfter: s.notAfter,
-          residualSeconds: s.residualSeconds, serial: s.serial, subject: s.subject, issuer: s.issuer, severity: severityOf(s.residualSeconds),
-          problems: s.matchesDisk === false ? ['differs from the file on disk (component not restarted)'] : [],
+          residualSeconds: s.residualSeconds, caName: s.ca, serial: s.serial, subject: s.subject, issuer: s.issuer, severity: severityOf(s.residualSeconds),
+          problems: p,
         });
       }
       if (node.kubeadmVersion && node.kubernetesVersion && minor(node.kubeadmVersion) !== minor(node.kubernetesVersion)) {
@@ -126,9 +111,19 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
       });
     }
   }
-  entries.sort((a, b) => a.residualSeconds - b.residualSeconds);
+  entries.sort(byExpiry);
   const severity: Severity = entries.some((e) => e.severity === 'critical') ? 'critical' : entries.some((e) => e.severity === 'warning') ? 'warning' : 'ok';
   return { generatedAt: run.finishedAt, thresholds, soonest: entries[0], entries, nodes, severity };
+}
+
+const SOURCE_ORDER: Record<CertSource, number> = { served: 0, file: 1, kubeconfig: 2 };
+
+/**
+ * Soonest end date first (not residualSeconds: each node's clock and read time differ by a few
+ * seconds, which would shuffle certificates issued together), then served, file, kubeconfig, then name.
+ */
+export function byExpiry(a: ExpiryEntry, b: ExpiryEntry): number {
+  return Date.parse(a.notAfter) - Date.parse(b.notAfter) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name);
 }
 
 function minor(v: string): string {

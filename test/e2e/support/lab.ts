@@ -19,32 +19,9 @@ export function labUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export interface ComponentStatus {
-  running: boolean;
-  pid?: number;
-  startedAt?: string;
-  certSerial?: string;
-  healthy?: boolean;
-}
-export interface NodeStatus {
-  name: string;
-  address: string;
-  role: 'master' | 'worker';
-  sshd: boolean;
-  kubelet: { running: boolean; state: string; pid?: number };
-  components: Record<string, ComponentStatus>;
-}
-export interface ClusterStatus {
-  name: string;
-  type: string;
-  version: string;
-  runtime: string;
-  etcd: { members: { name: string; healthy: boolean }[]; healthy: number; total: number; quorum: boolean };
-  nodes: NodeStatus[];
-}
-export interface LabStatus {
-  clusters: ClusterStatus[];
-}
+// The shape of `lab status --json`: the lab's own type, imported for its shape only (no code).
+export type { ClusterStatus, ComponentStatus, LabStatus, NodeStatus } from '../../lab/infra/status.js';
+import type { LabStatus } from '../../lab/infra/status.js';
 
 export interface RunResult {
   code: number;
@@ -55,7 +32,8 @@ export interface RunResult {
 export class Lab {
   private constructor(readonly dir: string) {}
 
-  static async up(topology: string, opts: { name?: string } = {}): Promise<Lab> {
+  /** `env`: extra environment for `lab up` only (e.g. KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY=1, test/lab/README.md). */
+  static async up(topology: string, opts: { name?: string; env?: Record<string, string> } = {}): Promise<Lab> {
     const dir = mkdtempSync(path.join(os.tmpdir(), `kcr-e2e-${opts.name ?? 'lab'}-`));
     let file = topology;
     if (topology.includes('\n')) {
@@ -63,7 +41,7 @@ export class Lab {
       writeFileSync(file, topology);
     } else if (!path.isAbsolute(topology)) file = path.join(repoRoot, 'test/lab/topologies', topology);
     const lab = new Lab(dir);
-    const res = await lab.lab(['up', '--topology', file, '--dir', dir, '--quiet']);
+    const res = await lab.lab(['up', '--topology', file, '--dir', dir, '--quiet'], opts.env);
     if (res.code !== 0) {
       await lab.down();
       throw new Error(`lab up failed (${res.code}): ${res.stderr.slice(-2000)}`);
@@ -75,8 +53,8 @@ export class Lab {
     return path.join(this.dir, 'inventory.yaml');
   }
 
-  lab(args: string[]): Promise<RunResult> {
-    return run(process.execPath, [labCli, ...args]);
+  lab(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return run(process.execPath, [labCli, ...args], env);
   }
 
   async status(): Promise<LabStatus> {
