@@ -28,6 +28,9 @@ export function parseSections(output: string): Map<string, string> {
  * Node facts. Args: <kubernetesDir> <kubeadm install dir> <backup root> then items `crt:<rel path>`, `key:<rel path>`,
  * `conf:<rel path>`, `hash:<rel path>`. For kubeconfigs only public lines are printed; for keys only
  * the SHA-256 of the public half (SubjectPublicKeyInfo DER). No private key leaves the node.
+ * It runs on every node of a fleet check, so it starts as few processes as it can: `sed '/re/{s///p;q;}'`
+ * (first match) rather than `sed | head`, hashes and sizes as `sha256sum`/`du` print them (the parser
+ * takes the first field), and the runtime CLIs only where a kube-apiserver manifest says one runs.
  */
 export const NODE_FACTS_SCRIPT = `
 k="$1"; bindir="$2"; backups="$3"; shift 3
@@ -37,32 +40,35 @@ s now; date -u +%s
 s uid; id -u
 s hostname; hostname
 s manifests; ls -1 "$k/manifests" 2>/dev/null
-s apiserver-image; sed -n 's/^ *image: *//p' "$k/manifests/kube-apiserver.yaml" 2>/dev/null | head -n 1
-s etcd-image; sed -n 's/^ *image: *//p' "$k/manifests/etcd.yaml" 2>/dev/null | head -n 1
+s apiserver-image; sed -n '/^ *image: */{s///p;q;}' "$k/manifests/kube-apiserver.yaml" 2>/dev/null
+s etcd-image; sed -n '/^ *image: */{s///p;q;}' "$k/manifests/etcd.yaml" 2>/dev/null
 s kubeadm-path; command -v kubeadm 2>/dev/null
 s kubeadm-version; kubeadm version -o short 2>/dev/null
 s kubeadm-provisioned
 for f in "$bindir"/kubeadm-v*; do [ -x "$f" ] && printf '%s %s\n' "$f" "$("$f" version -o short 2>/dev/null)"; done
-s runtime-docker; if command -v docker >/dev/null 2>&1; then docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
-s runtime-crictl; if command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
+cp=; [ -f "$k/manifests/kube-apiserver.yaml" ] && cp=1
+s runtime-docker; if [ -n "$cp" ] && command -v docker >/dev/null 2>&1; then docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
+s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
 s kubelet; systemctl is-active kubelet 2>/dev/null
 s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null | tail -n 1
-s du; du -sk "$k" 2>/dev/null | cut -f1
-s du-etcd; du -sk /var/lib/etcd 2>/dev/null | cut -f1
+s du; du -sk "$k" 2>/dev/null
+s du-etcd; du -sk /var/lib/etcd 2>/dev/null
+# the kubelet's rotating client certificate (only the certificate: the file also holds its key)
+s kubelet-client-cert; p=$(sed -n '/^ *client-certificate: */{s///p;q;}' "$k/kubelet.conf" 2>/dev/null); if [ -n "$p" ] && [ -f "$p" ]; then openssl x509 -in "$p" 2>/dev/null; fi
 for item in "$@"; do
   kind=\${item%%:*}; rel=\${item#*:}; f="$k/$rel"
   case "$kind" in
     crt) s crt "$rel"; if [ -f "$f" ]; then cat -- "$f"; else echo MISSING; fi ;;
-    key) s key "$rel"; if [ -f "$f" ]; then openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; else echo MISSING; fi ;;
+    key) s key "$rel"; if [ -f "$f" ]; then openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum; else echo MISSING; fi ;;
     conf) s conf "$rel"
       if [ -f "$f" ]; then
         grep -E '^ *(server|certificate-authority-data|client-certificate-data|client-certificate|client-key): ' "$f" | sed 's/^ *//'
         s confkey "$rel"
-        d=$(sed -n 's/^ *client-key-data: *//p' "$f" | head -n 1)
-        if [ -n "$d" ]; then printf '%s' "$d" | base64 -d 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
-        else p=$(sed -n 's/^ *client-key: *//p' "$f" | head -n 1); [ -n "$p" ] && [ -f "$p" ] && openssl pkey -in "$p" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; fi
+        d=$(sed -n '/^ *client-key-data: */{s///p;q;}' "$f")
+        if [ -n "$d" ]; then printf '%s' "$d" | base64 -d 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | sha256sum
+        else p=$(sed -n '/^ *client-key: */{s///p;q;}' "$f"); [ -n "$p" ] && [ -f "$p" ] && openssl pkey -in "$p" -pubout -outform DER 2>/dev/null | sha256sum; fi
       else echo MISSING; fi ;;
-    hash) s hash "$rel"; if [ -f "$f" ]; then sha256sum "$f" | cut -d' ' -f1; else echo MISSING; fi ;;
+    hash) s hash "$rel"; if [ -f "$f" ]; then sha256sum "$f"; else echo MISSING; fi ;;
   esac
 done
 `;
@@ -111,4 +117,24 @@ case "$cli" in
   docker) id=$(docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null | head -n 1); [ -n "$id" ] && docker inspect -f '{{.State.StartedAt}}' "$id" 2>/dev/null ;;
   crictl) id=$(crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null | head -n 1); [ -n "$id" ] && crictl inspect "$id" 2>/dev/null ;;
 esac
+`;
+
+/**
+ * Hands etcd leadership away from this member before it restarts, so the cluster does not sit
+ * through a leader election while the member is down (API servers go unready without a leader).
+ * Args: <kubernetesDir>. Prints `moved <from> <to>`, `not-leader`, or `error <detail>`.
+ */
+export const ETCD_MOVE_LEADER_SCRIPT = `
+k="$1"
+hc="--cacert $k/pki/etcd/ca.crt --cert $k/pki/etcd/healthcheck-client.crt --key $k/pki/etcd/healthcheck-client.key"
+st=$(curl -sS -m 5 $hc -X POST -d '{}' https://127.0.0.1:2379/v3/maintenance/status 2>&1) || { echo "error $st"; exit 0; }
+me=$(printf '%s' "$st" | sed -n 's/.*"member_id":"\\([0-9]*\\)".*/\\1/p')
+leader=$(printf '%s' "$st" | sed -n 's/.*"leader":"\\([0-9]*\\)".*/\\1/p')
+[ -n "$me" ] && [ -n "$leader" ] || { echo "error unreadable status"; exit 0; }
+[ "$me" = "$leader" ] || { echo not-leader; exit 0; }
+ml=$(curl -sS -m 5 $hc -X POST -d '{}' https://127.0.0.1:2379/v3/cluster/member/list 2>&1) || { echo "error $ml"; exit 0; }
+to=$(printf '%s' "$ml" | grep -o '"ID":"[0-9]*"' | sed 's/[^0-9]//g' | grep -v "^$me$" | head -n 1)
+[ -n "$to" ] || { echo "error no other member"; exit 0; }
+code=$(curl -sS -m 10 $hc -o /dev/null -w '%{http_code}' -X POST -d "{\\"targetID\\":\\"$to\\"}" https://127.0.0.1:2379/v3/maintenance/transfer-leadership 2>&1)
+if [ "$code" = 200 ]; then echo "moved $me $to"; else echo "error HTTP $code"; fi
 `;

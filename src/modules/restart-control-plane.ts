@@ -4,9 +4,11 @@
 import { z } from 'zod';
 import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
 import { CONTROL_PLANE_COMPONENTS, RUNTIMES, parseIds, type ControlPlaneComponent, type RuntimeCommands } from '../kube/runtime.js';
+import { ETCD_MOVE_LEADER_SCRIPT } from '../kube/node-scripts.js';
+import { KUBERNETES_DIR } from '../kube/paths.js';
 import { skipUnlessDue } from './support/due.js';
 import { judgeHealth, probeHealth, sleep } from './support/health-probe.js';
-import { tail } from './support/remote.js';
+import { runScript, tail } from './support/remote.js';
 import { getFacts, stateKeys, stepError } from './support/state.js';
 
 const Args = z
@@ -43,14 +45,24 @@ export const restartControlPlaneModule: ModuleDefinition<Args> = {
     const kubelet = await ctx.conn.exec(['systemctl', 'is-active', 'kubelet'], { become: true, step: 'restart_control_plane' });
     if (kubelet.stdout.trim() !== 'active') throw stepError(ctx, 'restart_control_plane', `kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`);
     const restarted: Record<string, string> = {};
+    // Time spent waiting for the node (containers coming back, local etcd serving again), as
+    // opposed to our own work: reported so a run's duration can be split (docs/benchmarks.md).
+    const waited = { ms: 0 };
     for (const component of ordered(ctx, args)) {
-      if (component === 'etcd' && args.checkQuorum) await requireOtherMembersHealthy(ctx);
-      restarted[component] = await restartOne(ctx, rt, component, args.comebackTimeoutSeconds * 1000);
+      if (component === 'etcd' && args.checkQuorum) {
+        await requireOtherMembersHealthy(ctx);
+        await moveLeaderAway(ctx);
+      }
+      restarted[component] = await restartOne(ctx, rt, component, args.comebackTimeoutSeconds * 1000, waited);
       ctx.facts.restartedAny = true;
-      if (component === 'etcd') await waitLocalEtcd(ctx, args.comebackTimeoutSeconds * 1000);
+      if (component === 'etcd') {
+        const since = Date.now();
+        await waitLocalEtcd(ctx, args.comebackTimeoutSeconds * 1000);
+        waited.ms += Date.now() - since;
+      }
     }
     ctx.publish('restartedAt', restarted);
-    return { status: 'changed', message: `restarted ${Object.keys(restarted).join(', ')} (${rt.cli})`, data: { restartedAt: restarted } };
+    return { status: 'changed', message: `restarted ${Object.keys(restarted).join(', ')} (${rt.cli})`, data: { restartedAt: restarted, waitedMs: waited.ms } };
   },
 };
 
@@ -74,21 +86,26 @@ async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: strin
   return ids;
 }
 
-/** Removes the component's container and returns the new container's start time (ISO). */
-async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number): Promise<string> {
+/** Removes the component's container and returns the new container's start time (ISO); adds the
+ *  time from the removal until the new container was seen to `waited`. */
+async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number, waited: { ms: number }): Promise<string> {
   const old = await listIds(ctx, rt, component);
   if (old.length === 0) throw stepError(ctx, 'restart_control_plane', `no running ${component} container`);
   const removedAtSec = await nodeNowSec(ctx);
   const rm = await ctx.conn.exec(rt.remove(old), { become: true, step: 'restart_control_plane' });
   if (rm.exitCode !== 0) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not remove ${component}: ${tail(rm.stderr || rm.stdout)}`);
-  const deadline = Date.now() + timeoutMs;
+  const removedAt = Date.now();
+  const deadline = removedAt + timeoutMs;
   while (Date.now() < deadline) {
     const fresh = (await listIds(ctx, rt, component)).filter((id) => !old.some((o) => o.startsWith(id) || id.startsWith(o)));
     for (const id of fresh) {
       const res = await ctx.conn.exec(rt.inspect(id), { become: true, step: 'restart_control_plane' });
       const startedAt = res.exitCode === 0 ? rt.parseStartedAt(res.stdout) : undefined;
       // Whole seconds on the node's clock: a start in the same second as the removal counts.
-      if (startedAt && Math.floor(startedAt.getTime() / 1000) >= removedAtSec) return startedAt.toISOString();
+      if (startedAt && Math.floor(startedAt.getTime() / 1000) >= removedAtSec) {
+        waited.ms += Date.now() - removedAt;
+        return startedAt.toISOString();
+      }
     }
     await sleep(500, ctx.signal);
   }
@@ -114,4 +131,12 @@ async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<voi
     await sleep(500, ctx.signal);
   }
   throw stepError(ctx, 'restart_control_plane', `etcd not back after restart: ${last}`);
+}
+
+/** A restarting leader leaves the cluster without one until an election ends; hand it over first. */
+async function moveLeaderAway(ctx: ModuleContext): Promise<void> {
+  const res = await runScript(ctx.conn, ETCD_MOVE_LEADER_SCRIPT, [KUBERNETES_DIR], { step: 'restart_control_plane' });
+  const out = res.stdout.trim();
+  if (out.startsWith('moved')) ctx.log.info({ etcd: out }, 'etcd leadership handed to another member before the restart');
+  else if (out !== 'not-leader') ctx.log.warn({ etcd: out.slice(0, 200) }, 'could not hand etcd leadership over; the restart will cause an election');
 }
