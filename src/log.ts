@@ -1,6 +1,7 @@
 // The logger: pino, structured, to stderr (fd 2) or a --log-file. Secrets are kept out by
 // construction (never interpolated into a message) and, as a second fence, redacted by field path.
 import { UsageError } from './errors.js';
+import { chmodSync } from 'node:fs';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 
 /** Field paths whose values never reach a log line, at the top level and one or two levels down. */
@@ -39,7 +40,7 @@ export function logLevel(opts: Pick<LoggerOptions, 'level' | 'verbosity' | 'logF
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const destination = opts.destination ?? (opts.logFile ? pino.destination({ dest: opts.logFile, mkdir: true, sync: true }) : pino.destination({ dest: 2, sync: true }));
+  const destination = opts.destination ?? (opts.logFile ? logFileDestination(opts.logFile) : pino.destination({ dest: 2, sync: true }));
   return pino(
     {
       level: logLevel(opts),
@@ -49,4 +50,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     },
     destination,
   );
+}
+
+/** The --log-file, mode 0600 (also when it already existed): it names hosts, paths and failures. */
+function logFileDestination(file: string): DestinationStream {
+  const destination = pino.destination({ dest: file, mkdir: true, sync: true, mode: 0o600 });
+  chmodSync(file, 0o600);
+  return destination;
 }

@@ -14,7 +14,7 @@ export interface CheckOutputFlags {
   criticalMs: number;
 }
 
-export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, stdout: Writable): Promise<number> {
+export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, stdout: Writable, stderr?: Writable): Promise<number> {
   const report = buildExpiryReport(summary, { warnSeconds: flags.warnMs / 1000, criticalSeconds: flags.criticalMs / 1000 });
   // Host failures and interruptions speak first: an incomplete check cannot say "all fine".
   const exitCode =
@@ -33,5 +33,7 @@ export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, 
     await writeFile(tmp, formatPrometheus(report), { mode: 0o600 });
     await rename(tmp, flags.prometheus);
   }
+  const count = (sev: string): number => report.entries.filter((e) => e.severity === sev).length;
+  stderr?.write(`check: ${report.entries.length} certificate(s) on ${report.nodes.length} node(s): ${count('critical')} critical, ${count('warning')} warning (exit code ${exitCode})\n`);
   return exitCode;
 }

@@ -1,5 +1,6 @@
 // `renew` and `check`: load the inventory and the playbook, confirm, run, report. Thin on purpose:
 // all the work is in the runner and the reporters.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { selectTargets } from '../inventory/targeting.js';
@@ -48,6 +49,11 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   // `check` never changes anything: it runs as a dry run whatever its playbook holds.
   const dryRun = command === 'check' || flags.dryRun === true;
 
+  // Report files are written after the run: a folder that does not exist must fail now, not then.
+  for (const [flag, file] of [['--junit', flags.junit], ['--prometheus', flags.prometheus]] as const) {
+    if (file !== undefined && !existsSync(path.dirname(path.resolve(file)))) throw new UsageError(`${flag} ${file}: folder ${path.dirname(path.resolve(file))} does not exist`, 'create it first');
+  }
+
   if (!dryRun && !flags.yes && !io.stdin.isTTY) {
     throw new UsageError('this run may change the hosts and stdin is not a terminal to confirm it', 'pass --yes, or --dry-run to only see what would be done');
   }
@@ -83,7 +89,7 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   const summary = await execute(dryRun);
   if (flags.junit) await writeJunitFile(summary, flags.junit);
   if (command === 'check') {
-    return reportCheck(summary, { json: flags.json, prometheus: flags.prometheus, warnMs: flags.warn ?? 30 * 86400_000, criticalMs: flags.critical ?? 7 * 86400_000 }, io.stdout);
+    return reportCheck(summary, { json: flags.json, prometheus: flags.prometheus, warnMs: flags.warn ?? 30 * 86400_000, criticalMs: flags.critical ?? 7 * 86400_000 }, io.stdout, io.stderr);
   }
   if (flags.json) writeJsonSummary(summary, io.stdout);
   return summary.exitCode;

@@ -48,7 +48,8 @@ export interface NodeFacts {
   certs: Record<string, CertFact>;
   cas: Record<string, CertFact>;
   saHashes: Record<string, string>;
-  kubeletConf: { present: boolean; embedded: boolean; notAfter?: string; clientCertPath?: string; residualSeconds?: number };
+  /** kubelet.conf's client certificate: embedded, or the file it points at (kubelet-client-current.pem). */
+  kubeletConf: { present: boolean; embedded: boolean; notAfter?: string; clientCertPath?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
 }
 
 /** The `crt:`/`key:`/`conf:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
@@ -96,8 +97,11 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
   Object.assign(facts, detectRuntime(s));
   const df = get('df').split(/\s+/);
   if (df.length >= 4 && /^\d+$/.test(df[3] ?? '')) facts.diskFreeKb = Number(df[3]);
-  if (/^\d+$/.test(get('du'))) facts.kubernetesDirKb = Number(get('du'));
-  if (/^\d+$/.test(get('du-etcd'))) facts.etcdDirKb = Number(get('du-etcd'));
+  // `du -sk` and `sha256sum` output as printed: the value is the first field.
+  const du = firstField(get('du'));
+  const duEtcd = firstField(get('du-etcd'));
+  if (/^\d+$/.test(du)) facts.kubernetesDirKb = Number(du);
+  if (/^\d+$/.test(duEtcd)) facts.etcdDirKb = Number(duEtcd);
 
   const caPems = new Map<CaName, string>();
   for (const ca of CA_CATALOG) {
@@ -110,9 +114,16 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
   for (const c of CERT_CATALOG) {
     facts.certs[c.name] = catalogCertFact(c, s, now, caPems);
   }
-  for (const k of SERVICE_ACCOUNT_KEYS) facts.saHashes[k] = s.get(`hash ${k}`) ?? 'MISSING';
-  facts.kubeletConf = kubeletConfFact(s.get('conf kubelet.conf'), now);
+  for (const k of SERVICE_ACCOUNT_KEYS) {
+    const hash = s.get(`hash ${k}`);
+    facts.saHashes[k] = hash === undefined ? 'MISSING' : firstField(hash);
+  }
+  facts.kubeletConf = kubeletConfFact(s.get('conf kubelet.conf'), s.get('kubelet-client-cert'), now);
   return facts;
+}
+
+function firstField(text: string): string {
+  return text.trim().split(/\s+/)[0] ?? '';
 }
 
 function detectRuntime(s: Map<string, string>): Pick<NodeFacts, 'runtime' | 'runtimeProblem'> {
@@ -156,7 +167,8 @@ function finishLeaf(fact: CertFact, c: CatalogCert, pem: string | undefined, key
   const caPem = caPems.get(c.ca);
   fact.chainsToCa = caPem ? chainsTo(pem, caPem) : false;
   const certKeyHash = parseCertificate(pem).publicKeySha256;
-  fact.keyMatches = keyHash !== undefined && /^[0-9a-f]{64}$/.test(keyHash.trim()) && keyHash.trim() === certKeyHash;
+  const keyHex = firstField(keyHash ?? '');
+  fact.keyMatches = keyHash !== undefined && /^[0-9a-f]{64}$/.test(keyHex) && keyHex === certKeyHash;
 }
 
 function certFact(name: string, kind: CertFact['kind'], body: string, now: Date): CertFact {
@@ -182,16 +194,17 @@ function certFact(name: string, kind: CertFact['kind'], body: string, now: Date)
   }
 }
 
-function kubeletConfFact(body: string | undefined, now: Date): NodeFacts['kubeletConf'] {
+function kubeletConfFact(body: string | undefined, referencedPem: string | undefined, now: Date): NodeFacts['kubeletConf'] {
   if (body === undefined || body.trim() === 'MISSING') return { present: false, embedded: false };
   const kc = parseKubeconfigPublic(body);
-  if (kc.clientCertPem) {
-    try {
-      const info = parseCertificate(kc.clientCertPem);
-      return { present: true, embedded: true, notAfter: info.notAfter.toISOString(), residualSeconds: secondsLeft(info.notAfter, now) };
-    } catch {
-      return { present: true, embedded: true };
-    }
+  const embedded = Boolean(kc.clientCertPem);
+  const pem = kc.clientCertPem ?? splitPemCertificates(referencedPem ?? '')[0];
+  const base = { present: true, embedded, clientCertPath: embedded ? undefined : kc.clientCertPath };
+  if (!pem) return base;
+  try {
+    const info = parseCertificate(pem);
+    return { ...base, notAfter: info.notAfter.toISOString(), residualSeconds: secondsLeft(info.notAfter, now), serial: info.serial, subject: info.subject, issuer: info.issuer };
+  } catch {
+    return base;
   }
-  return { present: true, embedded: false, clientCertPath: kc.clientCertPath };
 }

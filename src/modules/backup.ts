@@ -6,7 +6,7 @@ import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
 import { BACKUP_SCRIPT } from '../kube/scripts/backup.js';
 import { BACKUP_ROOT, ETCD_DATA_DIR, KUBERNETES_DIR } from '../kube/paths.js';
 import { runScript, tail } from './support/remote.js';
-import { stepError } from './support/state.js';
+import { getPath, stepError } from './support/state.js';
 import { kubeconfigTargets } from './support/users.js';
 import { skipUnlessDue } from './support/due.js';
 
@@ -23,7 +23,9 @@ export const backupModule: ModuleDefinition<Record<string, never>> = {
     if (skip) return skip;
     const name = backupName(ctx);
     const targets = await kubeconfigTargets(ctx);
-    const etcdMode = ctx.cluster.etcd === 'stacked' ? 'snapshot' : 'none';
+    // Expired certificates: etcd rejects every client, so no snapshot can be taken; its data is
+    // copied instead (with no quorum, nothing is being written).
+    const etcdMode = ctx.cluster.etcd !== 'stacked' ? 'none' : getPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
     const res = await runScript(ctx.conn, BACKUP_SCRIPT, [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)], {
       step: 'backup',
       timeoutMs: 300_000,
@@ -34,7 +36,7 @@ export const backupModule: ModuleDefinition<Record<string, never>> = {
     if (!dir) throw stepError(ctx, 'backup', 'backup script gave no directory');
     ctx.facts.backupDir = dir;
     ctx.publish('backupDir', dir);
-    const warning = etcd === 'copy' ? '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted' : '';
+    const warning = etcd !== 'copy' ? '' : etcdMode === 'copy' ? '; certificates expired: etcd data copied live (may be inconsistent), not snapshotted' : '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted';
     return { status: 'changed', message: `backup in ${dir} (etcd: ${etcd})${warning}`, data: { backupDir: dir, etcd } };
   },
 };

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
 import { DOWNLOAD_KUBEADM_SCRIPT, INSPECT_BINARY_SCRIPT } from '../kube/scripts/provision.js';
@@ -63,6 +64,9 @@ async function upload(ctx: ModuleContext, local: string, dest: string): Promise<
     throw stepError(ctx, 'kubeadm_provision', `local kubeadm binary ${local} is not readable`);
   }
   const want = await sha256File(local);
+  // The install folder does not exist before the first provisioning (the download script makes it too).
+  const mkdir = await ctx.conn.exec(['mkdir', '-p', '--', path.posix.dirname(dest)], { become: true, step: 'kubeadm_provision' });
+  if (mkdir.exitCode !== 0) throw stepError(ctx, 'kubeadm_provision', `cannot create ${path.posix.dirname(dest)}: ${tail(mkdir.stderr || mkdir.stdout)}`);
   await ctx.conn.upload(local, dest, { mode: 0o755, become: true, step: 'kubeadm_provision' });
   const res = await runScript(ctx.conn, INSPECT_BINARY_SCRIPT, [dest], { step: 'kubeadm_provision' });
   const got = /^sha256=([0-9a-f]{64})$/m.exec(res.stdout)?.[1];

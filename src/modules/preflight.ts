@@ -1,12 +1,14 @@
 // preflight: refuses, before anything changes, a master that cannot be renewed safely. Read-only.
 import { z } from 'zod';
 import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
-import { renewableCerts } from '../kube/cert-catalog.js';
+import { CA_CATALOG, renewableCerts } from '../kube/cert-catalog.js';
 import { isSupported } from '../kube/kubeadm-commands.js';
 import type { NodeFacts } from '../kube/node-facts.js';
+import { KUBERNETES_DIR } from '../kube/paths.js';
 import { parseVersion } from '../kube/version.js';
 import { chooseKubeadm } from './support/kubeadm-choice.js';
 import { days, getFacts, stateKeys, stepError } from './support/state.js';
+import { unfinishedRenewal } from './support/unfinished.js';
 
 export const preflightModule: ModuleDefinition<Record<string, never>> = {
   name: 'preflight',
@@ -19,7 +21,7 @@ export const preflightModule: ModuleDefinition<Record<string, never>> = {
     if (problems.length > 0) {
       throw stepError(ctx, 'preflight', problems.join('; '), 'nothing was changed on any master of this cluster');
     }
-    const due = dueReason(ctx, facts);
+    const due = await dueReason(ctx, facts);
     ctx.clusterState.set(stateKeys.due(ctx.host.name), due.due);
     ctx.facts.due = due.due;
     const kubeadm = chooseKubeadm(facts);
@@ -56,7 +58,9 @@ function hostProblems(ctx: ModuleContext, facts: NodeFacts): string[] {
   if (kubeadm.kind === 'missing' && ctx.cluster.kubeadm.provision === 'none') {
     p.push(`${kubeadm.reason}: refusing (a mismatched kubeadm may overwrite the cluster configuration with defaults); install the matching kubeadm or set kubeadm.provision in the inventory`);
   }
-  if (Math.abs(facts.clockSkewMs) > ctx.options.maxClockSkewMs) {
+  // A `date` that printed garbage gives NaN, which no comparison refuses: say so instead.
+  if (!Number.isFinite(facts.clockSkewMs) || !(facts.nodeNowSec > 0)) p.push("cannot read the node's clock (date -u +%s printed no number)");
+  else if (Math.abs(facts.clockSkewMs) > ctx.options.maxClockSkewMs) {
     p.push(`clock differs from this machine's by ${Math.round(facts.clockSkewMs / 1000)}s (limit ${Math.round(ctx.options.maxClockSkewMs / 1000)}s): new certificates would not be valid yet; fix NTP`);
   }
   const needKb = 2 * ((facts.kubernetesDirKb ?? 0) + (facts.etcdDirKb ?? 0)) + 10 * 1024;
@@ -64,7 +68,7 @@ function hostProblems(ctx: ModuleContext, facts: NodeFacts): string[] {
   else if (facts.diskFreeKb < needKb) p.push(`only ${facts.diskFreeKb} KiB free for backups, need ${needKb} KiB`);
   for (const ca of Object.values(facts.cas)) {
     if (!ca.present) p.push(`CA ${ca.name} is missing`);
-    else if (ca.problem) p.push(`CA ${ca.name}: ${ca.problem}`);
+    else if (ca.problem) p.push(`CA ${ca.name} (${KUBERNETES_DIR}/${CA_CATALOG.find((x) => x.name === ca.name)?.crt ?? '?'}): ${ca.problem}`);
   }
   if (version) {
     for (const c of renewableCerts(version, ctx.cluster.etcd)) {
@@ -73,7 +77,7 @@ function hostProblems(ctx: ModuleContext, facts: NodeFacts): string[] {
         if (!c.initNodeOnly) p.push(`${c.name} is missing`);
         continue;
       }
-      if (f.problem) p.push(`${c.name}: ${f.problem}`);
+      if (f.problem) p.push(`${c.name} (${KUBERNETES_DIR}/${c.path}): ${f.problem}`);
       else if (f.chainsToCa === false) p.push(`${c.name} is not signed by ${c.ca}`);
       else if (f.keyMatches === false) p.push(`${c.name} does not match its private key`);
     }
@@ -81,7 +85,7 @@ function hostProblems(ctx: ModuleContext, facts: NodeFacts): string[] {
   return p;
 }
 
-function dueReason(ctx: ModuleContext, facts: NodeFacts): { due: boolean; reason: string } {
+async function dueReason(ctx: ModuleContext, facts: NodeFacts): Promise<{ due: boolean; reason: string }> {
   const version = parseVersion(facts.kubernetesVersion ?? '');
   const certs = version ? renewableCerts(version, ctx.cluster.etcd).map((c) => facts.certs[c.name]).filter((c) => c?.present) : [];
   const soonest = certs.sort((a, b) => (a?.residualSeconds ?? 0) - (b?.residualSeconds ?? 0))[0];
@@ -89,5 +93,8 @@ function dueReason(ctx: ModuleContext, facts: NodeFacts): { due: boolean; reason
   if (!soonest || soonest.residualSeconds === undefined) return { due: true, reason: 'no readable certificate expiry' };
   const left = soonest.residualSeconds;
   if (left < ctx.options.renewWithinSeconds) return { due: true, reason: `due: ${soonest.name} ${left < 0 ? 'expired' : `expires in ${days(left)}`}` };
+  // A run cut short (connection lost, process killed) leaves a master not due but half done.
+  const unfinished = await unfinishedRenewal(ctx, facts);
+  if (unfinished) return { due: true, reason: `due: ${unfinished}` };
   return { due: false, reason: `not due: soonest ${soonest.name} in ${days(left)} (threshold ${days(ctx.options.renewWithinSeconds)})` };
 }

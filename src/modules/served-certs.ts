@@ -17,8 +17,9 @@ export const LOOPBACK_WARN_DAYS = 300;
 export interface ServedCert {
   name: string;
   port: number;
-  /** The certificate file it should serve. */
+  /** The certificate file it should serve, and the CA that signs that file. */
   diskName: string;
+  ca?: string;
   present: boolean;
   notAfter?: string;
   residualSeconds?: number;
@@ -40,8 +41,8 @@ export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
     const res = await runScript(ctx.conn, SERVED_FACTS_SCRIPT, [KUBERNETES_DIR, cli], { step: 'served_certs', timeoutMs: 30_000 });
     const s = parseSections(res.stdout);
     const now = new Date(Date.now() + facts.clockSkewMs);
-    const served: ServedCert[] = [served_('kube-apiserver', 6443, 'apiserver', s.get('served-apiserver'), facts.certs.apiserver?.fingerprint256, now)];
-    if (facts.manifests.includes('etcd.yaml')) served.push(served_('etcd', 2379, 'etcd-server', s.get('served-etcd'), facts.certs['etcd-server']?.fingerprint256, now));
+    const served: ServedCert[] = [served_('kube-apiserver', 6443, 'apiserver', 'ca', s.get('served-apiserver'), facts.certs.apiserver?.fingerprint256, now)];
+    if (facts.manifests.includes('etcd.yaml')) served.push(served_('etcd', 2379, 'etcd-server', 'etcd-ca', s.get('served-etcd'), facts.certs['etcd-server']?.fingerprint256, now));
     const problems: string[] = [];
     for (const c of served) {
       if (!c.present) problems.push(`nothing served on :${c.port}`);
@@ -63,15 +64,16 @@ export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
   },
 };
 
-function served_(name: string, port: number, diskName: string, body: string | undefined, diskFingerprint: string | undefined, now: Date): ServedCert {
+function served_(name: string, port: number, diskName: string, ca: string, body: string | undefined, diskFingerprint: string | undefined, now: Date): ServedCert {
   const pem = splitPemCertificates(body ?? '')[0];
-  if (!pem) return { name, port, diskName, present: false };
+  if (!pem) return { name, port, diskName, ca, present: false };
   try {
     const info = parseCertificate(pem);
     return {
       name,
       port,
       diskName,
+      ca,
       present: true,
       notAfter: info.notAfter.toISOString(),
       residualSeconds: secondsLeft(info.notAfter, now),
@@ -81,6 +83,6 @@ function served_(name: string, port: number, diskName: string, body: string | un
       matchesDisk: diskFingerprint ? info.fingerprint256 === diskFingerprint : undefined,
     };
   } catch {
-    return { name, port, diskName, present: false };
+    return { name, port, diskName, ca, present: false };
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
 import { BACKUP_ROOT, KUBERNETES_DIR } from '../kube/paths.js';
-import { UPDATE_TKE_CERTS_SCRIPT } from '../kube/scripts/tke.js';
+import { BACKUP_TKE_CERTS_SCRIPT, UPDATE_TKE_CERTS_SCRIPT } from '../kube/scripts/tke.js';
 import { parseCertificate, type CertInfo } from '../kube/x509.js';
 import { ADMIN_CONF, kubectlJson } from './support/kubectl.js';
 import { runScript, tail } from './support/remote.js';
@@ -33,16 +33,21 @@ export const tkeCertsConfigMapModule: ModuleDefinition<Record<string, never>> = 
     const localBackup = await backupLocally(ctx, cm);
     ctx.publishCluster('tkeCertsBackup', localBackup);
     const shape = detectShape(cm);
-    if (shape.kind !== 'copy') return { status: 'ok', message: `left tke/certs as is: ${describe(shape)}; backup ${localBackup}`, data: { shape: shape.kind } };
-    const current = await diskEtcdClient(ctx);
-    if (shape.cert.fingerprint256 === current.fingerprint256) {
-      return { status: 'ok', message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)})`, data: { shape: 'copy' } };
+    const current = shape.kind === 'copy' ? await diskEtcdClient(ctx) : undefined;
+    if (shape.kind === 'copy' && current && shape.cert.fingerprint256 === current.fingerprint256) {
+      return { status: 'ok', message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)}); backup ${localBackup}`, data: { shape: 'copy', localBackup } };
     }
+    // A backup on the node too, whatever the shape: the operator restores from where they work.
     const nodeBackup = `${BACKUP_ROOT}/tke-certs-${stamp()}.yaml`;
+    const saved = await runScript(ctx.conn, BACKUP_TKE_CERTS_SCRIPT, [ADMIN_CONF, nodeBackup], { step: 'tke_certs_configmap', timeoutMs: 60_000 });
+    if (saved.exitCode !== 0) throw stepError(ctx, 'tke_certs_configmap', `backing up tke/certs on the node failed: ${tail(saved.stderr || saved.stdout)}`);
+    if (shape.kind !== 'copy' || !current) {
+      return { status: 'ok', message: `left tke/certs as is: ${describe(shape)}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`, data: { shape: shape.kind, localBackup, nodeBackup } };
+    }
     const res = await runScript(
       ctx.conn,
       UPDATE_TKE_CERTS_SCRIPT,
-      [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`, nodeBackup],
+      [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`],
       { step: 'tke_certs_configmap', timeoutMs: 60_000 },
     );
     if (res.exitCode !== 0) throw stepError(ctx, 'tke_certs_configmap', `updating tke/certs failed: ${tail(res.stderr || res.stdout)}`);

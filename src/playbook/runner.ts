@@ -34,7 +34,11 @@ export interface RunPlaybookParams {
 interface Stop {
   host: string;
   task: string;
+  /** The module that failed: the step the reports name. */
+  module: string;
   message: string;
+  /** How the host's rescue went, when one ran. */
+  rescue?: string;
   status: 'failed' | 'unreachable';
 }
 
@@ -188,12 +192,19 @@ async function runOnce(env: TaskEnv, play: Play, candidates: HostState[], halted
 
 function stopCluster(run: ClusterRun, stop: Stop | undefined, play: Play): void {
   if (!stop || run.stoppedReason) return;
-  run.stoppedReason = `${stop.host} ${stop.status} at "${stop.task}" (play "${play.name}"): ${stop.message}`;
+  run.stoppedReason = `${stop.host} ${stop.status} at "${stop.task}" (step ${stop.module}, play "${play.name}"): ${stop.message}${stop.rescue ? `; ${stop.rescue}` : ''}`;
 }
 
 /** A host's run of one play: main tasks, then rescue (after a failure) and always. */
 async function runHostPlay(env: TaskEnv, play: Play, state: HostState, halted: () => boolean): Promise<Stop | undefined> {
-  const stopAt = (record: TaskRecord): Stop => ({ host: state.host.name, task: record.task, message: record.message, status: record.status === 'unreachable' ? 'unreachable' : 'failed' });
+  const stopAt = (record: TaskRecord, rescue?: string): Stop => ({
+    host: state.host.name,
+    task: record.task,
+    module: record.module,
+    message: record.message,
+    status: record.status === 'unreachable' ? 'unreachable' : 'failed',
+    ...(rescue ? { rescue } : {}),
+  });
   let failed: TaskRecord | undefined;
   for (const task of play.tasks) {
     if (halted()) return undefined;
@@ -212,8 +223,18 @@ async function runHostPlay(env: TaskEnv, play: Play, state: HostState, halted: (
     return lost && stopAt(lost);
   }
   // Recovery runs in full even after an interrupt, so a host is not left half-done.
+  const rescueFrom = state.records.length;
   const lost = (await runBlock(env, state, play.rescue, 'rescue')) ?? (await runBlock(env, state, play.always, 'always'));
-  return stopAt(lost ?? failed);
+  return stopAt(lost ?? failed, play.rescue.length ? rescueOutcome(state.records.slice(rescueFrom)) : undefined);
+}
+
+/** One phrase on how the rescue went: what it changed, or where it failed. */
+function rescueOutcome(records: TaskRecord[]): string {
+  const rescue = records.filter((r) => r.phase === 'rescue');
+  const bad = rescue.find((r) => (r.status === 'failed' && !r.ignored) || r.status === 'unreachable');
+  if (bad) return `rescue ${bad.status} at "${bad.task}" (step ${bad.module}): ${bad.message}`;
+  const changed = rescue.filter((r) => r.status === 'changed').map((r) => r.message);
+  return changed.length ? `rescued: ${changed.join('; ')}` : 'rescue ran, changed nothing';
 }
 
 /** Runs a rescue / always block up to its first failure; returns the record when the host became unreachable. */

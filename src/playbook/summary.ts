@@ -24,7 +24,7 @@ export function hostStatus(records: readonly TaskRecord[]): HostStatus {
 /** The first task that failed the host (a tolerated failure does not). */
 export function firstFailure(records: readonly TaskRecord[]): HostSummary['failure'] {
   const r = records.find((x) => (x.status === 'failed' && !x.ignored) || x.status === 'unreachable');
-  return r ? { task: r.task, message: r.message } : undefined;
+  return r ? { task: r.task, step: r.module, message: r.message } : undefined;
 }
 
 /** `progress`: whether the cluster ran all it had to, was cut short by an interrupt, or never began. */

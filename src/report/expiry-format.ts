@@ -18,10 +18,17 @@ export function formatExpiryTable(report: ExpiryReport): string {
     const key = `${e.cluster}/${e.node}`;
     byNode.set(key, [...(byNode.get(key) ?? []), e]);
   }
-  const clusters = [...new Set(report.nodes.map((n) => n.cluster))];
+  // Clusters, and nodes within a cluster, by their soonest expiry (entries are sorted already);
+  // nodes without any certificate read (unreachable, failed) after the others, in inventory order.
+  const rank = new Map<string, number>();
+  report.entries.forEach((e, i) => {
+    for (const key of [e.cluster, `${e.cluster}/${e.node}`]) if (!rank.has(key)) rank.set(key, i);
+  });
+  const order = (key: string): number => rank.get(key) ?? Number.MAX_SAFE_INTEGER;
+  const clusters = [...new Set(report.nodes.map((n) => n.cluster))].sort((a, b) => order(a) - order(b));
   for (const cluster of clusters) {
     lines.push('', `== cluster ${cluster}`);
-    for (const node of report.nodes.filter((n) => n.cluster === cluster)) {
+    for (const node of report.nodes.filter((n) => n.cluster === cluster).sort((a, b) => order(`${cluster}/${a.node}`) - order(`${cluster}/${b.node}`))) {
       lines.push(`-- ${node.node} (${node.role}, Kubernetes ${node.kubernetesVersion ?? '?'}, kubeadm ${node.kubeadmVersion ?? 'absent'}, ${node.status})`);
       const rows = (byNode.get(`${cluster}/${node.node}`) ?? []).map((e) => [
         e.severity === 'ok' ? '' : e.severity.toUpperCase(), e.name, e.source, e.notAfter.slice(0, 16).replace('T', ' '), formatDays(e.residualSeconds), e.caName ?? '', e.problems.join('; '),

@@ -1,6 +1,6 @@
 // `--junit FILE`: one test suite per cluster, one test case per host x task (classname
 // `cluster.host`), failures and skips; hosts that never ran appear as one skipped case.
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import type { ClusterSummary, RunSummary, TaskRecord } from './types.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
@@ -65,5 +65,7 @@ export function summaryToJunit(summary: RunSummary): string {
 }
 
 export async function writeJunitFile(summary: RunSummary, file: string): Promise<void> {
-  await writeFile(file, summaryToJunit(summary), 'utf8');
+  // 0600: the report names hosts, paths and failures; mode only applies on create, so chmod too.
+  await writeFile(file, summaryToJunit(summary), { encoding: 'utf8', mode: 0o600 });
+  await chmod(file, 0o600);
 }

@@ -138,6 +138,8 @@ export function summaryTable(summary: RunSummary): string[] {
   const lines = table(rows);
   for (const c of summary.clusters) if (c.stoppedReason) lines.push(`${c.cluster}: ${c.status}: ${c.stoppedReason}`);
   const outcome = summary.interrupted ? 'interrupted' : summary.exitCode === 0 ? 'ok' : summary.exitCode === 3 ? 'some hosts unreachable' : 'some hosts failed';
-  lines.push(`${summary.dryRun ? 'dry run ' : ''}${outcome} in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
+  // check's exit code also depends on the expiry found: it prints its own final line.
+  if (summary.command === 'check') lines.push(`read ${summary.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s): ${outcome} in ${formatDuration(summary.durationMs)}`);
+  else lines.push(`${summary.dryRun ? 'dry run ' : ''}${outcome} in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
   return lines;
 }

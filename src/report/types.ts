@@ -32,8 +32,8 @@ export interface HostSummary {
   role: 'master' | 'worker';
   status: HostStatus;
   counts: Record<TaskStatus, number>;
-  /** The first failing task's message, with its step. */
-  failure?: { task: string; message: string };
+  /** The first failing task's message, with its step (the module that failed). */
+  failure?: { task: string; step?: string; message: string };
   /** Data modules publish for the report (backupDir, certificates, path taken...). */
   data: Record<string, unknown>;
   tasks: TaskRecord[];

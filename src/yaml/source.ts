@@ -3,13 +3,16 @@
 // yaml's own error messages are used without their code frame (`prettyErrors: false`), so a line
 // of the file (which could hold a secret) is never echoed back.
 import { open } from 'node:fs/promises';
-import { Alias, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { Alias, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { InputError } from '../errors.js';
 
 /** Files larger than this are refused before parsing (an inventory is a few KiB). */
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 /** Aliases expanded per document; YAML "billion laughs" documents exceed it at once. */
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
+/** Nesting levels (block indentation + flow brackets) accepted; yaml's recursive parser overflows
+ * the stack near 1000, and an overflow inside it leaves V8 unstable, so we refuse before parsing. */
+export const MAX_NESTING_DEPTH = 100;
 
 export interface YamlSource {
   /** The file name as the operator gave it; used in messages. */
@@ -33,14 +36,20 @@ export async function parseYamlFile(file: string, options: ParseYamlOptions = {}
 
 /** Parses YAML text already in memory (`file` is only used in messages). */
 export function parseYamlText(file: string, text: string, options: ParseYamlOptions = {}): YamlSource {
+  const tooDeep = nestingBeyond(text, MAX_NESTING_DEPTH);
+  if (tooDeep) {
+    throw new InputError(`the YAML nests more than ${MAX_NESTING_DEPTH} levels deep`, { file, ...tooDeep }, 'this is not an inventory or playbook; check the path');
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const { line, col } = lineCounter.linePos(problem.pos[0]);
-    throw new InputError(yamlProblemText(problem.code, problem.message, text, problem.pos), { file, line, col }, yamlHint(problem.code));
+    const message = problem.code === 'DUPLICATE_KEY' ? duplicateKeyText(doc, problem.pos[0]) : yamlProblemText(problem.code, problem.message);
+    throw new InputError(message, { file, line, col }, yamlHint(problem.code));
   }
-  if (doc.contents === null) {
+  // `---` alone (or `--- # comment`) parses to an empty scalar: as empty as a file of comments.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
     throw new InputError('the file is empty', { file, line: 1, col: 1 }, 'write the YAML document into it');
   }
   const source: YamlSource = { file, doc, lineCounter, value: undefined };
@@ -85,6 +94,10 @@ async function readBounded(file: string, maxBytes: number): Promise<Buffer> {
 }
 
 function decodeText(file: string, bytes: Buffer): string {
+  // UTF-16/32 byte order marks (UTF-32 LE starts like UTF-16 LE): text, but not in UTF-8.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 4).equals(Buffer.from([0, 0, 0xfe, 0xff]))) {
+    throw new InputError('the file is UTF-16 or UTF-32 text (it starts with such a byte order mark), not UTF-8', { file, line: 1, col: 1 }, 'save it as UTF-8');
+  }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const { line, col } = offsetPosition(bytes.subarray(0, nul).toString('utf8'), Infinity);
@@ -107,11 +120,60 @@ function offsetPosition(text: string, offset: number): { line: number; col: numb
   return { line: lines.length, col: (lines[lines.length - 1]?.length ?? 0) + 1 };
 }
 
-function yamlProblemText(code: string, message: string, text: string, pos: [number, number]): string {
-  if (code === 'DUPLICATE_KEY') {
-    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(pos[0], pos[0] + 60))?.[1]?.replace(/^["']|["']$/g, '').trim() ?? '';
-    return `duplicate key ${JSON.stringify(key)} in this mapping`;
+/** Where the text first nests deeper than `limit`: block indentation levels plus open flow brackets
+ * plus compact "- - " entries. An estimate (quotes are tracked roughly); real files stay far below. */
+export function nestingBeyond(text: string, limit: number): { line: number; col: number } | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote: string | undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    let c = 0;
+    if (flow === 0 && quote === undefined) {
+      while (line[c] === ' ') c++;
+      if (c === line.length || line[c] === '#') continue;
+      while (indents.length > 0 && indents[indents.length - 1]! >= c) indents.pop();
+      indents.push(c);
+    }
+    let compact = 0;
+    for (; c < line.length; c++) {
+      const ch = line[c]!;
+      if (quote !== undefined) {
+        if (ch === '\\' && quote === '"') c++;
+        else if (ch === quote) quote = undefined;
+        continue;
+      }
+      const prev = c === 0 ? ' ' : line[c - 1]!;
+      const tokenStart = /[\s[{,:]/.test(prev);
+      if (ch === '#' && /\s/.test(prev)) break;
+      if ((ch === '"' || ch === "'") && tokenStart) quote = ch;
+      else if (ch === '[' || ch === '{') flow++;
+      else if (ch === ']' || ch === '}') flow = Math.max(0, flow - 1);
+      else if ((ch === '-' || ch === '?') && tokenStart && /\s/.test(line[c + 1] ?? ' ') && flow === 0) compact++;
+      if (indents.length + flow + compact > limit) return { line: i + 1, col: c + 1 };
+    }
   }
+  return undefined;
+}
+
+/** The duplicated key, read from the parsed key node at `offset` (so quotes and escapes are right). */
+function duplicateKeyText(doc: Document.Parsed, offset: number): string {
+  let key: string | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (key === undefined && isNode(pair.key) && pair.key.range?.[0] === offset) {
+        key = isScalar(pair.key) ? String(pair.key.value) : pair.key.toString();
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const shown = key === undefined ? 'a key' : JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key);
+  return `duplicate key ${shown} in this mapping`;
+}
+
+function yamlProblemText(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document';
   if (code === 'TAG_RESOLVE_FAILED') return `YAML: ${message.split('\n')[0]}`;
   return `YAML syntax error: ${message.split('\n')[0]}`;

@@ -17,7 +17,7 @@ const usage = `usage: npm run lab -- <command> [options]
   up     --topology FILE [--dir DIR] [--quiet]     bring a topology up (DIR default .lab/)
   status [--dir DIR] [--json]                       processes and health of every node
   exec   [--dir DIR] NODE -- CMD [ARGS...]          run a command inside a node
-  fault  [--dir DIR] NODE KIND [--seconds N] [--after S]
+  fault  [--dir DIR] NODE KIND [--seconds N] [--after S] [--step STEP]
   fault  [--dir DIR] NODE --clear                   undo every fault on the node
   down   [--dir DIR] | --all                        remove the lab (idempotent)
 fault kinds: ${faultKinds.join(', ')}
@@ -31,7 +31,7 @@ interface Parsed {
   rest: string[];
 }
 
-const valueFlags = new Set(['--topology', '--dir', '--seconds', '--after']);
+const valueFlags = new Set(['--topology', '--dir', '--seconds', '--after', '--step']);
 
 function parseArgs(argv: string[]): Parsed {
   const flags = new Map<string, string | true>();
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
       return runInteractive('nsenter', nodeCommand(n.anchorPid, p.rest));
     }
     case 'fault': {
-      checkFlags(p, ['--dir', '--clear', '--seconds', '--after']);
+      checkFlags(p, ['--dir', '--clear', '--seconds', '--after', '--step']);
       const [node, kind, ...extra] = p.positional;
       if (!node || extra.length) throw new UsageError('fault needs NODE KIND or NODE --clear');
       await preflight();
@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (!kind || !faultKinds.includes(kind as FaultKind)) throw new UsageError(`unknown fault kind ${JSON.stringify(kind ?? '')} (kinds: ${faultKinds.join(', ')})`);
-      await setFault(state, n, kind as FaultKind, { seconds: num(p, '--seconds'), after: num(p, '--after') }, labDistDir());
+      await setFault(state, n, kind as FaultKind, { seconds: num(p, '--seconds'), after: num(p, '--after'), step: str(p, '--step') }, labDistDir());
       return 0;
     }
     case 'down': {

@@ -1,10 +1,12 @@
 // Backup and restore scripts (constants; values come as positional parameters).
 
 /**
- * Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|none> [kubeconfig files...]
+ * Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|copy|none> [kubeconfig files...]
  * Makes a NEW directory (mkdir without -p for the leaf: never nests into an existing one), archives
  * /etc/kubernetes and the users' kubeconfigs, takes an etcd snapshot (or copies the data dir when
- * etcdctl is absent), writes SHA256SUMS and verifies it. On any failure the partial directory is
+ * etcdctl is absent, or when asked to: expired certificates make a snapshot impossible; the
+ * snapshot is bounded in time so an etcd that rejects us cannot hang the run), writes SHA256SUMS
+ * and verifies it. On any failure the partial directory is
  * removed and nothing else was touched. Prints `dir=<path>` and `etcd=<snapshot|copy|none>`.
  */
 export const BACKUP_SCRIPT = `
@@ -21,12 +23,16 @@ if [ -s "$dir/kubeconfigs.list" ]; then
   tar -C / -czf "$dir/kubeconfigs.tar.gz" -T "$dir/kubeconfigs.list" 2>"$dir/tar.err" || fail "archiving kubeconfigs failed: $(tail -n 2 "$dir/tar.err")"
 fi
 etcd=none
-if [ "$etcdmode" = snapshot ]; then
-  if command -v etcdctl >/dev/null 2>&1; then
-    ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert="$k/pki/etcd/ca.crt" --cert="$k/pki/etcd/healthcheck-client.crt" --key="$k/pki/etcd/healthcheck-client.key" snapshot save "$dir/etcd-snapshot.db" >"$dir/etcd.out" 2>&1 || fail "etcd snapshot failed: $(tail -n 2 "$dir/etcd.out")"
+if [ "$etcdmode" != none ]; then
+  if [ "$etcdmode" = snapshot ] && command -v etcdctl >/dev/null 2>&1; then
+    bound=""; command -v timeout >/dev/null 2>&1 && bound="timeout 120"
+    ETCDCTL_API=3 $bound etcdctl --dial-timeout=10s --endpoints=https://127.0.0.1:2379 --cacert="$k/pki/etcd/ca.crt" --cert="$k/pki/etcd/healthcheck-client.crt" --key="$k/pki/etcd/healthcheck-client.key" snapshot save "$dir/etcd-snapshot.db" >"$dir/etcd.out" 2>&1 || fail "etcd snapshot failed: $(tail -n 2 "$dir/etcd.out")"
     etcd=snapshot
   else
-    tar -C / -czf "$dir/etcd-data.tar.gz" "\${etcddir#/}" 2>"$dir/tar.err" || fail "copying $etcddir failed: $(tail -n 2 "$dir/tar.err")"
+    # A running etcd keeps writing its WAL (even without quorum: terms, elections). GNU tar's exit
+    # status 1 means "a file changed as we read it": the copy is live, as the warning says.
+    tar -C / -czf "$dir/etcd-data.tar.gz" "\${etcddir#/}" 2>"$dir/tar.err"; rc=$?
+    [ "$rc" -le 1 ] || fail "copying $etcddir failed: $(tail -n 2 "$dir/tar.err")"
     etcd=copy
   fi
 fi

@@ -39,7 +39,9 @@ export function judgeHealth(h: HealthReport, req: HealthRequirements): HealthVer
     if (!h.etcdMembers) problems.push('local etcd does not answer (member list unreadable)');
     else if (req.allMembers) {
       const bad = h.etcdMemberHealth.filter((m) => !m.healthy);
-      for (const m of bad) problems.push(`etcd member ${m.url} unhealthy (${m.detail})`);
+      // Named as etcd knows it (the member list read in the same probe), so the reason names the master.
+      const nameOf = (url: string): string | undefined => h.etcdMembers?.find((x) => x.clientUrls.includes(url))?.name || undefined;
+      for (const m of bad) problems.push(`etcd member ${nameOf(m.url) ? `${nameOf(m.url)} (${m.url})` : m.url} unhealthy (${m.detail})`);
       if (h.etcdMemberHealth.length < h.etcdMembers.length) problems.push('not every etcd member was probed');
     }
     if (req.servedMatchesDisk && !h.etcdServesDisk) problems.push('etcd serves a certificate other than pki/etcd/server.crt');

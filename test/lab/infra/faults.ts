@@ -9,15 +9,18 @@ import { pidAlive, sleep } from './proc.js';
 import { sshdFiles } from './rootfs.js';
 import { LabError, rootfsOf, type LabNodeState, type LabState } from './state.js';
 import { spawn } from 'node:child_process';
+import { sessionDropSteps, type SessionDropStep } from '../node/common/session-drop.js';
 
 export const fileFaultKinds = ['kubeadm-renew-fail', 'apiserver-not-ready', 'slow-start', 'etcd-stopped', 'clock-skew'] as const;
-export const infraFaultKinds = ['sshd-down', 'sshd-drop', 'backup-full', 'kubelet-stopped', 'host-key-changed'] as const;
+export const infraFaultKinds = ['ssh-drop-during', 'sshd-down', 'sshd-drop', 'backup-full', 'kubelet-stopped', 'host-key-changed'] as const;
 export type FaultKind = (typeof fileFaultKinds)[number] | (typeof infraFaultKinds)[number];
 export const faultKinds: readonly FaultKind[] = [...fileFaultKinds, ...infraFaultKinds];
 
 export interface FaultArgs {
   seconds?: number;
   after?: number;
+  /** ssh-drop-during: the tool's step during which the SSH session is cut. */
+  step?: string;
 }
 
 /** Infra faults in force on a node (host side only, beside the rootfs). */
@@ -106,6 +109,10 @@ export async function setFault(state: LabState, n: LabNodeState, kind: FaultKind
       break;
     case 'clock-skew':
       faults.clockSkewSeconds = needSeconds(kind, args.seconds);
+      break;
+    case 'ssh-drop-during':
+      if (!sessionDropSteps.includes(args.step as SessionDropStep)) throw new LabError(`fault ssh-drop-during needs --step ${sessionDropSteps.join('|')}`);
+      faults.sshDropDuring = args.step as SessionDropStep;
       break;
     case 'sshd-down':
       await stopSshd(state, n);

@@ -101,8 +101,8 @@ export function startAnchor(netns: string, rootfs: string, hostname: string, tim
 const enterArgs = (anchorPid: number): string[] => ['--target', String(anchorPid), '--mount', '--uts', '--net', '--'];
 
 /** Runs a command inside a node (its anchor's mount, UTS and net namespaces). */
-export function runInNode(anchorPid: number, argv: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
-  return run('nsenter', [...enterArgs(anchorPid), ...argv], { ...opts, env: nodeEnv });
+export function runInNode(anchorPid: number, argv: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return run('nsenter', [...enterArgs(anchorPid), ...argv], { ...opts, env: { ...nodeEnv, ...opts.env } });
 }
 
 /** nsenter argv for running `argv` inside a node with the caller's stdio. */

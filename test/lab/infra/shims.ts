@@ -26,3 +26,22 @@ export function writeDateShimIfMissing(rootfs: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, dateShim, { mode: 0o755 });
 }
+
+// `ssh-drop-during backup|kubeconfig` (node/common/session-drop.ts): wrappers in front of the real
+// programs those steps run, which drop the caller's SSH session first when the fault names the step:
+// `etcdctl snapshot ...` (the tool's backup takes an etcd snapshot mid-way) and `install` (the
+// tool's kubeconfig copy). Without the fault they are the real program (exec, same argv).
+function dropShim(real: string, step: string, onlyWithArg: string | undefined, nodeBin: string, labDist: string): string {
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const drop = `${quote(nodeBin)} ${quote(path.join(labDist, 'node/common/session-drop-cli.js'))} ${step}`;
+  const guarded = `grep -q '"sshDropDuring": *"${step}"' /var/lib/kcrlab/faults.json 2>/dev/null && ${drop}`;
+  const body = onlyWithArg ? `case " $* " in *" ${onlyWithArg} "*) ${guarded} ;; esac` : guarded;
+  return `#!/bin/sh\n# kcrlab: ${real}; drops the SSH session first under the ssh-drop-during ${step} fault\n${body}\nexec ${real} "$@"\n`;
+}
+
+export function writeSessionDropShims(rootfs: string, nodeBin: string, labDist: string): void {
+  const dir = path.join(rootfs, 'usr/local/bin');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'etcdctl'), dropShim('/usr/bin/etcdctl', 'backup', 'snapshot', nodeBin, labDist), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'install'), dropShim('/usr/bin/install', 'kubeconfig', undefined, nodeBin, labDist), { mode: 0o755 });
+}

@@ -106,11 +106,16 @@ const readFileOrNull = (file: string): Buffer | null => {
   }
 };
 
-export async function apiserverReady(rootfs: string, address: string, timeoutMs = 1500): Promise<boolean> {
+// Bounds on a probe's answer: generous, because on a loaded machine (2 shared cores) a healthy
+// server can take seconds to answer, and a probe timeout would be reported as an outage. A server
+// that is down refuses at once and one that is not ready answers 500, so this hides no outage.
+const PROBE_TIMEOUT_MS = 5000;
+
+export async function apiserverReady(rootfs: string, address: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
   return httpsOk(`https://${address}:6443/readyz`, readFileOrNull(path.join(rootfs, 'etc/kubernetes/pki/ca.crt')), timeoutMs);
 }
 
-export async function etcdHealthy(rootfs: string, address: string, timeoutMs = 1500): Promise<boolean> {
+export async function etcdHealthy(rootfs: string, address: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
   const pki = path.join(rootfs, 'etc/kubernetes/pki/etcd');
   const r = await run(
     'etcdctl',

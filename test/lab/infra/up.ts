@@ -16,12 +16,15 @@ import { mapLimit, sleep } from './proc.js';
 import { writeNodeRootfs } from './rootfs.js';
 import { allocateSlot, withHostLock } from './slots.js';
 import { LabError, rootfsOf, writeLabState, type LabState } from './state.js';
-import { labStatus, unhealthyReasons } from './status.js';
+import { componentNames, labStatus, unhealthyReasons, type LabStatus } from './status.js';
 import { down, slotPidFile } from './down.js';
 import { ensureKey, keyTypeAndBody } from './keys.js';
 import { buildUserFiles } from './users.js';
-import { writeDateShimIfMissing, writeKubeadmShim } from './shims.js';
+import { writeDateShimIfMissing, writeKubeadmShim, writeSessionDropShims } from './shims.js';
 import { preflight } from './preflight.js';
+
+/** Honoured by the kubelet only when `up` passes it to the first `systemctl start kubelet`. */
+const STARTED_BEFORE_EXPIRY_ENV = 'KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY';
 
 export interface UpOptions {
   topologyFile: string;
@@ -138,6 +141,7 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
       runtime?.installRuntimeShims(rootfs, { runtime: c.runtime, nodeBin, labDist });
       if (c.kubeadmVersion) writeKubeadmShim(rootfs, pki.kubeadmShim(c.kubeadmVersion, nodeBin, labDist));
       writeDateShimIfMissing(rootfs);
+      writeSessionDropShims(rootfs, nodeBin, labDist);
     }
   }
   log(`node files written (${Date.now() - t0} ms)`);
@@ -170,8 +174,11 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
 
   const full = state.nodes.filter((n) => !n.light);
   if (full.length) {
+    // KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY=1 (README): this first start only, as if the kubelets had
+    // been started while their client certificates were still valid (they keep running past expiry).
+    const startedBeforeExpiry = process.env[STARTED_BEFORE_EXPIRY_ENV] === '1' ? { [STARTED_BEFORE_EXPIRY_ENV]: '1' } : undefined;
     await mapLimit(full, 8, async (n) => {
-      const r = await runInNode(n.anchorPid!, ['/usr/local/bin/systemctl', 'start', 'kubelet'], { timeoutMs: 20_000 });
+      const r = await runInNode(n.anchorPid!, ['/usr/local/bin/systemctl', 'start', 'kubelet'], { timeoutMs: 20_000, env: startedBeforeExpiry });
       if (r.code !== 0) throw new LabError(`${n.name}: systemctl start kubelet exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
     });
     log(`kubelets started (${Date.now() - t0} ms)`);
@@ -186,9 +193,27 @@ async function waitHealthy(state: LabState, labDist: string, topology: Topology,
   let reasons: string[] = ['not probed'];
   while (Date.now() < deadline) {
     const status = await labStatus({ ...state, nodes: state.nodes.filter((n) => !n.light) }, labDist);
-    reasons = unhealthyReasons(status);
+    // A cluster whose certificates have expired cannot be healthy (etcd peers and API servers reject
+    // each other): it is up once its kubelets and components run (README, `up`).
+    const expired = new Set(topology.clusters.filter((c) => c.certAgeDays >= 365).map((c) => c.name));
+    reasons = [
+      ...unhealthyReasons({ ...status, clusters: status.clusters.filter((c) => !expired.has(c.name)) }),
+      ...notRunningReasons(status.clusters.filter((c) => expired.has(c.name))),
+    ];
     if (reasons.length === 0) return;
     await sleep(500);
   }
   throw new LabError(`topology ${topology.file} not healthy after ${timeoutMs / 1000} s: ${reasons.join('; ')} (the lab is left up for inspection: \`npm run lab -- status --dir ${state.dir}\`, then \`down\`)`);
+}
+
+function notRunningReasons(clusters: LabStatus['clusters']): string[] {
+  return clusters.flatMap((c) =>
+    c.nodes
+      .filter((n) => !n.light)
+      .flatMap((n) => [
+        ...(n.kubelet.running ? [] : [`${n.name}: kubelet ${n.kubelet.state}`]),
+        // Workers run no control-plane components.
+        ...(n.role === 'master' ? componentNames.filter((name) => !n.components[name]?.running).map((name) => `${n.name}: ${name} not running`) : []),
+      ]),
+  );
 }

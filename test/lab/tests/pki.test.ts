@@ -207,6 +207,6 @@ describe('buildClusterFiles variants', () => {
   });
 
   it('kubeadmShim', () => {
-    expect(kubeadmShim('v1.18.3', '/usr/bin/node', '/lab/dist/test/lab')).toBe('#!/bin/sh\nKCRLAB_KUBEADM_VERSION=1.18.3 exec /usr/bin/node /lab/dist/test/lab/node/kubeadm/main.js "$@"\n');
+    expect(kubeadmShim('v1.18.3', '/usr/bin/node', '/lab/dist/test/lab')).toBe('#!/bin/sh\n[ "$*" = "version -o short" ] && { echo v1.18.3; exit 0; }\nKCRLAB_KUBEADM_VERSION=1.18.3 exec /usr/bin/node /lab/dist/test/lab/node/kubeadm/main.js "$@"\n');
   });
 });

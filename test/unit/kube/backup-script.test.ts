@@ -97,8 +97,8 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
 
   it('an etcd snapshot is taken with the healthcheck client and covered by SHA256SUMS', async () => {
     const bin = await fakeBin(fx.scratch, { etcdctl: [
-      'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; esac; done',
-      '[ "$ETCDCTL_API" = 3 ] && [ "$1" = --endpoints=https://127.0.0.1:2379 ] || exit 2',
+      'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; --endpoints=*) ep="${a#--endpoints=}";; esac; done',
+      '[ "$ETCDCTL_API" = 3 ] && [ "$ep" = https://127.0.0.1:2379 ] || exit 2',
       '[ -f "$cert" ] || exit 3',
       'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 4',
       'echo snapshot-bytes > "$3"; echo "Snapshot saved at $3"',

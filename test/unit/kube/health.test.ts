@@ -143,7 +143,7 @@ describe('judgeHealth', () => {
         'kube-apiserver not ready (HTTP 500 readyz check failed)',
         'kube-apiserver serves a certificate other than pki/apiserver.crt',
         'kube-scheduler unhealthy (no answer)',
-        'etcd member https://10.0.0.1:2379 unhealthy ({"health":"false"})',
+        'etcd member m1 (https://10.0.0.1:2379) unhealthy ({"health":"false"})',
         'not every etcd member was probed',
         'etcd serves a certificate other than pki/etcd/server.crt',
       ],
@@ -265,8 +265,8 @@ describe('HEALTH_SCRIPT run for real against stand-in servers', () => {
       'kube-apiserver not ready (HTTP 500 [+]ping ok [-]etcd failed: reason withheld readyz check failed)',
       'kube-apiserver serves a certificate other than pki/apiserver.crt',
       `kube-controller-manager unhealthy (${h.controllerManager.detail})`,
-      'etcd member https://127.0.0.1:2379 unhealthy ({"health":"false"})',
-      `etcd member https://127.0.0.2:2379 unhealthy (${h.etcdMemberHealth[1]!.detail})`,
+      'etcd member master1 (https://127.0.0.1:2379) unhealthy ({"health":"false"})',
+      `etcd member master2 (https://127.0.0.2:2379) unhealthy (${h.etcdMemberHealth[1]!.detail})`,
     ]);
   });
 

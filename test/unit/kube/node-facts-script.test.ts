@@ -183,8 +183,10 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
     expect(facts.certs['admin.conf']).toMatchObject({ present: true, chainsToCa: true, keyMatches: true });
   });
 
-  it('a kubelet.conf pointing at kubelet-client-current.pem is not embedded', () => {
-    expect(facts.kubeletConf).toEqual({ present: true, embedded: false, clientCertPath: tree.kubeletPem });
+  it('a kubelet.conf pointing at kubelet-client-current.pem is not embedded; the pem\'s certificate is read', async () => {
+    const pem = await opensslFacts(tree.kubeletPem);
+    expect(facts.kubeletConf).toMatchObject({ present: true, embedded: false, clientCertPath: tree.kubeletPem, notAfter: pem.notAfter });
+    expect(facts.kubeletConf.serial).toBe(pem.serial);
   });
 
   it('prints no private key material, even reading the combined kubelet pem', () => {

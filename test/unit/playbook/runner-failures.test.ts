@@ -42,7 +42,7 @@ describe('rescue and always', () => {
       'cleanup:always:ok',
     ]);
     expect(m1.status).toBe('failed');
-    expect(m1.failure).toEqual({ task: 'renew', message: 'step failed on purpose' });
+    expect(m1.failure).toEqual({ task: 'renew', step: 't_step', message: 'step failed on purpose' });
   });
 
   it('a failing rescue stops the rescue, and always still runs', async () => {
@@ -65,7 +65,7 @@ describe('stop on failure, within one cluster only', () => {
     expect(steps('c1', 'm3')).toEqual([]);
     expect(log.intervals.filter((i) => i.cluster === 'c1' && i.task === 'later')).toEqual([]);
     expect(c1!.status).toBe('failed');
-    expect(c1!.stoppedReason).toBe('m2 failed at "renew" (play "renew"): step failed on purpose');
+    expect(c1!.stoppedReason).toBe('m2 failed at "renew" (step t_step, play "renew"): step failed on purpose; rescue ran, changed nothing');
     expect(c2!.status).toBe('ok');
     expect(c2!.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
     expect(steps('c2', 'm5')).toEqual(['backup', 'renew', 'verify', 'cleanup', 'later']);

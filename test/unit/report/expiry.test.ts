@@ -107,7 +107,7 @@ describe('buildExpiryReport', () => {
   it('certificate problems: wrong CA, wrong key, served certificate not the one on disk', () => {
     expect(entry('m1', 'etcd-peer')!.problems).toEqual(['not signed by etcd-ca']);
     expect(entry('m1', 'etcd-healthcheck-client')!.problems).toEqual(['does not match its private key']);
-    expect(entry('m1', 'kube-apiserver:6443')).toMatchObject({ source: 'served', problems: ['differs from the file on disk (component not restarted)'] });
+    expect(entry('m1', 'kube-apiserver:6443')).toMatchObject({ source: 'served', problems: ['differs from apiserver on disk (component not restarted)'] });
     expect(entry('m1', 'ca')).toMatchObject({ source: 'file', caName: 'ca', problems: [] });
     expect(entry('m1', 'apiserver')!.problems).toEqual([]);
   });
@@ -180,7 +180,7 @@ describe('formatExpiryTable', () => {
     expect(admin.startsWith('   CRITICAL')).toBe(true);
     expect(admin.slice(header.indexOf('EXPIRES (UTC)'))).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} +expired 3d ago +ca +expired$/);
     expect(rows[2]).toMatch(/^ {3}WARNING +etcd-peer +file +.* 7d +etcd-ca +not signed by etcd-ca$/);
-    expect(rows.find((r) => r.includes('kube-apiserver:6443'))).toMatch(/ served .* 300d .*differs from the file on disk \(component not restarted\)$/);
+    expect(rows.find((r) => r.includes('kube-apiserver:6443'))).toMatch(/ served .* 300d .*differs from apiserver on disk \(component not restarted\)$/);
     expect(m1).toContain('   ! kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
     expect(lines).toContain('   ! node_facts: connection refused');
   });

@@ -26,6 +26,8 @@ export interface NodeFaults {
   slowStartSeconds?: number;
   etcdStopped?: boolean;
   clockSkewSeconds?: number;
+  /** One shot: the program running this step of the tool cuts its SSH session (session-drop.ts). */
+  sshDropDuring?: 'backup' | 'renew' | 'kubeconfig' | 'restart';
 }
 
 export function readNodeConfig(): NodeConfig {

@@ -1,6 +1,7 @@
 // `kubeadm [alpha] certs renew <name>|all` (cmd/certs.go renewCert; kubeadm-facts.md §2-§3).
 import { atLeast, type KubeVersion } from '../../pki/version.js';
 import { readFaults } from '../common/node-config.js';
+import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { renewHandlers, type RenewHandler } from './catalog.js';
 import { certPath, handlerPath, loadCa, readHandlerCert, renewedFrom } from './cert-store.js';
 import { loadEffectiveConfig, type ConfigOptions, type EffectiveConfig } from './cluster-config.js';
@@ -61,6 +62,9 @@ export async function runRenew(v: KubeVersion, target: string, cfgOpts: ConfigOp
     else {
       renewedCount += 1;
       io.out(`${handler.longName} renewed\n`);
+      // ssh-drop-during renew: the session is cut after the first certificate; a Go program then
+      // dies of SIGPIPE at its next write to the closed channel (exit 141 as a shell reports it).
+      if (renewedCount === 1 && dropSessionIfFaulted('renew')) process.exit(141);
     }
   }
   if (target === 'all' && atLeast(v, 20)) {

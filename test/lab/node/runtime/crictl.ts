@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { all, has, isFlagError, last, matchesLabels, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { ago, rfc3339Nano, tabulate, unixNanos } from './format.js';
 import { renderTemplate, type TemplateData } from './gotemplate.js';
+import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { removeContainer, removeSandbox, stopContainer, stopSandbox } from './ops.js';
 import { containerLogFile, containers, isRunning, newestFirst, resolveId, sandboxes, type ContainerRecord, type SandboxRecord } from './store.js';
 import { imageId } from './views.js';
@@ -174,6 +175,7 @@ const commands: Record<string, Command> = {
     run: (p) =>
       eachTarget(p, containers.list(), 'container', async (c) => {
         if (isRunning(c) && !has(p, 'force')) fatal(`unable to remove container(s): rpc error: code = Unknown desc = failed to remove container "${c.id}": container is in CONTAINER_RUNNING state, use stop first`);
+        dropSessionIfFaulted('restart'); // the lab's ssh-drop-during restart: the removal still happens
         await removeContainer(c);
         return '';
       }),

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { all, has, isFlagError, last, matchesLabels, parseFlags, type FlagSpec, type ParsedFlags } from './flags.js';
 import { ago, ellipsis, humanDuration, rfc3339Nano, tabulate } from './format.js';
 import { renderTemplate, TemplateError, type TemplateData } from './gotemplate.js';
+import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { killContainer, removeContainer, removeSandbox, restartContainer, stopContainer, stopSandbox } from './ops.js';
 import { containerLogFile, resolveId } from './store.js';
 import { allEntries, imageId, type Entry } from './views.js';
@@ -209,6 +210,7 @@ const commands: Record<string, Command> = {
   },
   rm: perContainer('rm', 'Remove one or more containers', [{ long: 'force', short: 'f' }, { long: 'volumes', short: 'v' }, { long: 'link', short: 'l' }], noSuchContainer, async (e, p) => {
     if (e.running && !has(p, 'force')) return `Error response from daemon: You cannot remove a running container ${e.id}. Stop the container before attempting removal or force remove\n`;
+    dropSessionIfFaulted('restart'); // the lab's ssh-drop-during restart: the removal still happens
     await (e.container ? removeContainer(e.container) : e.sandbox && removeSandbox(e.sandbox));
     return null;
   }),

@@ -32,8 +32,14 @@ async function main(): Promise<void> {
   }
   const nodeName = config.name || os.hostname();
   klog('I', 'server.go:417', `Version: v${config.kubernetesVersion}`);
-  const credentialError = prepareClientCredentials(nodeName);
-  if (credentialError) fail(`failed to run Kubelet: ${credentialError}`);
+  // The lab's `up` sets this on its first start only: a real kubelet started before its client
+  // certificate expired keeps running with it, so such a node cannot be made by starting one now.
+  if (process.env.KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY === '1') {
+    klog('I', 'kcrlab', 'client credentials taken as loaded before they expired (KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY, lab up)');
+  } else {
+    const credentialError = prepareClientCredentials(nodeName);
+    if (credentialError) fail(`failed to run Kubelet: ${credentialError}`);
+  }
 
   const intervalMs = config.kubeletCheckIntervalMs > 0 ? config.kubeletCheckIntervalMs : 20_000;
   const syncer = new PodSyncer({
