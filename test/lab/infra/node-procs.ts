@@ -3,12 +3,17 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { repoRoot } from './locate.js';
 import { runDir } from './names.js';
 import { run, sleep, type RunResult } from './proc.js';
 import { boundDirs, boundFiles, sshdFiles } from './rootfs.js';
 
 /** Inside an anchor's private mount namespace, the node's rootfs is bound here while the binds are made. */
 const stagingMount = `${runDir}/mnt`;
+/** The repository, when it lives under /tmp (a CI clone), is bound back over the node's private
+ *  /tmp so the node programs in dist/ and node_modules stay reachable; staged here meanwhile. */
+const keepMount = `${runDir}/mnt-keep`;
+const repoUnderTmp = (): string => (repoRoot().startsWith('/tmp/') ? repoRoot() : '');
 /** Host paths the lab created as mount points (removed by `down` when no lab is left). */
 const createdMountPointsFile = `${runDir}/created-mountpoints`;
 
@@ -24,6 +29,7 @@ export const nodeEnv: NodeJS.ProcessEnv = {
 /** Makes the host-side mount points that do not exist, remembering which ones it made. */
 export function ensureHostMountPoints(): void {
   fs.mkdirSync(stagingMount, { recursive: true });
+  fs.mkdirSync(keepMount, { recursive: true });
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   for (const d of boundDirs) {
     const p = `/${d}`;
@@ -53,14 +59,18 @@ export function removeCreatedMountPoints(): void {
   else fs.rmSync(createdMountPointsFile, { force: true });
 }
 
-// $1 rootfs, $2 hostname, then the paths to bind. Constant script; values only as arguments.
+// $1 rootfs, $2 hostname, $3 a host folder to keep visible ('' for none), then the paths to bind.
+// Constant script; values only as arguments.
 const anchorScript = [
   'set -e',
   `m=${stagingMount}`,
-  'r=$1; h=$2; shift 2',
+  `k=${keepMount}`,
+  'r=$1; h=$2; keep=$3; shift 3',
   'mount --bind "$r" "$m"',
+  'if [ -n "$keep" ]; then mount --bind "$keep" "$k"; fi',
   'for p in "$@"; do mount --bind "$m/$p" "/$p"; done',
   'umount "$m"',
+  'if [ -n "$keep" ]; then mkdir -p "$keep"; mount --bind "$k" "$keep"; umount "$k"; fi',
   'hostname "$h"',
   'echo ready',
   'exec sleep infinity </dev/null >/dev/null 2>&1',
@@ -71,7 +81,7 @@ export function startAnchor(netns: string, rootfs: string, hostname: string, tim
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ip',
-      ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', anchorScript, 'sh', rootfs, hostname, ...boundDirs, ...boundFiles],
+      ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', anchorScript, 'sh', rootfs, hostname, repoUnderTmp(), ...boundDirs, ...boundFiles],
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv },
     );
     let out = '';
