@@ -8,23 +8,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clusterConfigurationYaml } from '../pki/seed.js';
 import { parseKubeVersion } from '../pki/version.js';
 import { tabwrite } from '../node/kubeadm/tabwriter.js';
+import { HEADER_118_LINES, RENEWED_LINES } from './procedure-output.js';
 import { clusterSpec, openssl, pointKubeconfigsAt, REPO, runKubeadm, simulatorMain, startApiServer, tempDir, writeCluster, type FakeApiServer } from './kubeadm-harness.js';
 
 const PKI = 'etc/kubernetes/pki';
 const STACK_HINT = 'To see the stack trace of this error execute with --v=5 or higher\n';
-const TEN_LINES = [
-  'certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed',
-  'certificate for serving the Kubernetes API renewed',
-  'certificate the apiserver uses to access etcd renewed',
-  'certificate for the API server to connect to kubelet renewed',
-  'certificate embedded in the kubeconfig file for the controller manager to use renewed',
-  'certificate for liveness probes to healthcheck etcd renewed',
-  'certificate for etcd nodes to communicate with each other renewed',
-  'certificate for serving etcd renewed',
-  'certificate for the front proxy client renewed',
-  'certificate embedded in the kubeconfig file for the scheduler manager to use renewed',
-].join('\n') + '\n';
-const HEADER_118 = "[renew] Reading configuration from the cluster...\n[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'\n\n";
+const TEN_LINES = `${RENEWED_LINES.join('\n')}\n`;
+const HEADER_118 = `${HEADER_118_LINES.join('\n')}\n`;
 
 /** The code blocks of procedure.md step 3, when the shared reference is there (it is the spec). */
 function procedureBlocks(): string[] | null {

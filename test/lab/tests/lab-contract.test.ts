@@ -6,27 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADER_118_LINES, RENEWED_LINES } from './procedure-output.js';
 import { destroyLab, ensureBuilt, lab, labDir, labSkipReason, readLabJson, ssh, topologies } from './infra-helpers.js';
 
 if (labSkipReason) console.warn(`SKIPPED lab contract tests: ${labSkipReason}`);
 
-const TEN = [
-  'certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed',
-  'certificate for serving the Kubernetes API renewed',
-  'certificate the apiserver uses to access etcd renewed',
-  'certificate for the API server to connect to kubelet renewed',
-  'certificate embedded in the kubeconfig file for the controller manager to use renewed',
-  'certificate for liveness probes to healthcheck etcd renewed',
-  'certificate for etcd nodes to communicate with each other renewed',
-  'certificate for serving etcd renewed',
-  'certificate for the front proxy client renewed',
-  'certificate embedded in the kubeconfig file for the scheduler manager to use renewed',
-];
-const HEADER_118 = [
-  '[renew] Reading configuration from the cluster...',
-  "[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'",
-  '',
-];
+const TEN = RENEWED_LINES;
+const HEADER_118 = HEADER_118_LINES;
 const SERVED_END = 'echo | openssl s_client -showcerts -connect 127.0.0.1:6443 -servername api 2>/dev/null | openssl x509 -noout -enddate';
 
 interface Status {
