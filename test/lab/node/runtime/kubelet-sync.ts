@@ -115,6 +115,7 @@ export class PodSyncer {
     await Promise.all(mine.filter((c) => c.sandboxId !== sb.id && isRunning(c)).map((c) => stopContainer(c, this.graceMs)));
     const current = mine.find((c) => c.sandboxId === sb.id);
     if (current && isRunning(current)) return;
+    if (current?.restartingUntil && Date.now() < Date.parse(current.restartingUntil)) return;
     if (current?.state === 'running') markExited(current.id, current.exitCode ?? exitCodeForSignal('SIGKILL'));
     if (current) this.accountExit(key, containers.get(current.id) ?? current);
     const loop = this.crashLoops.get(key);

@@ -20,6 +20,8 @@ export interface ContainerRecord {
   image: string;
   pid: number;
   state: ContainerState;
+  /** Set while `docker restart` stops and starts this same container: the kubelet leaves it alone. */
+  restartingUntil?: string;
   createdAt: string;
   startedAt: string;
   finishedAt?: string;
