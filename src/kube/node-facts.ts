@@ -42,6 +42,8 @@ export interface NodeFacts {
   runtime?: RuntimeName;
   runtimeProblem?: string;
   kubeletState: string;
+  /** The backup named by the in-progress marker an earlier run left (RENEWAL_MARKER_NAME): a renewal it did not finish. */
+  unfinishedRenewalBackup?: string;
   diskFreeKb?: number;
   kubernetesDirKb?: number;
   etcdDirKb?: number;
@@ -89,6 +91,7 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
       .filter((p): p is [string, string] => p.length === 2 && Boolean(p[1]))
       .map(([path, version]) => ({ path, version: version.replace(/^v/, '') })),
     kubeletState: get('kubelet') || 'unknown',
+    unfinishedRenewalBackup: s.has('renewal-marker') ? get('renewal-marker').trim() || '(unnamed)' : undefined,
     certs: {},
     cas: {},
     saHashes: {},

@@ -3,6 +3,7 @@
 // Each script gathers many facts in ONE round trip and prints sections `@@KCR <name> [<arg>]`.
 // A header starts with a newline: a section that ends without one (a file `cat` without its final
 // newline) must not swallow the next header. parseSections drops the blank lines this leaves.
+import { RENEWAL_MARKER_NAME } from './paths.js';
 
 /** Splits the output of a sectioned script into { "name arg": body }. */
 export function parseSections(output: string): Map<string, string> {
@@ -51,6 +52,8 @@ s runtime-docker; if [ -n "$cp" ] && command -v docker >/dev/null 2>&1; then doc
 s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
 s kubelet; systemctl is-active kubelet 2>/dev/null
 s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null | tail -n 1
+# only when an earlier run left its in-progress marker (see RENEWAL_MARKER_NAME)
+if [ -f "$backups/${RENEWAL_MARKER_NAME}" ]; then s renewal-marker; cat -- "$backups/${RENEWAL_MARKER_NAME}" 2>/dev/null; fi
 s du; du -sk "$k" 2>/dev/null
 s du-etcd; du -sk /var/lib/etcd 2>/dev/null
 # the kubelet's rotating client certificate (only the certificate: the file also holds its key)

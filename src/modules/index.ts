@@ -3,6 +3,7 @@ import { registerModule } from '../playbook/registry.js';
 import { assertModule } from './assert.js';
 import { backupModule } from './backup.js';
 import { clusterPreflightModule } from './cluster-preflight.js';
+import { finishRenewalModule } from './finish-renewal.js';
 import { kubeadmProvisionModule } from './kubeadm-provision.js';
 import { kubeadmRenewModule } from './kubeadm-renew.js';
 import { kubeconfigsModule } from './kubeconfigs.js';
@@ -29,6 +30,7 @@ export function registerBuiltinModules(): void {
   registerModule(kubeconfigsModule);
   registerModule(restartControlPlaneModule);
   registerModule(waitHealthyModule);
+  registerModule(finishRenewalModule);
   registerModule(restoreBackupModule);
   registerModule(kubeletClientCertModule);
   registerModule(tkeCertsConfigMapModule);

@@ -76,7 +76,7 @@ describe.skipIf(skip)(`SSH connection dropped during each mutating step${skip ? 
       const rerun = parseReport(again.result.stdout);
       expect(reportHost(rerun, 'ha-m1').status).toBe('changed');
       if (step !== 'backup') {
-        expect(ran(reportHost(rerun, 'ha-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish/);
+        expect(ran(reportHost(rerun, 'ha-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish: a run stopped before it finished this master/);
         for (const n of ['ha-m2', 'ha-m3']) expect(reportHost(rerun, n).status).toBe('ok');
       }
 
@@ -86,6 +86,8 @@ describe.skipIf(skip)(`SSH connection dropped during each mutating step${skip ? 
       const m1After = await diskSerials(lab, 'ha-m1');
       for (const [component, serial] of Object.entries(m1Before)) expect(m1After[component], component).not.toBe(serial);
       expect(await backupCount(lab, 'ha-m1')).toBeGreaterThan(backupsBefore);
+      // Finished and healthy: the in-progress mark is gone.
+      expect((await lab.exec('ha-m1', ['test', '-e', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).code).toBe(1);
     });
   }
 });

@@ -1,4 +1,5 @@
 // Backup and restore scripts (constants; values come as positional parameters).
+import { RENEWAL_MARKER_NAME } from '../paths.js';
 
 /**
  * Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|copy|none> [kubeconfig files...]
@@ -7,7 +8,8 @@
  * etcdctl is absent, or when asked to: expired certificates make a snapshot impossible; the
  * snapshot is bounded in time so an etcd that rejects us cannot hang the run), writes SHA256SUMS
  * and verifies it. On any failure the partial directory is
- * removed and nothing else was touched. Prints `dir=<path>` and `etcd=<snapshot|copy|none>`.
+ * removed and nothing else was touched. Last, marks the renewal in progress (RENEWAL_MARKER_NAME in
+ * <backupRoot>, holding the backup's name) for a re-run to find if this one stops half-way. Prints `dir=<path>` and `etcd=<snapshot|copy|none>`.
  */
 export const BACKUP_SCRIPT = `
 k="$1"; root="$2"; name="$3"; etcddir="$4"; etcdmode="$5"; shift 5
@@ -39,9 +41,13 @@ fi
 rm -f "$dir/tar.err" "$dir/etcd.out"
 ( cd "$dir" && sha256sum -- *.tar.gz $( [ -f etcd-snapshot.db ] && echo etcd-snapshot.db ) > SHA256SUMS && sha256sum -c --quiet SHA256SUMS ) >/dev/null 2>&1 || fail "backup checksum verification failed (disk full?)"
 tar -tzf "$dir/etc-kubernetes.tar.gz" >/dev/null 2>&1 || fail "backup archive unreadable"
+printf '%s\\n' "$name" > "$root/${RENEWAL_MARKER_NAME}.tmp" && mv -f -- "$root/${RENEWAL_MARKER_NAME}.tmp" "$root/${RENEWAL_MARKER_NAME}" || fail "cannot record the renewal in progress in $root"
 echo "dir=$dir"
 echo "etcd=$etcd"
 `;
+
+/** Args: <backupRoot>. The master's renewal finished: its in-progress marker goes. */
+export const RENEWAL_FINISHED_SCRIPT = `rm -f -- "$1/${RENEWAL_MARKER_NAME}"`;
 
 /**
  * Args: <backupDir>. Verifies SHA256SUMS, then restores /etc/kubernetes (certificates, keys,

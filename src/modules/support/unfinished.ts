@@ -1,6 +1,7 @@
 // Signs that an earlier run stopped half-way on a master (connection lost, operator process killed):
-// its certificates renewed at different times, or a component still running on the certificate it
-// loaded before its file changed. Either makes the master due again, so a re-run finishes the work
+// the in-progress marker its backup step left (the surest sign), its certificates renewed at
+// different times, or a component still running on the certificate it loaded before its file
+// changed (these two also catch a renewal done by hand or by an older version of this tool). Either makes the master due again, so a re-run finishes the work
 // (backup, renew, kubeconfigs, restart, health gate) instead of skipping a master "not due".
 import type { ModuleContext } from '../../playbook/types.js';
 import { renewableCerts } from '../../kube/cert-catalog.js';
@@ -57,6 +58,7 @@ export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Pro
 /** Why this master must be renewed again although no certificate is due, or undefined. */
 export async function unfinishedRenewal(ctx: ModuleContext, facts: NodeFacts): Promise<string | undefined> {
   const reasons: string[] = [];
+  if (facts.unfinishedRenewalBackup) reasons.push(`a run stopped before it finished this master (its backup: ${facts.unfinishedRenewalBackup})`);
   const split = splitRenewal(ctx, facts);
   if (split) reasons.push(split);
   const stale = await staleComponents(ctx, facts);

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSections } from '../../../src/kube/node-scripts.js';
-import { BACKUP_SCRIPT, COPY_KUBECONFIG_SCRIPT, RESTORE_SCRIPT } from '../../../src/kube/scripts/backup.js';
+import { BACKUP_SCRIPT, COPY_KUBECONFIG_SCRIPT, RENEWAL_FINISHED_SCRIPT, RESTORE_SCRIPT } from '../../../src/kube/scripts/backup.js';
+import { RENEWAL_MARKER_NAME } from '../../../src/kube/paths.js';
 import { KUBELET_STATE_SCRIPT, REPOINT_KUBELET_CONF_SCRIPT } from '../../../src/kube/scripts/kubelet.js';
 import { parseCertificate } from '../../../src/kube/x509.js';
 import {
@@ -70,6 +71,16 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     expect((await run('tar', ['-tzf', join(dir, 'kubeconfigs.tar.gz')])).trim()).toBe(userKubeconfig.slice(1));
   });
 
+  it('marks the renewal in progress with the backup\'s name; RENEWAL_FINISHED_SCRIPT removes the mark', async () => {
+    const marker = join(backups, RENEWAL_MARKER_NAME);
+    expect(await readFile(marker, 'utf8')).toBe('b1\n');
+    const done = await runScript(RENEWAL_FINISHED_SCRIPT, [backups]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    // Idempotent: finishing twice (a re-run) is not an error.
+    expect((await runScript(RENEWAL_FINISHED_SCRIPT, [backups])).code).toBe(0);
+  });
+
   it('its SHA256SUMS verifies with sha256sum -c', async () => {
     const res = await runScript('cd "$1" && sha256sum -c SHA256SUMS', [join(backups, 'b1')]);
     expect(res.code, res.stdout + res.stderr).toBe(0);
@@ -93,6 +104,8 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('etcd snapshot failed: context deadline exceeded');
     expect(existsSync(join(backups, 'b-etcd-fails'))).toBe(false);
+    // Nothing was changed, so nothing is marked in progress.
+    expect(existsSync(join(backups, RENEWAL_MARKER_NAME))).toBe(false);
   });
 
   it('an etcd snapshot is taken with the healthcheck client and covered by SHA256SUMS', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CA_CATALOG, CERT_CATALOG } from '../../../src/kube/cert-catalog.js';
 import { factsScriptItems, parseNodeFacts, type NodeFacts } from '../../../src/kube/node-facts.js';
 import { NODE_FACTS_SCRIPT } from '../../../src/kube/node-scripts.js';
+import { RENEWAL_MARKER_NAME } from '../../../src/kube/paths.js';
 import {
   buildKubeadmTree, DAY_MS, embeddedCert, fakeBin, foreignCa, issueLeaf, leaf, opensslFacts, privateKeyTexts, runScript,
   useKeyPoolAndScratch, validFor, type KubeadmTree, type ShResult,
@@ -131,6 +132,21 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
     const bare = fx.pool.pems[3]!.replace(/-----[^\n]+-----/g, '');
     expect(() => expectNoKeyMaterial(`${res.stdout}\n${bare}`, tree)).toThrow(/private key line leaked/);
     expect(() => expectNoKeyMaterial(`${res.stdout}\n${tree.clientKeyData[0]}`, tree)).toThrow(/base64'd private key leaked/);
+  });
+
+  it('sees no unfinished renewal when no run left its in-progress mark', () => {
+    expect(facts.unfinishedRenewalBackup).toBeUndefined();
+  });
+
+  it('names the backup of a renewal an earlier run left in progress', async () => {
+    const backups = join(tree.root, 'var/lib/kube-cert-renew/backups');
+    await mkdir(backups, { recursive: true });
+    await writeFile(join(backups, RENEWAL_MARKER_NAME), '20261128T101010Z-ha-m1-abc123\n');
+    try {
+      expect((await factsOf(tree)).facts.unfinishedRenewalBackup).toBe('20261128T101010Z-ha-m1-abc123');
+    } finally {
+      await rm(join(backups, RENEWAL_MARKER_NAME));
+    }
   });
 
   it('copes with a node without kubeadm, docker, crictl', () => {
