@@ -3,7 +3,7 @@ import { CA_CATALOG, CERT_CATALOG, SERVICE_ACCOUNT_KEYS, type CaName, type Catal
 import { parseKubeconfigPublic } from './kubeconfig.js';
 import { parseSections } from './node-scripts.js';
 import { parseIds, type RuntimeName } from './runtime.js';
-import { chainsTo, parseCertificate, secondsLeft, splitPemCertificates } from './x509.js';
+import { chainsTo, parseCertificate, publicKeySha256, secondsLeft, splitPemCertificates } from './x509.js';
 
 export interface CertFact {
   name: string;
@@ -54,7 +54,7 @@ export interface NodeFacts {
   kubeletConf: { present: boolean; embedded: boolean; notAfter?: string; clientCertPath?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
 }
 
-/** The `crt:`/`key:`/`conf:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
+/** The `crt:`/`key:`/`conf:`/`confpub:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
 export function factsScriptItems(): string[] {
   const items: string[] = [];
   for (const ca of CA_CATALOG) items.push(`crt:${ca.crt}`);
@@ -62,7 +62,8 @@ export function factsScriptItems(): string[] {
     if (c.kind === 'file') items.push(`crt:${c.path}`, `key:${c.keyPath}`);
     else items.push(`conf:${c.path}`);
   }
-  items.push('conf:kubelet.conf');
+  // Its key is the kubelet's own business (and rotates): only the public lines are read.
+  items.push('confpub:kubelet.conf');
   for (const k of SERVICE_ACCOUNT_KEYS) items.push(`hash:${k}`);
   return items;
 }
@@ -98,7 +99,8 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
     kubeletConf: { present: false, embedded: false },
   };
   Object.assign(facts, detectRuntime(s));
-  const df = get('df').split(/\s+/);
+  // df's header, then the filesystem's line (the last).
+  const df = (get('df').trim().split('\n').pop() ?? '').split(/\s+/);
   if (df.length >= 4 && /^\d+$/.test(df[3] ?? '')) facts.diskFreeKb = Number(df[3]);
   // `du -sk` and `sha256sum` output as printed: the value is the first field.
   const du = firstField(get('du'));
@@ -164,14 +166,14 @@ function catalogCertFact(c: CatalogCert, s: Map<string, string>, now: Date, caPe
   return fact;
 }
 
-function finishLeaf(fact: CertFact, c: CatalogCert, pem: string | undefined, keyHash: string | undefined, caPems: Map<CaName, string>): void {
+/** `keyPublicPem`: the key's public half as the node printed it (`openssl pkey -pubout`). */
+function finishLeaf(fact: CertFact, c: CatalogCert, pem: string | undefined, keyPublicPem: string | undefined, caPems: Map<CaName, string>): void {
   fact.ca = c.ca;
   if (!pem || !fact.present || fact.problem) return;
   const caPem = caPems.get(c.ca);
   fact.chainsToCa = caPem ? chainsTo(pem, caPem) : false;
-  const certKeyHash = parseCertificate(pem).publicKeySha256;
-  const keyHex = firstField(keyHash ?? '');
-  fact.keyMatches = keyHash !== undefined && /^[0-9a-f]{64}$/.test(keyHex) && keyHex === certKeyHash;
+  const keyHash = publicKeySha256(keyPublicPem);
+  fact.keyMatches = keyHash !== undefined && keyHash === parseCertificate(pem).publicKeySha256;
 }
 
 function certFact(name: string, kind: CertFact['kind'], body: string, now: Date): CertFact {

@@ -26,12 +26,61 @@ export function parseSections(output: string): Map<string, string> {
 }
 
 /**
- * Node facts. Args: <kubernetesDir> <kubeadm install dir> <backup root> then items `crt:<rel path>`, `key:<rel path>`,
- * `conf:<rel path>`, `hash:<rel path>`. For kubeconfigs only public lines are printed; for keys only
- * the SHA-256 of the public half (SubjectPublicKeyInfo DER). No private key leaves the node.
- * It runs on every node of a fleet check, so it starts as few processes as it can: `sed '/re/{s///p;q;}'`
- * (first match) rather than `sed | head`, hashes and sizes as `sha256sum`/`du` print them (the parser
- * takes the first field), and the runtime CLIs only where a kube-apiserver manifest says one runs.
+ * The files part of NODE_FACTS_SCRIPT: ONE awk process reads every certificate, kubeconfig and
+ * manifest (relative to the kubernetes dir), where a `cat`, `grep` or `sed` per file cost ~40
+ * processes on a master. Args (ARGV): the `crt:`/`conf:`/`confpub:` items. For kubeconfigs only the
+ * public lines are printed (client-key-data never is); for kubelet.conf's client certificate file
+ * (which also holds its key) only the CERTIFICATE blocks. getline on a missing file returns -1
+ * (mawk, gawk and busybox alike): that is "MISSING".
+ */
+const FACTS_AWK = `
+function section(name) { printf "\\n@@KCR %s\\n", name }
+function firstvalue(file, key,   line, v) {
+  v = ""
+  while ((getline line < file) > 0) if (match(line, "^ *" key ": *")) { v = substr(line, RLENGTH + 1); break }
+  close(file); return v
+}
+function dump(file, re,   line, r, n) {
+  n = 0
+  while ((r = (getline line < file)) > 0) {
+    n++
+    if (re == "") print line
+    else if (line ~ re) { sub(/^ */, "", line); print line }
+  }
+  close(file)
+  if (r < 0 && n == 0) print "MISSING"
+}
+BEGIN {
+  section("apiserver-image"); print firstvalue("manifests/kube-apiserver.yaml", "image")
+  section("etcd-image"); print firstvalue("manifests/etcd.yaml", "image")
+  section("kubelet-client-cert")
+  p = firstvalue("kubelet.conf", "client-certificate")
+  if (p != "") {
+    inb = 0
+    while ((getline line < p) > 0) {
+      if (line ~ /-----BEGIN CERTIFICATE-----/) inb = 1
+      if (inb) print line
+      if (line ~ /-----END CERTIFICATE-----/) inb = 0
+    }
+    close(p)
+  }
+  for (i = 1; i < ARGC; i++) {
+    kind = ARGV[i]; sub(/:.*/, "", kind); rel = substr(ARGV[i], length(kind) + 2)
+    if (kind == "crt") { section("crt " rel); dump(rel, "") }
+    else if (kind == "conf" || kind == "confpub") { section("conf " rel); dump(rel, "^ *(server|certificate-authority-data|client-certificate-data|client-certificate|client-key): ") }
+  }
+  exit
+}
+`;
+
+/**
+ * Node facts. Args: <kubernetesDir> <kubeadm install dir> <backup root> then items `crt:<rel path>`,
+ * `key:<rel path>`, `conf:<rel path>` (a kubeconfig and its key), `confpub:<rel path>` (a kubeconfig,
+ * no key) and `hash:<rel path>`. For keys only the public half is printed (`openssl pkey -pubout`),
+ * compared with the certificate's here. No private key leaves the node.
+ * It runs on every node of a fleet check, so it starts as few processes as it can (~30 on a master,
+ * ~10 on a worker): one awk for all the files, one openssl per private key, the runtime CLIs only
+ * where a kube-apiserver manifest says one runs, `sha256sum`/`du`/`df` output parsed as printed.
  */
 export const NODE_FACTS_SCRIPT = `
 k="$1"; bindir="$2"; backups="$3"; shift 3
@@ -40,38 +89,34 @@ s arch; uname -m
 s now; date -u +%s
 s uid; id -u
 s hostname; hostname
-s manifests; ls -1 "$k/manifests" 2>/dev/null
-s apiserver-image; sed -n '/^ *image: */{s///p;q;}' "$k/manifests/kube-apiserver.yaml" 2>/dev/null
-s etcd-image; sed -n '/^ *image: */{s///p;q;}' "$k/manifests/etcd.yaml" 2>/dev/null
+s manifests; for f in "$k"/manifests/*; do [ -e "$f" ] && printf '%s\\n' "\${f##*/}"; done
 s kubeadm-path; command -v kubeadm 2>/dev/null
 s kubeadm-version; kubeadm version -o short 2>/dev/null
 s kubeadm-provisioned
-for f in "$bindir"/kubeadm-v*; do [ -x "$f" ] && printf '%s %s\n' "$f" "$("$f" version -o short 2>/dev/null)"; done
+for f in "$bindir"/kubeadm-v*; do [ -x "$f" ] && printf '%s %s\\n' "$f" "$("$f" version -o short 2>/dev/null)"; done
 cp=; [ -f "$k/manifests/kube-apiserver.yaml" ] && cp=1
 s runtime-docker; if [ -n "$cp" ] && command -v docker >/dev/null 2>&1; then docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
 s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
 s kubelet; systemctl is-active kubelet 2>/dev/null
-s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null | tail -n 1
 # only when an earlier run left its in-progress marker (see RENEWAL_MARKER_NAME)
 if [ -f "$backups/${RENEWAL_MARKER_NAME}" ]; then s renewal-marker; cat -- "$backups/${RENEWAL_MARKER_NAME}" 2>/dev/null; fi
+s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null
 s du; du -sk "$k" 2>/dev/null
-s du-etcd; du -sk /var/lib/etcd 2>/dev/null
-# the kubelet's rotating client certificate (only the certificate: the file also holds its key)
-s kubelet-client-cert; p=$(sed -n '/^ *client-certificate: */{s///p;q;}' "$k/kubelet.conf" 2>/dev/null); if [ -n "$p" ] && [ -f "$p" ]; then openssl x509 -in "$p" 2>/dev/null; fi
+s du-etcd; [ -d /var/lib/etcd ] && du -sk /var/lib/etcd 2>/dev/null
+cd "$k" 2>/dev/null || exit 0
+awk '${FACTS_AWK}' "$@"
 for item in "$@"; do
-  kind=\${item%%:*}; rel=\${item#*:}; f="$k/$rel"
+  kind=\${item%%:*}; rel=\${item#*:}
   case "$kind" in
-    crt) s crt "$rel"; if [ -f "$f" ]; then cat -- "$f"; else echo MISSING; fi ;;
-    key) s key "$rel"; if [ -f "$f" ]; then openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum; else echo MISSING; fi ;;
-    conf) s conf "$rel"
-      if [ -f "$f" ]; then
-        grep -E '^ *(server|certificate-authority-data|client-certificate-data|client-certificate|client-key): ' "$f" | sed 's/^ *//'
-        s confkey "$rel"
-        d=$(sed -n '/^ *client-key-data: */{s///p;q;}' "$f")
-        if [ -n "$d" ]; then printf '%s' "$d" | base64 -d 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | sha256sum
-        else p=$(sed -n '/^ *client-key: */{s///p;q;}' "$f"); [ -n "$p" ] && [ -f "$p" ] && openssl pkey -in "$p" -pubout -outform DER 2>/dev/null | sha256sum; fi
-      else echo MISSING; fi ;;
-    hash) s hash "$rel"; if [ -f "$f" ]; then sha256sum "$f"; else echo MISSING; fi ;;
+    key) s key "$rel"; if [ -f "$rel" ]; then openssl pkey -in "$rel" -pubout 2>/dev/null; else echo MISSING; fi ;;
+    conf) [ -f "$rel" ] || continue
+      s confkey "$rel"
+      v=$(sed -n -e '/^ *client-key-data: */{s//D /p;q;}' -e '/^ *client-key: */{s//P /p;q;}' "$rel")
+      case "$v" in
+        D\\ ?*) printf '%s' "\${v#D }" | base64 -d 2>/dev/null | openssl pkey -pubout 2>/dev/null ;;
+        P\\ ?*) [ -f "\${v#P }" ] && openssl pkey -in "\${v#P }" -pubout 2>/dev/null ;;
+      esac ;;
+    hash) s hash "$rel"; if [ -f "$rel" ]; then sha256sum "$rel"; else echo MISSING; fi ;;
   esac
 done
 `;

@@ -1,7 +1,8 @@
 // Certificates as facts. Node's built-in X509Certificate parses RSA and ECDSA certificates natively
 // (node-forge reads RSA only), checks issuance and signatures, and never needs a private key here:
-// key/cert matching is done on the node by comparing public keys (see node-scripts.ts).
-import { X509Certificate, createHash } from 'node:crypto';
+// key/cert matching compares the certificate's public key with the public half the node derives
+// from the key (see node-scripts.ts).
+import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 
 export interface CertInfo {
   subject: string;
@@ -29,8 +30,28 @@ export function normalizeSerial(hex: string): string {
   return hex.replace(/[:\s]/g, '').toLowerCase().replace(/^0+(?=.)/, '');
 }
 
-export function parseCertificate(pemOrDer: string | Buffer): CertInfo {
-  const cert = new X509Certificate(pemOrDer);
+/**
+ * Parsed certificates by PEM text. A fleet check reads each certificate once but looks at it up to
+ * four times (facts, key match, chain, report) and each CA once per leaf: parsing and the public
+ * key's export are most of the tool's own CPU there. Bounded: cleared when full.
+ */
+const parsed = new Map<string, { x509: X509Certificate; info: CertInfo }>();
+const PARSED_MAX = 4096;
+
+function parseCached(pemOrDer: string | Buffer): { x509: X509Certificate; info: CertInfo } {
+  const key = typeof pemOrDer === 'string' ? pemOrDer : undefined;
+  const hit = key === undefined ? undefined : parsed.get(key);
+  if (hit) return hit;
+  const x509 = new X509Certificate(pemOrDer);
+  const entry = { x509, info: describe(x509) };
+  if (key !== undefined) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(key, entry);
+  }
+  return entry;
+}
+
+function describe(cert: X509Certificate): CertInfo {
   const san = cert.subjectAltName ?? '';
   const entries = san ? san.split(/,\s*/) : [];
   return {
@@ -47,11 +68,27 @@ export function parseCertificate(pemOrDer: string | Buffer): CertInfo {
   };
 }
 
+/** The certificate's facts; throws on anything that is not one certificate. Callers must not mutate the result. */
+export function parseCertificate(pemOrDer: string | Buffer): CertInfo {
+  return parseCached(pemOrDer).info;
+}
+
+/** SHA-256 of a public key's SubjectPublicKeyInfo (DER), from its PEM; undefined when it is not one. */
+export function publicKeySha256(publicPem: string | undefined): string | undefined {
+  const pem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/.exec(publicPem ?? '')?.[0];
+  if (!pem) return undefined;
+  try {
+    return createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `issuerPem` issued `certPem` and its signature verifies. */
 export function chainsTo(certPem: string, issuerPem: string): boolean {
   try {
-    const cert = new X509Certificate(certPem);
-    const ca = new X509Certificate(issuerPem);
+    const cert = parseCached(certPem).x509;
+    const ca = parseCached(issuerPem).x509;
     return cert.checkIssued(ca) && cert.verify(ca.publicKey);
   } catch {
     return false;
