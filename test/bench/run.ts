@@ -123,7 +123,10 @@ async function main(): Promise<number> {
   await writeFile(path.join(workDir, 'results.json'), JSON.stringify(results, null, 2));
   // Each part rewrites only its own block of the doc: a partial run (--no-fleet) keeps the other.
   const sections = { fleet: values['no-fleet'] ? undefined : fleetMarkdown(results), renewal: values['no-renewal'] ? undefined : renewalMarkdown(results) };
-  await writeFile(path.join(workDir, 'results.md'), `${Object.values(sections).filter(Boolean).join('\n\n')}\n`);
+  const tables = `${Object.values(sections).filter(Boolean).join('\n\n')}\n`;
+  await writeFile(path.join(workDir, 'results.md'), tables);
+  say('');
+  say(tables);
   if (!values['no-doc']) {
     const docFile = path.join(repoRoot, 'docs/benchmarks.md');
     let doc = existsSync(docFile) ? await readFile(docFile, 'utf8') : '# Benchmarks\n';
