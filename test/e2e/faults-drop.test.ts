@@ -8,20 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile, type LabStatus } from './support/lab.js';
 import { diskSerials, invariantViolations, loadedSerials, treeHashes } from './support/node-files.js';
 import { TASK, backupCount, masterInconsistencies, parseReport, ran, reportHost, settledStatus } from './support/fault-checks.js';
+import { haTopology } from './support/small-lab.js';
 
 const skip = labUnavailableReason();
 const MASTERS = ['ha-m1', 'ha-m2', 'ha-m3'];
 // A 3-master cluster (etcd keeps quorum while one member restarts); certificates 30 days old, so
 // nothing is due by expiry: the first run uses --force, the re-run does not, and only what the
 // interrupted run left behind can make a master due again.
-const TOPOLOGY = `
-clusters:
-  - name: ha
-    kubernetesVersion: "1.18.3"
-    runtime: docker
-    masters: 3
-    certAgeDays: 30
-`;
+const TOPOLOGY = haTopology(30);
 
 const STEPS = [
   { step: 'backup', task: TASK.backup },

@@ -4,22 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile, type LabStatus, type RunResult } from './support/lab.js';
 import { diskSerials, invariantViolations, loadedSerials, treeHashes } from './support/node-files.js';
+import { haTopology } from './support/small-lab.js';
 
 const skip = labUnavailableReason();
 // Issued 340 days ago: due under the default --renew-within 30d.
-const TOPOLOGY = `
-clusters:
-  - name: ha
-    kubernetesVersion: "1.18.3"
-    runtime: docker
-    masters: 3
-    certAgeDays: 340
-  - name: solo
-    kubernetesVersion: "1.21.4"
-    runtime: containerd
-    masters: 1
-    certAgeDays: 340
-`;
+const TOPOLOGY = haTopology(340, { solo: true });
 const HA = ['ha-m1', 'ha-m2', 'ha-m3'];
 const DIRS = ['/etc/kubernetes', '/root/.kube', '/var/lib/kube-cert-renew'];
 

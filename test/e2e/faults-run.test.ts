@@ -6,22 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile, type LabStatus } from './support/lab.js';
 import { diskSerials, invariantViolations, loadedSerials, treeHashes } from './support/node-files.js';
 import { TASK, masterInconsistencies, parseReport, ran, reportHost, settledStatus } from './support/fault-checks.js';
+import { haTopology } from './support/small-lab.js';
 
 const skip = labUnavailableReason();
 const HA = ['ha-m1', 'ha-m2', 'ha-m3'];
-const TOPOLOGY = `
-clusters:
-  - name: ha
-    kubernetesVersion: "1.18.3"
-    runtime: docker
-    masters: 3
-    certAgeDays: 340
-  - name: solo
-    kubernetesVersion: "1.21.4"
-    runtime: containerd
-    masters: 1
-    certAgeDays: 340
-`;
+const TOPOLOGY = haTopology(340, { solo: true });
 const FILES = ['/etc/kubernetes', '/root/.kube'];
 
 async function consistent(lab: Lab, status: LabStatus, nodes: string[]): Promise<string[]> {

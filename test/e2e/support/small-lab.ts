@@ -1,5 +1,6 @@
-// Shared by the e2e tests that need one small cluster: a global cluster (so a tke/certs ConfigMap)
-// with one docker master on 1.18.3; and a recursive listing of the files a run wrote locally.
+// Shared by the e2e tests that need a small lab: a global cluster (so a tke/certs ConfigMap) with
+// one docker master on 1.18.3; the fault matrix's 3-master cluster; and a recursive listing of the
+// files a run wrote locally.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -13,6 +14,18 @@ clusters:
 `;
 /** Its only node. */
 export const ONE_MASTER_NODE = 'g-m1';
+
+/**
+ * Cluster `ha`: 3 docker masters on 1.18.3 (etcd keeps quorum while one member restarts), and with
+ * `solo` a second cluster `solo`: one containerd master on 1.21.4. Certificates `certAgeDays` old:
+ * 340 leaves 25 days (due under the default 30-day threshold, a renewed master is not); 30 leaves
+ * nothing due (a run needs --force).
+ */
+export function haTopology(certAgeDays: number, opts: { solo?: boolean } = {}): string {
+  const cluster = (name: string, version: string, runtime: string, masters: number): string =>
+    `  - name: ${name}\n    kubernetesVersion: "${version}"\n    runtime: ${runtime}\n    masters: ${masters}\n    certAgeDays: ${certAgeDays}\n`;
+  return `\nclusters:\n${cluster('ha', '1.18.3', 'docker', 3)}${opts.solo ? cluster('solo', '1.21.4', 'containerd', 1) : ''}`;
+}
 
 /** Every file under `dir` (none when it does not exist). */
 export function listFiles(dir: string): string[] {
