@@ -23,6 +23,7 @@ export const nodeFactsModule: ModuleDefinition<Record<string, never>> = {
       kubeletConf: facts.kubeletConf,
       clockSkewMs: facts.clockSkewMs,
       isControlPlane: facts.isControlPlane,
+      unfinishedRenewalBackup: facts.unfinishedRenewalBackup,
     });
     const soonest = soonestExpiry(facts);
     return {

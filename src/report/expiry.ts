@@ -49,6 +49,8 @@ type PublishedServed = ServedCert;
 interface PublishedNode {
   kubernetesVersion?: string;
   kubeadmVersion?: string;
+  /** Set when an earlier `renew` left this master's in-progress mark (see modules/finish-renewal.ts). */
+  unfinishedRenewalBackup?: string;
   kubeletConf?: { present: boolean; embedded: boolean; clientCertPath?: string; notAfter?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
 }
 
@@ -79,6 +81,7 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
           subject: c.subject, issuer: c.issuer, severity: severityOf(c.residualSeconds), problems: p,
         });
       }
+      if (node.unfinishedRenewalBackup) problems.push(`an earlier renewal did not finish on this master (its backup: ${node.unfinishedRenewalBackup}): run renew again to finish it`);
       const kc = node.kubeletConf;
       if (kc?.embedded) problems.push('kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
       if (kc?.notAfter && kc.residualSeconds !== undefined) {

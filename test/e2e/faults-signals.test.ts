@@ -77,6 +77,11 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
     // a-m1 never passed its health gate in that run, so its in-progress mark is still there: the
     // re-run renews it again (from a new backup) rather than trusting an unconfirmed master.
     expect((await lab.exec('a-m1', ['cat', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).stdout).toMatch(/-a-m1-/);
+    // `check` tells the operator so.
+    const check = await lab.tool(['check', '--inventory', lab.inventory, '--cluster', 'a', '--json']);
+    const nodes = (JSON.parse(check.stdout) as { nodes: { node: string; problems: string[] }[] }).nodes;
+    expect(nodes.find((n) => n.node === 'a-m1')?.problems.join('\n')).toMatch(/an earlier renewal did not finish on this master \(its backup: [^)]*-a-m1-[^)]*\): run renew again/);
+    expect(nodes.find((n) => n.node === 'a-m2')?.problems.join('\n')).not.toMatch(/did not finish/);
     const again = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']), 1000);
     expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
     expect(invariantViolations(again.samples)).toEqual([]);

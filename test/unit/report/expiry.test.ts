@@ -33,7 +33,7 @@ function host(cluster: string, name: string, data: Record<string, unknown>, extr
   return { cluster, host: name, role: 'master', status: 'ok', counts: counts(), data, tasks: [], ...extra };
 }
 
-type PublishedNode = Pick<NodeFacts, 'kubernetesVersion' | 'kubeletConf'> & { kubeadmVersion?: string };
+type PublishedNode = Pick<NodeFacts, 'kubernetesVersion' | 'kubeletConf' | 'unfinishedRenewalBackup'> & { kubeadmVersion?: string };
 
 function summary(hosts: HostSummary[]): RunSummary {
   const clusters = [...new Set(hosts.map((h) => h.cluster))];
@@ -63,6 +63,7 @@ const m1Served: ServedCert[] = [
 const m1Node: PublishedNode = {
   kubernetesVersion: '1.18.3', kubeadmVersion: '1.20.4',
   kubeletConf: { present: true, embedded: true, ...at(5 * DAY) },
+  unfinishedRenewalBackup: '20250601T110000Z-m1-a1b2c3',
 };
 
 function fleet(): RunSummary {
@@ -112,7 +113,7 @@ describe('buildExpiryReport', () => {
     expect(entry('m1', 'apiserver')!.problems).toEqual([]);
   });
 
-  it('absent certificates are left out; unreadable ones, embedded kubelet.conf, version skew and failures are node problems', () => {
+  it('absent certificates are left out; unreadable ones, an unfinished renewal, embedded kubelet.conf, version skew and failures are node problems', () => {
     expect(entry('m1', 'etcd-server')).toBeUndefined();
     expect(entry('m1', 'etcd:2379')).toBeUndefined();
     expect(entry('m1', 'apiserver-kubelet-client')).toBeUndefined();
@@ -120,6 +121,7 @@ describe('buildExpiryReport', () => {
     expect(m1.problems).toEqual([
       'kube-apiserver on :6443 serves a certificate other than apiserver on disk (not restarted since a renewal)',
       'apiserver-kubelet-client: not a PEM certificate',
+      'an earlier renewal did not finish on this master (its backup: 20250601T110000Z-m1-a1b2c3): run renew again to finish it',
       'kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires',
       "kubeadm 1.20.4 does not match the cluster's 1.18.3",
     ]);
