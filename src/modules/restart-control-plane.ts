@@ -6,6 +6,7 @@ import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
 import { CONTROL_PLANE_COMPONENTS, RUNTIMES, parseIds, type ControlPlaneComponent, type RuntimeCommands } from '../kube/runtime.js';
 import { ETCD_MOVE_LEADER_SCRIPT } from '../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
+import { CLOCK_THEN_EXEC_SCRIPT } from '../kube/scripts/components.js';
 import { skipUnlessDue } from './support/due.js';
 import { judgeHealth, probeHealth, sleep } from './support/health-probe.js';
 import { runScript, tail } from './support/remote.js';
@@ -72,11 +73,15 @@ function ordered(ctx: ModuleContext, args: Args): ControlPlaneComponent[] {
   return order.filter((c) => args.components.includes(c) && (c !== 'etcd' || ctx.cluster.etcd === 'stacked'));
 }
 
-async function nodeNowSec(ctx: ModuleContext): Promise<number> {
-  const res = await ctx.conn.exec(['date', '-u', '+%s'], { step: 'restart_control_plane' });
-  const n = Number(res.stdout.trim());
-  if (!Number.isFinite(n) || n <= 0) throw stepError(ctx, 'restart_control_plane', `cannot read the node's clock: ${tail(res.stdout)}`);
-  return n;
+/** Removes the containers; returns the node's clock just before the removal. */
+async function removeStamped(ctx: ModuleContext, rt: RuntimeCommands, component: string, ids: string[]): Promise<number> {
+  const res = await runScript(ctx.conn, CLOCK_THEN_EXEC_SCRIPT, rt.remove(ids), { step: 'restart_control_plane' });
+  const [first = '', ...rest] = res.stdout.split('\n');
+  const removedAtSec = Number(first.trim());
+  // Not a number: the script stopped before the removal.
+  if (!/^\d+$/.test(first.trim()) || removedAtSec <= 0) throw stepError(ctx, 'restart_control_plane', `cannot read the node's clock: ${tail(res.stdout.replace(/^not a clock: ?/, '')) || '(nothing)'}; nothing was removed`);
+  if (res.exitCode !== 0) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not remove ${component}: ${tail(res.stderr || rest.join('\n'))}`);
+  return removedAtSec;
 }
 
 async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: string): Promise<string[]> {
@@ -91,9 +96,7 @@ async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: strin
 async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number, waited: { ms: number }): Promise<string> {
   const old = await listIds(ctx, rt, component);
   if (old.length === 0) throw stepError(ctx, 'restart_control_plane', `no running ${component} container`);
-  const removedAtSec = await nodeNowSec(ctx);
-  const rm = await ctx.conn.exec(rt.remove(old), { become: true, step: 'restart_control_plane' });
-  if (rm.exitCode !== 0) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not remove ${component}: ${tail(rm.stderr || rm.stdout)}`);
+  const removedAtSec = await removeStamped(ctx, rt, component, old);
   const removedAt = Date.now();
   const deadline = removedAt + timeoutMs;
   while (Date.now() < deadline) {

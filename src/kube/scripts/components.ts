@@ -1,5 +1,5 @@
-// When each control-plane component started, against when its certificate file last changed
-// (constant script; values are positional parameters).
+// Scripts about the control-plane components (constants; values are positional parameters): when
+// each started against when its certificate file last changed, and the clock-stamped removal.
 
 /**
  * Args: <kubernetesDir> <docker|crictl> then items `<component>:<file relative to kubernetesDir>`.
@@ -20,3 +20,14 @@ for item in "$@"; do
   esac
 done
 `;
+
+/**
+ * Args: a command. Prints the node's clock (seconds since the epoch) on its first line, then becomes
+ * the command: one round trip for "when was it removed" and the removal itself. A clock that is
+ * not a number stops it (exit 1) before the command runs: a removal we cannot date could not be
+ * proven to have restarted anything.
+ */
+export const CLOCK_THEN_EXEC_SCRIPT = `t=$(date -u +%s 2>&1)
+case "$t" in ''|*[!0-9]*) printf 'not a clock: %s\\n' "$t"; exit 1 ;; esac
+printf '%s\\n' "$t"
+exec "$@"`;
