@@ -24,6 +24,26 @@ async function factsOf(tree: KubeadmTree, pathPrefix?: string): Promise<{ res: S
   return { res, facts: parseNodeFacts(res.stdout, Date.now()) };
 }
 
+/**
+ * The awks a node may have: mawk (Debian, Ubuntu), gawk (CentOS, RHEL: TKEStack's usual nodes),
+ * busybox (minimal images). .ci/setup installs all three; each runs as `awk` from its own bin dir.
+ */
+const AWKS = { mawk: 'exec mawk "$@"', gawk: 'exec gawk "$@"', 'busybox awk': 'exec busybox awk "$@"' } as const;
+
+/** The facts without what moves between two reads (clocks, residual seconds, free disk). */
+function comparable(facts: NodeFacts): unknown {
+  return JSON.parse(JSON.stringify(facts, (key, value: unknown) => (['nodeNowSec', 'clockSkewMs', 'residualSeconds', 'diskFreeKb'].includes(key) ? undefined : value)));
+}
+
+async function expectSameFactsWithEveryAwk(tree: KubeadmTree, reference: NodeFacts): Promise<void> {
+  for (const [name, body] of Object.entries(AWKS)) {
+    const bin = await fakeBin(fx.scratch, { awk: body });
+    const { res, facts } = await factsOf(tree, bin);
+    expect(res.stderr, name).not.toMatch(/awk/);
+    expect(comparable(facts), name).toEqual(comparable(reference));
+  }
+}
+
 /** What openssl says about the certificate a catalog entry stands for (file, or embedded in a kubeconfig). */
 async function opensslOf(tree: KubeadmTree, rel: string, kind: 'file' | 'kubeconfig'): Promise<{ notAfter: string; serial: string }> {
   if (kind === 'file') return opensslFacts(tree.path(rel));
@@ -134,6 +154,10 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
     expect(() => expectNoKeyMaterial(`${res.stdout}\n${tree.clientKeyData[0]}`, tree)).toThrow(/base64'd private key leaked/);
   });
 
+  it('reads the same facts with mawk, gawk and busybox awk', async () => {
+    await expectSameFactsWithEveryAwk(tree, facts);
+  });
+
   it('sees no unfinished renewal when no run left its in-progress mark', () => {
     expect(facts.unfinishedRenewalBackup).toBeUndefined();
   });
@@ -174,6 +198,10 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
     ({ res, facts } = await factsOf(tree));
   });
   afterAll(() => tree?.remove());
+
+  it('reads the same facts with mawk, gawk and busybox awk (missing, garbage and swapped files included)', async () => {
+    await expectSameFactsWithEveryAwk(tree, facts);
+  });
 
   it('a certificate whose key was swapped: keyMatches false, still chains to its CA', () => {
     expect(facts.certs.apiserver).toMatchObject({ present: true, keyMatches: false, chainsToCa: true });
