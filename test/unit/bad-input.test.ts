@@ -8,12 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../src/cli/program.js';
 import { ExitCode } from '../../src/errors.js';
 import { repoRoot } from '../e2e/support/lab.js';
+import { Capture } from './cli/capture.js';
 
 /** In-process cases are fast; the bin is a new Node process, slow to start on a loaded machine. */
 const CASE_TIMEOUT_MS = 20_000;
@@ -137,15 +138,6 @@ const cases: Case[] = [
   play('playbook condition longer than 2000 characters', pb('      - module: pause', '        args: { seconds: 0 }', `        when: ${Array.from({ length: 700 }, () => 'a').join(' or ')}`), 8, 2015, 'condition longer than 2000 characters'),
   { ...play('check with a bad playbook', pb('      - module: node_fact'), 6, 17, 'unknown module "node_fact" (did you mean "node_facts"?)'), via: 'check' },
 ];
-
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 let dir: string;
 let goodInventory: string;

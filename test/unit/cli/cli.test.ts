@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
@@ -11,15 +11,7 @@ import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { RunSummary } from '../../../src/report/types.js';
 import { fakeTransport, inventory } from '../playbook/helpers.js';
-
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { Capture } from './capture.js';
 
 function io(opts: { stdinTTY?: boolean } = {}): CliIo & { stdout: Capture; stderr: Capture } {
   const stdin = Object.assign(new PassThrough(), { isTTY: opts.stdinTTY ?? false });
