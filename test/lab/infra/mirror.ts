@@ -1,4 +1,5 @@
-// Fills DIR/mirror with the kubeadm simulator per version (official URL layout) and starts the server.
+// Fills DIR/mirror with the kubeadm simulator per version (the real kubeadm for the version the lab
+// has real components of, when a cluster uses them; official URL layout) and starts the server.
 import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ export function mirrorUrlPattern(host: string, port: number): string {
   return `http://${host}:${port}/kubernetes-release/release/v{version}/bin/linux/{arch}/kubeadm`;
 }
 
-export function writeMirror(root: string, versions: string[], shim: (version: string) => string): void {
+export function writeMirror(root: string, versions: string[], shim: (version: string) => string | Buffer): void {
   fs.rmSync(root, { recursive: true, force: true });
   for (const v of new Set(versions)) {
     const file = path.join(root, mirrorPath(v));

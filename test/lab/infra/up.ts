@@ -22,6 +22,7 @@ import { ensureKey, keyTypeAndBody } from './keys.js';
 import { buildUserFiles } from './users.js';
 import { writeDateShimIfMissing, writeKubeadmShim, writeSessionDropShims } from './shims.js';
 import { preflight } from './preflight.js';
+import { installRealBinary, requireRealKubernetes, type RealKubernetes } from './real-binaries.js';
 
 /** Honoured by the kubelet only when `up` passes it to the first `systemctl start kubelet`. */
 const STARTED_BEFORE_EXPIRY_ENV = 'KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY';
@@ -109,7 +110,10 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
     kubeadmVersion: c.kubeadmVersion,
     tkeCertsShape: c.tkeCertsShape,
     light: c.light,
+    components: c.components,
   }));
+  // Checked before any key is made: a missing build is one line saying how to make it.
+  const real: RealKubernetes | null = topology.clusters.some((c) => c.components === 'real') ? requireRealKubernetes() : null;
   // RSA keys on the thread pool (both cores) before the synchronous build takes them.
   if (pki.warmKeyPool && pki.keysNeeded) await pki.warmKeyPool(specs.reduce((sum, spec) => sum + (pki.keysNeeded?.(spec) ?? 0), 0));
   log(`keys generated (${Date.now() - t0} ms)`);
@@ -135,11 +139,13 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
         labDist,
         light: c.light,
         kubeletCheckIntervalMs,
+        ...(c.components === 'real' && real ? { components: 'real' as const, realBinDir: real.binDir } : {}),
       };
       const rootfs = rootfsOf(dir, n.name);
       writeNodeRootfs({ rootfs, config, files: files.get(n.name) ?? [], users, clientPublicKey, clusterNodes });
       runtime?.installRuntimeShims(rootfs, { runtime: c.runtime, nodeBin, labDist });
-      if (c.kubeadmVersion) writeKubeadmShim(rootfs, pki.kubeadmShim(c.kubeadmVersion, nodeBin, labDist));
+      if (real && c.components === 'real' && c.kubeadmVersion === real.version) installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));
+      else if (c.kubeadmVersion) writeKubeadmShim(rootfs, pki.kubeadmShim(c.kubeadmVersion, nodeBin, labDist));
       writeDateShimIfMissing(rootfs);
       writeSessionDropShims(rootfs, nodeBin, labDist);
     }
@@ -163,7 +169,7 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
   log(`anchors and sshd up (${Date.now() - t0} ms)`);
 
   const versions = [...mirrorVersions, ...topology.clusters.flatMap((c) => [c.kubernetesVersion, c.kubeadmVersion ?? c.kubernetesVersion])];
-  writeMirror(path.join(dir, 'mirror'), versions, (v) => pki.kubeadmShim(v, nodeBin, labDist));
+  writeMirror(path.join(dir, 'mirror'), versions, (v) => (real && v === real.version ? fs.readFileSync(path.join(real.binDir, 'kubeadm')) : pki.kubeadmShim(v, nodeBin, labDist)));
   const mirror = await startMirror(path.join(labDist, 'infra/mirror-server.js'), path.join(dir, 'mirror'), bridgeAddress(slot), path.join(dir, 'mirror.port'), path.join(dir, 'mirror.log'), slotPidFile(slot, 'mirror'));
   state.mirrorPid = mirror.pid;
   state.mirrorPort = mirror.port;

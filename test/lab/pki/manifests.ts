@@ -103,7 +103,8 @@ function apiserver(version: KubeVersion, node: ManifestNode): string {
     'tls-cert-file': `${PKI}/apiserver.crt`,
     'tls-private-key-file': `${PKI}/apiserver.key`,
   };
-  if (!atLeast(version, 20)) args['insecure-port'] = '0';
+  // kubeadm set --insecure-port=0 until 1.22 (kubernetes#102121), a no-op in the API server from 1.20.
+  if (!atLeast(version, 22)) args['insecure-port'] = '0';
   if (atLeast(version, 20)) {
     args['service-account-issuer'] = 'https://kubernetes.default.svc.cluster.local';
     args['service-account-signing-key-file'] = `${PKI}/sa.key`;

@@ -40,7 +40,36 @@ function clusterStatusYaml(spec: LabClusterSpec, version: KubeVersion): string {
   return stringifyYaml({ apiEndpoints, apiVersion: `kubeadm.k8s.io/${kubeadmApiVersion(version)}`, kind: 'ClusterStatus' });
 }
 
-function nodeObject(name: string, address: string, master: boolean, version: KubeVersion): Record<string, unknown> {
+/**
+ * kubeadm init/join annotate each Node with its CRI socket (constants.AnnotationKubeadmCRISocket),
+ * and kubeadm reads it back when it loads the cluster configuration: without it, 1.20's
+ * `certs renew` falls back to defaults (a real 1.20.2 binary did). Set here up to 1.23, the range
+ * checked against the source; the socket path is the dockershim's or containerd's.
+ */
+function criSocketAnnotation(version: KubeVersion, runtime: LabClusterSpec['runtime']): Record<string, string> {
+  if (atLeast(version, 24)) return {};
+  return { 'kubeadm.alpha.kubernetes.io/cri-socket': runtime === 'docker' ? '/var/run/dockershim.sock' : '/run/containerd/containerd.sock' };
+}
+
+/** kubeadm init uploads the kubelet's base configuration (`kubelet-config-1.X` until 1.24's `kubelet-config`). */
+function kubeletConfigMap(version: KubeVersion): Record<string, unknown> {
+  const kubelet = stringifyYaml({
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    authentication: { anonymous: { enabled: false }, webhook: { cacheTTL: '0s', enabled: true }, x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' } },
+    authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
+    // What the lab's docker reports (docker info), so kubeadm sees no mismatch to warn about.
+    cgroupDriver: 'systemd',
+    clusterDNS: ['10.96.0.10'],
+    clusterDomain: 'cluster.local',
+    kind: 'KubeletConfiguration',
+    rotateCertificates: true,
+    staticPodPath: '/etc/kubernetes/manifests',
+  });
+  const name = atLeast(version, 24) ? 'kubelet-config' : `kubelet-config-${version.major}.${version.minor}`;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system' }, data: { kubelet } };
+}
+
+function nodeObject(name: string, address: string, master: boolean, version: KubeVersion, annotations: Record<string, string>): Record<string, unknown> {
   const labels: Record<string, string> = {
     'beta.kubernetes.io/arch': 'amd64',
     'beta.kubernetes.io/os': 'linux',
@@ -55,7 +84,7 @@ function nodeObject(name: string, address: string, master: boolean, version: Kub
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels },
+    metadata: { name, labels, annotations },
     spec: {},
     status: {
       addresses: [
@@ -73,8 +102,9 @@ export function seedObjects(spec: LabClusterSpec, version: KubeVersion, tkeCerts
   if (!atLeast(version, 22)) data.ClusterStatus = clusterStatusYaml(spec, version);
   const objects: unknown[] = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data },
-    ...spec.masters.map((m) => nodeObject(m.name, m.address, true, version)),
-    ...spec.workers.map((w) => nodeObject(w.name, w.address, false, version)),
+    kubeletConfigMap(version),
+    ...spec.masters.map((m) => nodeObject(m.name, m.address, true, version, criSocketAnnotation(version, spec.runtime))),
+    ...spec.workers.map((w) => nodeObject(w.name, w.address, false, version, criSocketAnnotation(version, spec.runtime))),
   ];
   if (spec.type === 'global' && spec.tkeCertsShape && tkeCerts) {
     const shape: TkeCertsShape = spec.tkeCertsShape;

@@ -20,6 +20,8 @@ export interface LabClusterSpec {
   tkeCertsShape: '1.2' | '1.3' | null;
   /** PKI files and kubeconfigs only: no manifests, no seed. */
   light: boolean;
+  /** `real`: the real 1.20.2 components run from the manifests (seed objects as kubeadm init leaves them). */
+  components?: 'simulated' | 'real';
 }
 
 export interface NodeFile {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { realKubernetesVersion } from '../infra/real-binaries.js';
 import { builtinDefaults, topologySchema } from './schema.js';
 
 export interface TopologyCluster {
@@ -18,6 +19,7 @@ export interface TopologyCluster {
   kubeadmVersion: string | null;
   tkeCertsShape: '1.2' | '1.3' | null;
   light: boolean;
+  components: 'simulated' | 'real';
 }
 
 export interface TopologyNode {
@@ -39,6 +41,7 @@ export const maxNodes = 245;
 
 export class TopologyError extends Error {}
 
+
 export function parseTopology(text: string, file: string): Topology {
   let raw: unknown;
   try {
@@ -59,6 +62,10 @@ export function parseTopology(text: string, file: string): Topology {
     const s = { ...builtinDefaults, ...parsed.data.defaults, ...c };
     if (seen.has(c.name)) throw new TopologyError(`${file}: clusters: duplicate cluster name ${c.name}`);
     seen.add(c.name);
+    if (s.components === 'real' && s.kubernetesVersion !== realKubernetesVersion()) {
+      throw new TopologyError(`${file}: clusters.${c.name}: components: real exists only for kubernetesVersion ${realKubernetesVersion()} (the version built from Debian's source), not ${s.kubernetesVersion}`);
+    }
+    if (s.components === 'real' && s.light) throw new TopologyError(`${file}: clusters.${c.name}: components: real runs components, a light cluster runs none`);
     const masters = Array.from({ length: s.masters }, (_, i) => `${c.name}-m${i + 1}`);
     const workers = Array.from({ length: s.workers }, (_, i) => `${c.name}-w${i + 1}`);
     for (const n of [...masters, ...workers]) {
@@ -79,6 +86,7 @@ export function parseTopology(text: string, file: string): Topology {
       kubeadmVersion: s.kubeadmVersion === 'none' ? null : s.kubeadmVersion === 'same' ? s.kubernetesVersion : s.kubeadmVersion,
       tkeCertsShape: s.type === 'global' ? s.tkeCertsShape : null,
       light: s.light,
+      components: s.components,
     });
   }
   if (nodes.length > maxNodes) throw new TopologyError(`${file}: ${nodes.length} nodes; a lab holds at most ${maxNodes}`);

@@ -23,6 +23,8 @@ const clusterSettings = z.strictObject({
   tkeCertsShape: z.enum(['1.2', '1.3']),
   /** PKI files and sshd only: no kubelet, no static pods. */
   light: z.boolean(),
+  /** `real`: the real kubeadm, kube-apiserver, controller-manager and scheduler (1.20.2 only). */
+  components: z.enum(['simulated', 'real']),
 });
 
 export const topologySchema = z.strictObject({
@@ -46,4 +48,5 @@ export const builtinDefaults: ClusterSettings = {
   kubeadmVersion: 'same',
   tkeCertsShape: '1.3',
   light: false,
+  components: 'simulated',
 };

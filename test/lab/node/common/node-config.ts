@@ -18,6 +18,9 @@ export interface NodeConfig {
   labDist: string;
   light: boolean;
   kubeletCheckIntervalMs: number;
+  /** `real`: static pods run the real binaries in realBinDir, and the kubelet does a kubelet's API work. */
+  components?: 'simulated' | 'real';
+  realBinDir?: string;
 }
 
 export interface NodeFaults {

@@ -9,6 +9,7 @@ import { nodePaths } from '../common/paths.js';
 import { klog, writeKubeletState } from './kubelet-log.js';
 import { prepareClientCredentials } from './kubelet-client.js';
 import { PodSyncer } from './kubelet-sync.js';
+import { NodeAgent } from './node-agent.js';
 import { ensureRuntimeDirs } from './store.js';
 import { sleep } from './proc.js';
 
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     intervalMs,
     nodeBin: config.nodeBin || process.execPath,
     labDist: config.labDist,
+    ...(config.components === 'real' && config.realBinDir ? { realBinDir: config.realBinDir } : {}),
   });
   const shutdown = (): void => {
     syncer.stopping = true;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   writeKubeletState('active');
+  if (config.components === 'real') startNodeAgent(new NodeAgent({ nodeName, address: config.address, kubernetesVersion: config.kubernetesVersion, runtime: config.runtime, role: config.role }));
   klog('I', 'kubelet.go:1822', 'Starting kubelet main sync loop.');
   for (;;) {
     const started = Date.now();
@@ -66,6 +69,17 @@ async function main(): Promise<void> {
     }
     await sleep(Math.max(50, intervalMs - (Date.now() - started)));
   }
+}
+
+/** The API side runs beside the pod sync, every 5 s (the real kubelet: node status and lease every 10 s). */
+function startNodeAgent(agent: NodeAgent): void {
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      await agent.syncOnce();
+      await sleep(5000);
+    }
+  };
+  void loop();
 }
 
 void main();

@@ -19,6 +19,8 @@ export function imageProgram(image: string): string {
 export interface LaunchContext {
   nodeBin: string;
   labDist: string;
+  /** Set on `components: real` nodes: the control plane runs these real binaries. */
+  realBinDir?: string;
 }
 
 /** The command line for a manifest's command+args, or null when the lab has no program for the image. */
@@ -27,6 +29,7 @@ export function containerCommand(image: string, argv: string[], ctx: LaunchConte
   const args = argv.length > 0 && path.posix.basename(argv[0] ?? '') === program ? argv.slice(1) : argv;
   if (program === 'etcd') return [process.env.KCRLAB_ETCD_BIN ?? '/usr/bin/etcd', ...args];
   if ((componentPrograms as readonly string[]).includes(program)) {
+    if (ctx.realBinDir) return [path.join(ctx.realBinDir, program), ...args];
     const dir = process.env.KCRLAB_COMPONENT_DIR ?? path.join(ctx.labDist, 'node', 'components');
     return [ctx.nodeBin, path.join(dir, `${program}.js`), ...args];
   }
