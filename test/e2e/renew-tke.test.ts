@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
+import { certsCm, disturbed, readNode, tkePods, type ConfigMap, type Pod, type TaskReport } from './support/tke.js';
 
 const skip = labUnavailableReason();
 
@@ -17,50 +18,6 @@ clusters:
   - { name: g12, type: global, kubernetesVersion: "1.18.3", runtime: docker, masters: 3, tkeCertsShape: "1.2" }
   - { name: g13, type: global, kubernetesVersion: "1.21.4", runtime: containerd, tkeCertsShape: "1.3" }
 `;
-
-interface ConfigMap {
-  metadata: { resourceVersion: string };
-  data: Record<string, string>;
-}
-interface Pod {
-  name: string;
-  app: string;
-  phase: string;
-  created: string;
-  deleting: boolean;
-}
-interface TaskReport {
-  host: string;
-  module: string;
-  status: string;
-  message: string;
-}
-
-async function kubectlJson<T>(lab: Lab, node: string, args: string[]): Promise<T> {
-  const res = await lab.exec(node, ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '--cache-dir', '/tmp/e2e-kubectl-cache', ...args, '-o', 'json']);
-  if (res.code !== 0) throw new Error(`${node}: kubectl ${args.join(' ')}: ${res.stderr}`);
-  return JSON.parse(res.stdout) as T;
-}
-const certsCm = (lab: Lab, node: string): Promise<ConfigMap> => kubectlJson<ConfigMap>(lab, node, ['-n', 'tke', 'get', 'cm', 'certs']);
-
-async function tkePods(lab: Lab, node: string): Promise<Pod[]> {
-  const list = await kubectlJson<{ items: { metadata: { name: string; labels?: Record<string, string>; creationTimestamp: string; deletionTimestamp?: string }; status?: { phase?: string } }[] }>(lab, node, ['-n', 'tke', 'get', 'pods']);
-  return list.items.map((p) => ({ name: p.metadata.name, app: p.metadata.labels?.app ?? '', phase: p.status?.phase ?? '', created: p.metadata.creationTimestamp, deleting: Boolean(p.metadata.deletionTimestamp) }));
-}
-
-async function readNode(lab: Lab, node: string, file: string): Promise<string> {
-  const res = await lab.exec(node, ['cat', file]);
-  if (res.code !== 0) throw new Error(`${node}: cat ${file}: ${res.stderr}`);
-  return res.stdout;
-}
-
-/** Deployments whose pods are not all Running (or are being replaced) at one moment. */
-function disturbed(pods: Pod[], replicasByApp: Map<string, number>): string[] {
-  return [...replicasByApp].filter(([app, n]) => {
-    const mine = pods.filter((p) => p.app === app);
-    return mine.length !== n || mine.some((p) => p.deleting || p.phase !== 'Running');
-  }).map(([app]) => app);
-}
 
 describe.skipIf(skip)(`renew on TKEStack global clusters (tke/certs shapes 1.2 and 1.3)${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: Lab;

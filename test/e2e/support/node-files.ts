@@ -21,6 +21,11 @@ export async function kubeconfigSerial(lab: Lab, node: string, file: string): Pr
   return normSerial(await sh(lab, node, 'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -serial', file));
 }
 
+/** Serial of the certificate a server presents on a port of the node (real openssl, no client certificate). */
+export async function servedSerial(lab: Lab, node: string, port: number): Promise<string> {
+  return normSerial(await sh(lab, node, 'openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | openssl x509 -noout -serial', String(port)));
+}
+
 export async function fileEndDate(lab: Lab, node: string, file: string): Promise<Date> {
   const out = await sh(lab, node, 'openssl x509 -noout -enddate -in "$1"', file);
   return new Date(out.trim().replace(/^notAfter=/, ''));
