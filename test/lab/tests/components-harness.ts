@@ -238,8 +238,16 @@ export class ComponentsLab {
     return Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
   }
 
-  startComponent(name: string, program: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler', flags: string[]): ChildProcess {
-    return this.start(name, [process.execPath, path.join(componentsDist, `${program}.js`), ...flags], { KCRLAB_ROOT: this.root });
+  startComponent(name: string, program: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler', flags: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    return this.start(name, [process.execPath, path.join(componentsDist, `${program}.js`), ...flags], { KCRLAB_ROOT: this.root, ...env });
+  }
+
+  /** The certificate served on host:port for an SNI name, as `openssl x509 -noout -subject -issuer -startdate -serial` prints it. */
+  servedCertificate(hostPort: string, serverName: string): string {
+    const s = this.exec(['openssl', 's_client', '-connect', hostPort, '-servername', serverName], { input: '' });
+    const x = spawnSync('openssl', ['x509', '-noout', '-subject', '-issuer', '-startdate', '-serial', '-nameopt', 'RFC2253'], { input: s.stdout, encoding: 'utf8' });
+    if (x.status !== 0) throw new Error(`no certificate served on ${hostPort}: ${s.stderr.slice(0, 500)}`);
+    return x.stdout;
   }
 
   async waitReady(port = 6443, name = 'kube-apiserver'): Promise<void> {

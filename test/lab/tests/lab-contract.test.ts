@@ -68,14 +68,14 @@ describe.skipIf(labSkipReason !== null)('lab contract over real ssh (default top
     expect(on('standalone-m1', 'sha256sum /etc/kubernetes/pki/apiserver.crt').stdout).not.toBe(before);
   });
 
-  it('the API server serves the old certificate until `docker rm -f` of its container, then the new one', async () => {
+  it('the API server serves the renewed certificate after `docker rm -f` of its container', async () => {
+    // Without a restart a 1.17+ apiserver also takes it within a minute (components-serving-certs.test.ts).
     const disk = on('global-m1', 'openssl x509 -noout -enddate -in /etc/kubernetes/pki/apiserver.crt').stdout.trim();
     const served = on('global-m1', SERVED_END).stdout.trim();
     expect(served).toBe(disk);
     expect(on('global-m1', 'kubeadm alpha certs renew apiserver').code).toBe(0);
     const renewed = on('global-m1', 'openssl x509 -noout -enddate -in /etc/kubernetes/pki/apiserver.crt').stdout.trim();
     expect(renewed).not.toBe(disk);
-    expect(on('global-m1', SERVED_END).stdout.trim()).toBe(served);
     const rm = on('global-m1', 'docker rm -f $(docker ps -q -f label=io.kubernetes.container.name=kube-apiserver)');
     expect(rm.code, rm.stderr).toBe(0);
     await until('the new apiserver to serve the renewed certificate', () => on('global-m1', SERVED_END).stdout.trim() === renewed);

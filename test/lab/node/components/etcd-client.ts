@@ -1,8 +1,11 @@
 // A client of etcd's v3 JSON gRPC-gateway (POST /v3/kv/*, base64 keys and values, int64 as
-// strings, zero values omitted), over TLS with a client certificate loaded once at start: a real
-// kube-apiserver also keeps the etcd client certificate it started with.
+// strings, zero values omitted), over TLS with a client certificate read from its files for every
+// new connection, as a real kube-apiserver does (etcd's transport.TLSInfo sets
+// GetClientCertificate, which reads the pair at each handshake): connections kept alive keep the
+// certificate they were made with, a reconnect presents the file as it is now.
 import fs from 'node:fs';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 
 export interface EtcdTlsFiles {
   caFile: string;
@@ -77,6 +80,21 @@ function encodeOp(op: EtcdOp): Json {
 
 export class EtcdError extends Error {}
 
+/** The trusted CA is read once (as etcd's TLSInfo does); the client pair at every new connection. */
+class ClientCertPerConnectionAgent extends https.Agent {
+  constructor(
+    private readonly files: EtcdTlsFiles,
+    options: https.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const withPair = { ...options, cert: fs.readFileSync(this.files.certFile), key: fs.readFileSync(this.files.keyFile) };
+    return (https.Agent.prototype as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex }).createConnection.call(this, withPair, callback);
+  }
+}
+
 export class EtcdClient {
   private readonly agent: https.Agent;
   private preferred = 0;
@@ -87,12 +105,12 @@ export class EtcdClient {
     private readonly timeoutMs = 5000,
   ) {
     if (endpoints.length === 0) throw new Error('no etcd endpoints');
-    this.agent = new https.Agent({
+    this.agent = new ClientCertPerConnectionAgent(tls, {
       keepAlive: true,
       maxSockets: 16,
+      // No TLS session resumption: every handshake presents the client certificate.
+      maxCachedSessions: 0,
       ca: fs.readFileSync(tls.caFile),
-      cert: fs.readFileSync(tls.certFile),
-      key: fs.readFileSync(tls.keyFile),
     });
   }
 

@@ -1,8 +1,9 @@
 // kube-apiserver stand-in (see test/lab/CONTRACT.md): HTTPS on --secure-port with the serving
-// certificate read once at start, clients authenticated by --client-ca-file, objects kept in the
-// node's real etcd through --etcd-servers with the apiserver-etcd-client certificate.
+// certificate re-read every minute from 1.17 on and the loopback certificate by SNI
+// (apiserver/serving-certs.ts), clients authenticated by --client-ca-file, objects kept in the
+// node's real etcd through --etcd-servers with the apiserver-etcd-client certificate (read for
+// every new connection).
 import { constants } from 'node:crypto';
-import fs from 'node:fs';
 import https from 'node:https';
 import { readFaults, readNodeConfig, writeFaults, type NodeConfig } from '../common/node-config.js';
 import { nodePaths } from '../common/paths.js';
@@ -10,6 +11,7 @@ import { createHandler } from './apiserver/handler.js';
 import { ApiserverHealth } from './apiserver/health.js';
 import { ReplicaController } from './apiserver/replicas.js';
 import { readSeedFile, seedObjects } from './apiserver/seed.js';
+import { refreshMsFromEnv, reloadsServingCert, ServingCerts } from './apiserver/serving-certs.js';
 import { ObjectStore } from './apiserver/store.js';
 import { EtcdClient } from './etcd-client.js';
 import { intFlag, parseFlags, requireFlag } from './flags.js';
@@ -38,14 +40,14 @@ function main(): void {
 
   const port = intFlag(flags, 'secure-port', 6443);
   const bindAddress = flags.get('bind-address') ?? '0.0.0.0';
-  let tls: { cert: Buffer; key: Buffer; ca: Buffer };
+  let serving: ServingCerts;
   let etcd: EtcdClient;
   try {
-    tls = {
-      cert: fs.readFileSync(requireFlag(flags, 'tls-cert-file')),
-      key: fs.readFileSync(requireFlag(flags, 'tls-private-key-file')),
-      ca: fs.readFileSync(requireFlag(flags, 'client-ca-file')),
-    };
+    serving = new ServingCerts({
+      certFile: requireFlag(flags, 'tls-cert-file'),
+      keyFile: requireFlag(flags, 'tls-private-key-file'),
+      clientCaFile: requireFlag(flags, 'client-ca-file'),
+    });
     etcd = new EtcdClient(requireFlag(flags, 'etcd-servers').split(','), {
       caFile: requireFlag(flags, 'etcd-cafile'),
       certFile: requireFlag(flags, 'etcd-certfile'),
@@ -61,11 +63,12 @@ function main(): void {
   const advertise = flags.get('advertise-address') ?? node.address;
   const server = https.createServer(
     // No session tickets: every connection presents its client certificate again.
-    { ...tls, requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET },
+    { ...serving.serverOptions(), requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET },
     createHandler({ store, replicas, health, log, kubernetesVersion: node.kubernetesVersion, serverAddress: `${advertise}:${port}` }),
   );
   server.on('error', (err) => log.fatal(`failed to listen on ${bindAddress}:${port}: ${errorMessage(err)}`));
   server.listen(port, bindAddress, () => log.info(`Serving securely on ${bindAddress}:${port} (kubernetes ${node.kubernetesVersion}, node ${node.name})`));
+  if (reloadsServingCert(node.kubernetesVersion)) serving.startRefreshing(server, refreshMsFromEnv(), log);
   health.startProbing();
 
   const seed = async (): Promise<void> => {
@@ -83,6 +86,7 @@ function main(): void {
   const shutdown = (signal: string): void => {
     log.info(`received ${signal}, shutting down`);
     health.stop();
+    serving.stop();
     replicas.stop();
     server.close();
     etcd.close();

@@ -45,6 +45,8 @@ export const resourceTypes: readonly ResourceType[] = [
   apps('Deployment', 'deployments', ['deploy']),
   apps('DaemonSet', 'daemonsets', ['ds']),
   apps('ReplicaSet', 'replicasets', ['rs']),
+  // Leader election of controller-manager and scheduler (resourceLock "leases").
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease', namespaced: true, shortNames: [], storage: 'leases' },
 ];
 
 /** The verbs every resource supports here (no watch: nothing in the lab needs one). */
@@ -53,6 +55,7 @@ export const resourceVerbs = ['create', 'delete', 'deletecollection', 'get', 'li
 export const groupVersions: readonly { group: string; version: string }[] = [
   { group: '', version: 'v1' },
   { group: 'apps', version: 'v1' },
+  { group: 'coordination.k8s.io', version: 'v1' },
 ];
 
 export const apiVersionOf = (res: ResourceType): string => (res.group ? `${res.group}/${res.version}` : res.version);
