@@ -43,7 +43,10 @@ export function loadCa(ca: CaDef, certDir: string): LoadedCa | null {
   return { certPem, cert, signer: keyPem === null ? null : { cert, certPem, key: keyFromPrivatePem(keyPem) } };
 }
 
-/** pkiutil.NewCertAndKey with the existing certificate's config (certToConfig). */
+/**
+ * pkiutil.NewCertAndKey with the existing certificate's config (certToConfig): NotBefore is the
+ * CA's NotBefore (NewSignedCert), NotAfter now + the validity.
+ */
 export function renewedFrom(old: forge.pki.Certificate, signer: Issued, validityMs: number, now = new Date()): Issued {
-  return issueCert(requestFromCert(old, now, new Date(now.getTime() + validityMs)), generateKey(), signer);
+  return issueCert(requestFromCert(old, signer.cert.validity.notBefore, new Date(now.getTime() + validityMs)), generateKey(), signer);
 }

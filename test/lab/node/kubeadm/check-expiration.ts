@@ -2,11 +2,18 @@
 // of the renewal handlers' certificates, and (1.17+) one of the CAs.
 import { atLeast, type KubeVersion } from '../../pki/version.js';
 import { CAS, renewHandlers } from './catalog.js';
-import { loadCa, readHandlerCert } from './cert-store.js';
+import { certPath, loadCa, readHandlerCert } from './cert-store.js';
 import { loadEffectiveConfig, type ConfigOptions } from './cluster-config.js';
 import { formatExpiry, humanDuration, shortHumanDuration } from './duration.js';
 import { hasFix106891, KubeadmError, type Io } from './env.js';
 import { tabwrite } from './tabwriter.js';
+
+/**
+ * 1.20 before k8s#106891: the kubeconfig read-writer loads the CA with its key
+ * (TryLoadCertAndKeyFromDisk), so an external CA fails check-expiration on the first kubeconfig
+ * row (admin.conf). Checked against 1.20.2 only; other versions are left printing the rows.
+ */
+const readsCaKeyForKubeconfigs = (v: KubeVersion): boolean => v.major === 1 && v.minor === 20 && !hasFix106891(v);
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no').padEnd(8);
 
@@ -29,6 +36,11 @@ export async function runCheckExpiration(v: KubeVersion, cfgOpts: ConfigOptions,
     }
     const ca = loadCa(handler.ca, cfg.certificatesDir);
     const external = ca !== null && ca.signer === null;
+    if (external && handler.kind === 'kubeconfig' && readsCaKeyForKubeconfigs(v)) {
+      // The table is written to a tabwriter that is never flushed: nothing of it is printed.
+      const keyPath = certPath(cfg.certificatesDir, handler.ca.baseName, 'key');
+      throw new KubeadmError(`failed to load existing certificate ${handler.ca.baseName}: failed to load key: couldn't load the private key file ${keyPath}: open ${keyPath}: no such file or directory`);
+    }
     const notAfter = cert.validity.notAfter;
     const cells = [handler.name, formatExpiry(notAfter), residual(notAfter)];
     // kubeconfig rows had no CA name before k8s#106891.

@@ -5,7 +5,7 @@ import https from 'node:https';
 import YAML from 'yaml';
 import { atLeast, type KubeVersion } from '../../pki/version.js';
 import { parseGoDurationMs } from './duration.js';
-import { DEFAULT_CERT_DIR, KubeadmError, readIfExists, type Io } from './env.js';
+import { DEFAULT_CERT_DIR, klogWarning, KubeadmError, readIfExists, type Io } from './env.js';
 import { firstPem, loadKubeconfig } from './kubeconfig-file.js';
 
 export interface EffectiveConfig {
@@ -111,6 +111,22 @@ function loadConfigFile(v: KubeVersion, configPath: string, fallbackCertDir: str
 }
 
 export async function loadEffectiveConfig(v: KubeVersion, opts: ConfigOptions, io: Io): Promise<EffectiveConfig> {
+  const cfg = await loadConfigOrDefaults(v, opts, io);
+  warnComponentConfigs(v, io);
+  return cfg;
+}
+
+/**
+ * kubeadm 1.18 and 1.19 validate the loaded configuration with componentconfigs.Validate, which
+ * only logs that it cannot validate them (gone in 1.20, where Validate is a no-op).
+ */
+function warnComponentConfigs(v: KubeVersion, io: Io): void {
+  if (v.major !== 1 || (v.minor !== 18 && v.minor !== 19)) return;
+  const source = v.minor === 18 ? 'configset.go:202' : 'configset.go:348';
+  io.err(klogWarning(source, 'WARNING: kubeadm cannot validate component configs for API groups [kubelet.config.k8s.io kubeproxy.config.k8s.io]'));
+}
+
+async function loadConfigOrDefaults(v: KubeVersion, opts: ConfigOptions, io: Io): Promise<EffectiveConfig> {
   const fallbackCertDir = opts.certDir ?? DEFAULT_CERT_DIR;
   // kubeadm 1.16 only knows --config or defaults; the cluster read came in 1.17 (k8s#85091).
   if (opts.configPath === null && atLeast(v, 17) && loadKubeconfigQuietly(opts.kubeconfigPath)) {

@@ -38,14 +38,15 @@ export function readIfExists(absolute: string): string | null {
   }
 }
 
-/** Writes a node file atomically (temp file + rename), as kubeadm's writers replace files whole. */
-export function writeAtomic(absolute: string, data: string, mode: number): void {
+/**
+ * Writes a node file as kubeadm's writers do (ioutil.WriteFile after os.MkdirAll of its folder):
+ * O_WRONLY|O_CREATE|O_TRUNC, so an existing file keeps its inode, mode and owner and `mode`
+ * (less the umask) applies only to a new file. Not atomic: a reader can see it half written.
+ */
+export function writeInPlace(absolute: string, data: string, mode: number): void {
   const target = nodePath(absolute);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.kcrlab-${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, target);
+  fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(target, data, { mode, flag: 'w' });
 }
 
 /**

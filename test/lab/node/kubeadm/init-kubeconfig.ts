@@ -11,7 +11,7 @@ import { atLeast, type KubeVersion } from '../../pki/version.js';
 import { CAS } from './catalog.js';
 import { loadCa } from './cert-store.js';
 import { DEFAULT_VALIDITY_MS } from './cluster-config.js';
-import { DEFAULT_CERT_DIR, klogWarning, KubeadmError, nodePath, readIfExists, writeAtomic, type Io } from './env.js';
+import { DEFAULT_CERT_DIR, klogWarning, KubeadmError, nodePath, readIfExists, writeInPlace, type Io } from './env.js';
 import { firstPem, loadKubeconfig } from './kubeconfig-file.js';
 
 export interface InitKubeconfigOptions {
@@ -120,7 +120,7 @@ export function runInitKubeconfigAll(v: KubeVersion, opts: InitKubeconfigOptions
       io.out(`[kubeconfig] Writing "${t.file}" kubeconfig file\n`);
       const now = new Date();
       const issued = issueCert({ commonName: t.userName, organizations: t.organizations, usages: ['clientAuth'], notBefore: now, notAfter: new Date(now.getTime() + DEFAULT_VALIDITY_MS) }, generateKey(), ca.signer);
-      writeAtomic(file, renderKubeconfig({ server: t.server, caPem: ca.certPem, userName: t.userName, client: { certPem: issued.certPem, keyPem: issued.key.privatePem } }), 0o600);
+      writeInPlace(file, renderKubeconfig({ server: t.server, caPem: ca.certPem, userName: t.userName, client: { certPem: issued.certPem, keyPem: issued.key.privatePem } }), 0o600);
       continue;
     }
     if (firstPem(existing.caPem, 'CERTIFICATE')?.trim() !== firstPem(ca.certPem, 'CERTIFICATE')?.trim()) {

@@ -5,7 +5,7 @@ import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { renewHandlers, type RenewHandler } from './catalog.js';
 import { certPath, handlerPath, loadCa, readHandlerCert, renewedFrom } from './cert-store.js';
 import { loadEffectiveConfig, type ConfigOptions, type EffectiveConfig } from './cluster-config.js';
-import { hasFix106891, KubeadmError, writeAtomic, type Io } from './env.js';
+import { hasFix106891, KubeadmError, writeInPlace, type Io } from './env.js';
 import { loadKubeconfig, renderKubeconfigDoc } from './kubeconfig-file.js';
 
 const CERT_MODE = 0o644;
@@ -32,8 +32,9 @@ function renewOne(v: KubeVersion, handler: RenewHandler, cfg: EffectiveConfig, f
   if (failWrite) throw new KubeadmError(`unable to write certificate to file ${target}: write ${target}: input/output error`);
   const renewed = renewedFrom(old, ca.signer, cfg.validityMs);
   if (handler.kind === 'cert') {
-    writeAtomic(certPath(cfg.certificatesDir, handler.file, 'crt'), renewed.certPem, CERT_MODE);
-    writeAtomic(certPath(cfg.certificatesDir, handler.file, 'key'), renewed.key.privatePem, SECRET_MODE);
+    // pkiutil.WriteCertAndKey: the key first, then the certificate.
+    writeInPlace(certPath(cfg.certificatesDir, handler.file, 'key'), renewed.key.privatePem, SECRET_MODE);
+    writeInPlace(certPath(cfg.certificatesDir, handler.file, 'crt'), renewed.certPem, CERT_MODE);
     return 'renewed';
   }
   const kc = loadKubeconfig(target);
@@ -43,7 +44,7 @@ function renewOne(v: KubeVersion, handler: RenewHandler, cfg: EffectiveConfig, f
   kc.user['client-key-data'] = b64(renewed.key.privatePem);
   // Since 1.18 the CA data is reset to the current ca.crt (k8s#88052).
   if (atLeast(v, 18)) kc.cluster['certificate-authority-data'] = b64(ca.certPem);
-  writeAtomic(target, renderKubeconfigDoc(kc.doc), SECRET_MODE);
+  writeInPlace(target, renderKubeconfigDoc(kc.doc), SECRET_MODE);
   return 'renewed';
 }
 
