@@ -77,11 +77,12 @@ const anchorScript = [
 ].join('\n');
 
 /** Starts the anchor in the node's netns; resolves with its pid once the binds are in place. */
-export function startAnchor(netns: string, rootfs: string, hostname: string, timeoutMs = 15_000): Promise<number> {
+/** `extraBinds`: more rootfs paths bound over the node's, e.g. `usr/bin/etcdctl` to mask the host's (hostEtcdctl: false). */
+export function startAnchor(netns: string, rootfs: string, hostname: string, timeoutMs = 15_000, extraBinds: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ip',
-      ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', anchorScript, 'sh', rootfs, hostname, repoUnderTmp(), ...boundDirs, ...boundFiles],
+      ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', anchorScript, 'sh', rootfs, hostname, repoUnderTmp(), ...boundDirs, ...boundFiles, ...extraBinds],
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv },
     );
     let out = '';

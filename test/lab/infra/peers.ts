@@ -20,6 +20,8 @@ export interface RuntimeShimOptions {
   runtime: 'docker' | 'containerd';
   nodeBin: string;
   labDist: string;
+  crictlOnDocker?: boolean;
+  systemd?: 'simulated' | 'real';
 }
 
 export interface RuntimeApi {

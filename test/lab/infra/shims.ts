@@ -39,9 +39,10 @@ function dropShim(real: string, step: string, onlyWithArg: string | undefined, n
   return `#!/bin/sh\n# kcrlab: ${real}; drops the SSH session first under the ssh-drop-during ${step} fault\n${body}\nexec ${real} "$@"\n`;
 }
 
-export function writeSessionDropShims(rootfs: string, nodeBin: string, labDist: string): void {
+/** `etcdctl: false` (topology hostEtcdctl: false): no etcdctl on the node, as TKEStack installs none. */
+export function writeSessionDropShims(rootfs: string, nodeBin: string, labDist: string, opts: { etcdctl: boolean } = { etcdctl: true }): void {
   const dir = path.join(rootfs, 'usr/local/bin');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'etcdctl'), dropShim('/usr/bin/etcdctl', 'backup', 'snapshot', nodeBin, labDist), { mode: 0o755 });
+  if (opts.etcdctl) fs.writeFileSync(path.join(dir, 'etcdctl'), dropShim('/usr/bin/etcdctl', 'backup', 'snapshot', nodeBin, labDist), { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'install'), dropShim('/usr/bin/install', 'kubeconfig', undefined, nodeBin, labDist), { mode: 0o755 });
 }

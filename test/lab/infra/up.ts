@@ -37,6 +37,8 @@ export interface UpOptions {
 
 /** The lab's fileCheckFrequency (the real kubelet's is 20 s). */
 const kubeletCheckIntervalMs = 1000;
+/** Bound over the host's etcdctl on nodes of a cluster with hostEtcdctl: false. */
+const maskedEtcdctl = 'usr/bin/etcdctl';
 
 export async function up(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
@@ -140,14 +142,21 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
         light: c.light,
         kubeletCheckIntervalMs,
         ...(c.components === 'real' && real ? { components: 'real' as const, realBinDir: real.binDir } : {}),
+        systemd: c.systemd,
+        crictlOnDocker: c.crictlOnDocker,
       };
       const rootfs = rootfsOf(dir, n.name);
       writeNodeRootfs({ rootfs, config, files: files.get(n.name) ?? [], users, clientPublicKey, clusterNodes });
-      runtime?.installRuntimeShims(rootfs, { runtime: c.runtime, nodeBin, labDist });
+      runtime?.installRuntimeShims(rootfs, { runtime: c.runtime, nodeBin, labDist, systemd: c.systemd, crictlOnDocker: c.crictlOnDocker && node.role === 'master' });
       if (real && c.components === 'real' && c.kubeadmVersion === real.version) installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));
       else if (c.kubeadmVersion) writeKubeadmShim(rootfs, pki.kubeadmShim(c.kubeadmVersion, nodeBin, labDist));
       writeDateShimIfMissing(rootfs);
-      writeSessionDropShims(rootfs, nodeBin, labDist);
+      writeSessionDropShims(rootfs, nodeBin, labDist, { etcdctl: c.hostEtcdctl });
+      // hostEtcdctl: false: the host's /usr/bin/etcdctl is hidden by an empty, non-executable file.
+      if (!c.hostEtcdctl) {
+        fs.mkdirSync(path.join(rootfs, path.dirname(maskedEtcdctl)), { recursive: true });
+        fs.writeFileSync(path.join(rootfs, maskedEtcdctl), '', { mode: 0o644 });
+      }
     }
   }
   log(`node files written (${Date.now() - t0} ms)`);
@@ -159,7 +168,8 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
 
   ensureHostMountPoints();
   await mapLimit(state.nodes, 16, async (n) => {
-    n.anchorPid = await startAnchor(n.netns, rootfsOf(dir, n.name), n.name);
+    const noEtcdctl = topology.clusters.find((c) => c.name === n.cluster)?.hostEtcdctl === false;
+    n.anchorPid = await startAnchor(n.netns, rootfsOf(dir, n.name), n.name, undefined, noEtcdctl ? [maskedEtcdctl] : []);
   });
   writeLabState(state);
   await mapLimit(state.nodes, 16, async (n) => {

@@ -26,6 +26,16 @@ describe('topology loader', () => {
     expect(light.clusters.every((c) => c.light)).toBe(true);
   });
 
+  it('fidelity options: defaults unchanged (simulated systemd, no crictl on docker, etcdctl on the host); set per cluster or in defaults', () => {
+    const t = parseTopology('defaults: {hostEtcdctl: false}\nclusters:\n  - {name: a}\n  - {name: b, systemd: real, crictlOnDocker: true, hostEtcdctl: true}\n', 'x.yaml');
+    expect(t.clusters.map((c) => [c.systemd, c.crictlOnDocker, c.hostEtcdctl])).toEqual([
+      ['simulated', false, false],
+      ['real', true, true],
+    ]);
+    expect(parseTopology('clusters: [{name: a}]', 'x.yaml').clusters[0]).toMatchObject({ systemd: 'simulated', crictlOnDocker: false, hostEtcdctl: true });
+    expect(() => parseTopology('clusters: [{name: a, systemd: maybe}]', 'x.yaml')).toThrow(TopologyError);
+  });
+
   it('maps kubeadmVersion same/none/x.y.z', () => {
     const t = parseTopology('clusters:\n  - { name: a, kubeadmVersion: none }\n  - { name: b, kubeadmVersion: "1.19.7" }\n  - { name: c }\n', 't.yaml');
     expect(t.clusters.map((c) => c.kubeadmVersion)).toEqual([null, '1.19.7', '1.21.4']);

@@ -20,6 +20,9 @@ export interface TopologyCluster {
   tkeCertsShape: '1.2' | '1.3' | null;
   light: boolean;
   components: 'simulated' | 'real';
+  systemd: 'simulated' | 'real';
+  crictlOnDocker: boolean;
+  hostEtcdctl: boolean;
 }
 
 export interface TopologyNode {
@@ -87,6 +90,9 @@ export function parseTopology(text: string, file: string): Topology {
       tkeCertsShape: s.type === 'global' ? s.tkeCertsShape : null,
       light: s.light,
       components: s.components,
+      systemd: s.systemd,
+      crictlOnDocker: s.crictlOnDocker,
+      hostEtcdctl: s.hostEtcdctl,
     });
   }
   if (nodes.length > maxNodes) throw new TopologyError(`${file}: ${nodes.length} nodes; a lab holds at most ${maxNodes}`);

@@ -25,6 +25,13 @@ const clusterSettings = z.strictObject({
   light: z.boolean(),
   /** `real`: the real kubeadm, kube-apiserver, controller-manager and scheduler (1.20.2 only). */
   components: z.enum(['simulated', 'real']),
+  /** kubelet.service: `simulated` (systemctl waits for the kubelet's checks, `failed` on a fatal
+   *  start) or `real` (systemd's Restart=always, RestartSec=10: never failed). */
+  systemd: z.enum(['simulated', 'real']),
+  /** Docker masters also get crictl listing the same containers (cri-tools on dockershim). */
+  crictlOnDocker: z.boolean(),
+  /** An `etcdctl` in /usr/local/bin (TKEStack installs none). */
+  hostEtcdctl: z.boolean(),
 });
 
 export const topologySchema = z.strictObject({
@@ -49,4 +56,7 @@ export const builtinDefaults: ClusterSettings = {
   tkeCertsShape: '1.3',
   light: false,
   components: 'simulated',
+  systemd: 'simulated',
+  crictlOnDocker: false,
+  hostEtcdctl: true,
 };

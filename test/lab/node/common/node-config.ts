@@ -21,12 +21,19 @@ export interface NodeConfig {
   /** `real`: static pods run the real binaries in realBinDir, and the kubelet does a kubelet's API work. */
   components?: 'simulated' | 'real';
   realBinDir?: string;
+  // Topology options (test/lab/README.md "Topology files"); absent means the default.
+  /** kubelet.service as systemd runs it (Restart=always, RestartSec=10) or the lab's simulated one (default). */
+  systemd?: 'simulated' | 'real';
+  /** Docker masters also have a crictl on the dockershim socket (cri-tools). Default false. */
+  crictlOnDocker?: boolean;
 }
 
 export interface NodeFaults {
   kubeadmRenewFail?: boolean;
   apiserverNotReadyNextStart?: boolean;
   slowStartSeconds?: number;
+  /** etcd serves only this long after each start (a large data directory being replayed). */
+  etcdSlowStartSeconds?: number;
   etcdStopped?: boolean;
   clockSkewSeconds?: number;
   /** One shot: the program running this step of the tool cuts its SSH session (session-drop.ts). */

@@ -23,6 +23,8 @@ export const nodePaths = {
   kubeletPid: p('var/lib/kcrlab/runtime/kubelet.pid'),
   kubeletLog: p('var/lib/kcrlab/runtime/kubelet.log'),
   kubeletState: p('var/lib/kcrlab/runtime/kubelet.state'),
+  /** systemd: real: the kubelet unit's state as systemd keeps it (systemd-unit.ts). */
+  kubeletUnit: p('var/lib/kcrlab/runtime/kubelet.unit.json'),
   bootstrapKubeletConf: p('etc/kubernetes/bootstrap-kubelet.conf'),
   kubeletConf: p('etc/kubernetes/kubelet.conf'),
 } as const;

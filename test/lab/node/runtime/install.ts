@@ -9,6 +9,10 @@ export interface RuntimeShimOptions {
   nodeBin: string;
   /** Absolute path of the compiled lab (dist/test/lab). */
   labDist: string;
+  /** Docker masters also get crictl (cri-tools on the dockershim socket: the same containers). */
+  crictlOnDocker?: boolean;
+  /** `real`: no sh fast path for `is-active kubelet` (it reads the simulated unit's state file). */
+  systemd?: 'simulated' | 'real';
 }
 
 function shim(nodeBin: string, program: string, fastPath = ''): string {
@@ -41,12 +45,13 @@ fi
 export function installRuntimeShims(rootfs: string, opts: RuntimeShimOptions): string[] {
   const binDir = path.join(rootfs, 'usr', 'local', 'bin');
   fs.mkdirSync(binDir, { recursive: true });
-  const cli = opts.runtime === 'docker' ? 'docker' : 'crictl';
-  fs.rmSync(path.join(binDir, opts.runtime === 'docker' ? 'crictl' : 'docker'), { force: true });
+  const clis = opts.runtime === 'docker' ? (opts.crictlOnDocker ? ['docker', 'crictl'] : ['docker']) : ['crictl'];
+  for (const other of ['docker', 'crictl']) if (!clis.includes(other)) fs.rmSync(path.join(binDir, other), { force: true });
   const written: string[] = [];
-  for (const name of ['systemctl', 'date', cli]) {
+  for (const name of ['systemctl', 'date', ...clis]) {
     const file = path.join(binDir, name);
-    fs.writeFileSync(file, shim(opts.nodeBin, path.join(opts.labDist, 'node', 'runtime', `${name}.js`), FAST_PATHS[name]), { mode: 0o755 });
+    const fastPath = name === 'systemctl' && opts.systemd === 'real' ? '' : FAST_PATHS[name];
+    fs.writeFileSync(file, shim(opts.nodeBin, path.join(opts.labDist, 'node', 'runtime', `${name}.js`), fastPath), { mode: 0o755 });
     fs.chmodSync(file, 0o755);
     written.push(file);
   }

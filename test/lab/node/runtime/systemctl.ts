@@ -10,6 +10,8 @@ import { nodePaths } from '../common/paths.js';
 import { readKubeletPid, readKubeletState, writeKubeletState, type KubeletState } from './kubelet-log.js';
 import { serviceEnv } from './launch.js';
 import { isAlive, sleep } from './proc.js';
+import { activeLine, showUnit, startUnit, stopUnit } from './systemctl-real.js';
+import { readUnit } from './systemd-unit.js';
 
 const kubeletJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kubelet.js');
 const kubeletExec = '/usr/bin/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml';
@@ -25,8 +27,21 @@ function runtimeUnit(): string {
   }
 }
 
+/** node.json `systemd: real`: the unit as systemd runs it (systemctl-real.ts). */
+function realSystemd(): boolean {
+  try {
+    return readNodeConfig().systemd === 'real';
+  } catch {
+    return false;
+  }
+}
+
 /** The kubelet's state with the process checked: an 'active' kubelet that died is 'failed'. */
-function kubeletState(): { state: KubeletState; pid: number | null } {
+function kubeletState(): { state: KubeletState | 'activating' | 'deactivating'; pid: number | null } {
+  if (realSystemd()) {
+    const unit = readUnit();
+    return { state: unit.activeState, pid: unit.mainPid };
+  }
   const state = readKubeletState();
   const pid = readKubeletPid();
   if (state === 'active' && !isAlive(pid)) return { state: 'failed', pid };
@@ -114,7 +129,7 @@ function kubeletStatus(lines: number): number {
   const { state, pid } = kubeletState();
   let since = '';
   try {
-    const at = fs.statSync(nodePaths.kubeletState).mtime;
+    const at = realSystemd() ? new Date(readUnit().stateChangeTimestamp) : fs.statSync(nodePaths.kubeletState).mtime;
     since = ` since ${systemdTime(at)}; ${systemdAgo(Date.now() - at.getTime())}`;
   } catch {
     // never started
@@ -125,7 +140,12 @@ function kubeletStatus(lines: number): number {
     '  Drop-In: /usr/lib/systemd/system/kubelet.service.d',
     '           └─10-kubeadm.conf',
   ];
-  if (state === 'active') {
+  if (realSystemd()) {
+    const unit = readUnit();
+    block.push(activeLine(unit, since), '     Docs: https://kubernetes.io/docs/');
+    if (unit.activeState === 'active') block.push(` Main PID: ${pid} (kubelet)`, '   CGroup: /system.slice/kubelet.service', `           └─${pid} ${kubeletExec}`);
+    else if (unit.activeState === 'activating') block.push(` Main PID: 0 (code=exited, status=${unit.lastExitStatus ?? 0})`);
+  } else if (state === 'active') {
     block.push(`   Active: active (running)${since}`, '     Docs: https://kubernetes.io/docs/', ` Main PID: ${pid} (kubelet)`);
     block.push('   CGroup: /system.slice/kubelet.service', `           └─${pid} ${kubeletExec}`);
   } else if (state === 'failed') {
@@ -147,16 +167,22 @@ function runtimeStatus(unit: string): number {
 }
 
 const unitVerbs = new Set(['start', 'stop', 'restart', 'try-restart', 'reload-or-restart', 'is-active', 'is-failed', 'is-enabled', 'enable', 'disable', 'status']);
-const longOptions = new Set(['--no-pager', '--full', '--quiet', '--no-block', '--now', '--system', '--all', '--plain', '--no-legend', '--no-ask-password']);
+const longOptions = new Set(['--no-pager', '--full', '--quiet', '--no-block', '--now', '--system', '--all', '--plain', '--no-legend', '--no-ask-password', '--value']);
 const shortOptions = new Set(['l', 'q', 'a']);
 
 async function main(argv: string[]): Promise<number> {
   let quiet = false;
   let lines = 10;
+  let valueOnly = false;
+  const shown: string[] = [];
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (arg.startsWith('--lines=')) lines = Number(arg.slice(8));
+    if (arg === '-p' || arg === '--property') shown.push(...(argv[++i] ?? '').split(','));
+    else if (arg.startsWith('--property=')) shown.push(...arg.slice(11).split(','));
+    else if (arg.startsWith('-p') && arg.length > 2) shown.push(...arg.slice(2).split(','));
+    else if (arg === '--value') valueOnly = true;
+    else if (arg.startsWith('--lines=')) lines = Number(arg.slice(8));
     else if (arg === '-n' || arg === '--lines') lines = Number(argv[++i]);
     else if (arg.startsWith('--')) {
       if (!longOptions.has(arg)) {
@@ -190,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
       const k = kubeletState().state;
       out(`${'UNIT'.padEnd(24)} LOAD   ${'ACTIVE'.padEnd(8)} ${'SUB'.padEnd(8)} DESCRIPTION\n`);
       out(row(runtime, 'active', 'running', runtime === 'docker' ? 'Docker Application Container Engine' : 'containerd container runtime'));
-      out(row('kubelet', k, k === 'active' ? 'running' : k === 'failed' ? 'failed' : 'dead', 'kubelet: The Kubernetes Node Agent'));
+      out(row('kubelet', k, k === 'active' ? 'running' : k === 'failed' ? 'failed' : k === 'activating' ? 'auto-restart' : 'dead', 'kubelet: The Kubernetes Node Agent'));
       return 0;
     }
     case 'daemon-reload':
@@ -206,8 +232,17 @@ async function main(argv: string[]): Promise<number> {
         return 5;
       }
       if (!units.includes('kubelet')) return 0;
-      if (verb !== 'start') await stopKubelet();
-      if (verb !== 'stop') await startKubelet();
+      const real = realSystemd();
+      if (verb !== 'start') await (real ? stopUnit() : stopKubelet());
+      if (verb !== 'stop') await (real ? startUnit() : startKubelet());
+      return 0;
+    }
+    case 'show': {
+      if (units.length === 0 || units.some((u) => u !== 'kubelet')) {
+        err('kcrlab: systemctl show is simulated for kubelet only\n');
+        return 1;
+      }
+      out(showUnit(shown, valueOnly));
       return 0;
     }
     case 'is-active':
