@@ -11,7 +11,7 @@ import { LabError, rootfsOf, type LabNodeState, type LabState } from './state.js
 import { spawn } from 'node:child_process';
 import { sessionDropSteps, type SessionDropStep } from '../node/common/session-drop.js';
 
-export const fileFaultKinds = ['kubeadm-renew-fail', 'apiserver-not-ready', 'slow-start', 'etcd-stopped', 'clock-skew'] as const;
+export const fileFaultKinds = ['kubeadm-renew-fail', 'apiserver-not-ready', 'slow-start', 'etcd-slow-start', 'etcd-stopped', 'clock-skew'] as const;
 export const infraFaultKinds = ['ssh-drop-during', 'sshd-down', 'sshd-drop', 'backup-full', 'kubelet-stopped', 'host-key-changed'] as const;
 export type FaultKind = (typeof fileFaultKinds)[number] | (typeof infraFaultKinds)[number];
 export const faultKinds: readonly FaultKind[] = [...fileFaultKinds, ...infraFaultKinds];
@@ -103,6 +103,9 @@ export async function setFault(state: LabState, n: LabNodeState, kind: FaultKind
       break;
     case 'slow-start':
       faults.slowStartSeconds = needSeconds(kind, args.seconds);
+      break;
+    case 'etcd-slow-start':
+      faults.etcdSlowStartSeconds = needSeconds(kind, args.seconds);
       break;
     case 'etcd-stopped':
       faults.etcdStopped = true;

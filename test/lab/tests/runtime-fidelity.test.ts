@@ -144,3 +144,36 @@ describe.skipIf(skip !== null)('crictl on a docker master', () => {
     expect(crictl.stdout).toBe(docker.stdout);
   });
 });
+
+describe.skipIf(skip !== null)('fault etcdSlowStartSeconds', () => {
+  let node: RuntimeTestNode;
+  afterAll(() => node?.destroy());
+
+  it('etcd runs but answers only N s after its start (same pid)', async () => {
+    node = namespaceNode('docker');
+    node.write('var/lib/kcrlab/faults.json', JSON.stringify({ etcdSlowStartSeconds: 4 }));
+    const etcdData = node.file('var/lib/etcd');
+    node.write(
+      'etc/kubernetes/manifests/etcd.yaml',
+      node.manifest('etcd', 'k8s.gcr.io/etcd:3.4.3-0', [
+        'etcd',
+        '--name=rt-m1',
+        `--data-dir=${etcdData}`,
+        '--listen-client-urls=http://127.0.0.1:2379',
+        '--advertise-client-urls=http://127.0.0.1:2379',
+        '--listen-peer-urls=http://127.0.0.1:2380',
+        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+        '--initial-cluster=rt-m1=http://127.0.0.1:2380',
+      ]),
+    );
+    node.run('systemctl', ['start', 'kubelet']);
+    const rec = await waitFor('the etcd container', 10 * reactMs, () => (node.latest('etcd')?.state === 'running' ? node.latest('etcd') : undefined));
+    const startedAt = Date.parse(rec.startedAt);
+    const health = (): boolean => node.exec(['curl', '-sf', '--max-time', '1', 'http://127.0.0.1:2379/health']).code === 0;
+    expect(health()).toBe(false);
+    await waitFor('etcd to answer', 20_000, health);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(4000);
+    expect(node.latest('etcd')?.id).toBe(rec.id);
+    expect(fs.readFileSync(`/proc/${rec.pid}/comm`, 'utf8').trim()).toBe('etcd');
+  });
+});

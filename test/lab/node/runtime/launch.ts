@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readFaults } from '../common/node-config.js';
 import { loadedCertificate } from './certs.js';
 import { containerLogFile, type ContainerRecord } from './store.js';
 import { procStartTicks } from './proc.js';
@@ -57,10 +58,14 @@ export function launchContainer(rec: Pick<ContainerRecord, 'id' | 'image' | 'com
   const [program, ...args] = rec.command;
   if (!program) throw new Error('empty command');
   const cert = loadedCertificate(imageProgram(rec.image), args);
+  // Fault etcdSlowStartSeconds: the etcd process runs but serves nothing for N s, as a real etcd
+  // replaying a large data directory (the same pid: sh execs etcd after the wait).
+  const slowSeconds = imageProgram(rec.image) === 'etcd' ? Number(readFaults().etcdSlowStartSeconds ?? 0) : 0;
+  const argv: [string, string[]] = slowSeconds > 0 ? ['/bin/sh', ['-c', 'sleep "$1"; shift; exec "$@"', 'sh', String(slowSeconds), program, ...args]] : [program, args];
   const logFd = fs.openSync(containerLogFile(rec.id), 'a');
   let child: ChildProcess;
   try {
-    child = spawn(program, args, { detached: true, stdio: ['ignore', logFd, logFd], env: serviceEnv(), cwd: '/' });
+    child = spawn(argv[0], argv[1], { detached: true, stdio: ['ignore', logFd, logFd], env: serviceEnv(), cwd: '/' });
   } finally {
     fs.closeSync(logFd);
   }
