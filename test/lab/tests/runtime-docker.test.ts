@@ -23,20 +23,7 @@ describe.skipIf(skipReason !== null)('runtime: kubelet + docker shim', () => {
     const cm = node.clientCert({ commonName: 'system:kube-controller-manager' });
     node.write('etc/kubernetes/controller-manager.conf', node.kubeconfig('system:kube-controller-manager', cm));
     controllerManagerSerial = new crypto.X509Certificate(cm.certPem).serialNumber.toLowerCase();
-    const etcdData = node.file('var/lib/etcd');
-    node.write(
-      'etc/kubernetes/manifests/etcd.yaml',
-      node.manifest('etcd', 'k8s.gcr.io/etcd:3.4.3-0', [
-        'etcd',
-        '--name=rt-m1',
-        `--data-dir=${etcdData}`,
-        '--listen-client-urls=http://127.0.0.1:2379',
-        '--advertise-client-urls=http://127.0.0.1:2379',
-        '--listen-peer-urls=http://127.0.0.1:2380',
-        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
-        '--initial-cluster=rt-m1=http://127.0.0.1:2380',
-      ]),
-    );
+    node.write('etc/kubernetes/manifests/etcd.yaml', node.etcdManifest());
     node.write('etc/kubernetes/manifests/kube-apiserver.yaml', node.manifest('kube-apiserver', 'k8s.gcr.io/kube-apiserver:v1.18.3', ['kube-apiserver', '--tls-cert-file=/etc/kubernetes/pki/apiserver.crt']));
     node.write(
       'etc/kubernetes/manifests/kube-controller-manager.yaml',

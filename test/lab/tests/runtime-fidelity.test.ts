@@ -152,20 +152,7 @@ describe.skipIf(skip !== null)('fault etcdSlowStartSeconds', () => {
   it('etcd runs but answers only N s after its start (same pid)', async () => {
     node = namespaceNode('docker');
     node.write('var/lib/kcrlab/faults.json', JSON.stringify({ etcdSlowStartSeconds: 4 }));
-    const etcdData = node.file('var/lib/etcd');
-    node.write(
-      'etc/kubernetes/manifests/etcd.yaml',
-      node.manifest('etcd', 'k8s.gcr.io/etcd:3.4.3-0', [
-        'etcd',
-        '--name=rt-m1',
-        `--data-dir=${etcdData}`,
-        '--listen-client-urls=http://127.0.0.1:2379',
-        '--advertise-client-urls=http://127.0.0.1:2379',
-        '--listen-peer-urls=http://127.0.0.1:2380',
-        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
-        '--initial-cluster=rt-m1=http://127.0.0.1:2380',
-      ]),
-    );
+    node.write('etc/kubernetes/manifests/etcd.yaml', node.etcdManifest());
     node.run('systemctl', ['start', 'kubelet']);
     const rec = await waitFor('the etcd container', 10 * reactMs, () => (node.latest('etcd')?.state === 'running' ? node.latest('etcd') : undefined));
     const startedAt = Date.parse(rec.startedAt);
