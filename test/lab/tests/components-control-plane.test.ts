@@ -44,7 +44,8 @@ describe.skipIf(componentsSkipReason !== null)(`controller-manager and scheduler
   it('are healthy before the API server answers (not leaders), then take their Leases once it does', async () => {
     lab.startComponent('kube-controller-manager', 'kube-controller-manager', cmFlags(lab.file('controller-manager.conf')));
     lab.startComponent('kube-scheduler', 'kube-scheduler', schedulerFlags(lab.file('scheduler.conf')));
-    await waitFor('both health ports', () => healthz(10257).status !== 0 && healthz(10259).status !== 0, 10_000, () => lab.log('kube-controller-manager'));
+    // Each makes two RSA keys at start (its in-memory CA and serving certificate): slow on a busy machine.
+    await waitFor('both health ports', () => healthz(10257).status !== 0 && healthz(10259).status !== 0, 30_000, () => lab.log('kube-controller-manager'));
     for (const port of [10257, 10259]) expect(healthz(port)).toEqual({ status: 200, body: 'ok' });
     lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
     await lab.waitReady();
@@ -83,7 +84,7 @@ describe.skipIf(componentsSkipReason !== null)(`controller-manager and scheduler
     expect(lease('kube-scheduler')?.spec.holderIdentity).toBe(holder); // still renewed by the old instance
     await lab.stop('kube-scheduler');
     lab.startComponent('kube-scheduler', 'kube-scheduler', schedulerFlags(lab.file('scheduler.conf')));
-    await waitFor('the scheduler to listen', () => healthz(10259).status !== 0, 10_000);
+    await waitFor('the scheduler to listen', () => healthz(10259).status !== 0, 30_000);
     await sleep(3000);
     expect(healthz(10259)).toEqual({ status: 200, body: 'ok' });
     expect(lab.log('kube-scheduler')).toContain('error talking to the API server');
@@ -94,7 +95,7 @@ describe.skipIf(componentsSkipReason !== null)(`controller-manager and scheduler
 
   it('a leader that cannot renew exits within the renew deadline; a non-leader stays healthy', async () => {
     lab.startComponent('kcm-second', 'kube-controller-manager', cmFlags(lab.file('controller-manager.conf'), 10357));
-    await waitFor('the second instance to listen', () => healthz(10357).status === 200, 10_000, () => lab.log('kcm-second'));
+    await waitFor('the second instance to listen', () => healthz(10357).status === 200, 30_000, () => lab.log('kcm-second'));
     const leader = lease('kube-controller-manager')?.spec.holderIdentity;
     await lab.stop('kube-apiserver');
     const stoppedAt = Date.now();
