@@ -1,5 +1,5 @@
-// Builds the tool and the lab once before the tests: end-to-end tests run the real CLI and the
-// lab runs its compiled node programs inside the simulated nodes. Type errors do not stop the
+// Embeds the node scripts, then builds the tool and the lab once before the tests: end-to-end tests
+// run the real CLI and the lab runs its compiled node programs inside the simulated nodes. Type errors do not stop the
 // emit (`npm run typecheck` is its own CI step), so a failed typecheck only warns here.
 // After the tests, takes down every e2e lab this run brought up and left behind: a beforeAll that
 // timed out while `lab up` was still running never got a Lab to take down in its afterAll.
@@ -13,6 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export default function setup(): () => void {
   const startedMs = Date.now();
+  // The tests import src directly: its node scripts must be embedded first (see the tool's header).
+  const embed = spawnSync(process.execPath, [path.join(root, 'tools/embed-node-scripts.mjs')], { cwd: root, encoding: 'utf8' });
+  if (embed.status !== 0) throw new Error(`global-setup: embedding the node scripts failed:\n${embed.stderr}`);
   if (process.env.KCR_SKIP_BUILD !== '1') {
     const res = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
     if (res.status !== 0) process.stderr.write(`global-setup: tsc reported errors (files were still emitted):\n${res.stdout.slice(0, 2000)}\n`);

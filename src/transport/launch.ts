@@ -13,10 +13,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import type { BecomePlan, SudoPassword } from './become.js';
+import { NODE_SCRIPTS } from './embedded.gen.js';
 import { shellCommand } from './quote.js';
 
-/** A constant script: prints "$0 $$" (marker and PID) to stderr, then becomes its arguments. */
-const LAUNCH_SCRIPT = 'printf "%s %s\\n" "$0" "$$" >&2; exec "$@"';
+/** launch.sh: prints "$0 $$" (marker and PID) to stderr, then becomes its arguments. */
+const LAUNCH_SCRIPT = NODE_SCRIPTS['launch.sh'];
 /** After a forwarded TERM, `timeout` sends KILL this long later. */
 const KILL_AFTER_SECONDS = 2;
 

@@ -10,6 +10,7 @@ import type { Client, SFTPWrapper } from 'ssh2';
 import { StepError, UnreachableError, type ErrorContext } from '../errors.js';
 import type { Host } from '../inventory/types.js';
 import { needsBecome, planBecome } from './become.js';
+import { NODE_SCRIPTS } from './embedded.gen.js';
 import { runChannel, type RawExecResult } from './exec-channel.js';
 import { launch } from './launch.js';
 import type { Connection, ExecOptions, ExecResult, WriteFileOptions } from './types.js';
@@ -25,30 +26,12 @@ export interface ConnectionSettings {
 /** Extra time the remote `timeout` gives a command beyond the local deadline: locally we kill first
  *  (and report a timeout, not an exit status 137). */
 const REMOTE_GRACE_MS = 2000;
-/** Signals a command's process group: TERM, and `timeout` follows with KILL 2 s later. */
-const KILL_SCRIPT = 'kill -s TERM -- "-$1" 2>/dev/null || kill -s TERM -- "$1"';
+/** kill-group.sh. Args: <pid>. Signals a command's process group: TERM, and `timeout` follows with KILL 2 s later. */
+const KILL_SCRIPT = NODE_SCRIPTS['kill-group.sh'];
 
-// Installs stdin (or a staged upload, $6) as $1 atomically: a temp file beside the real target
-// (symlinks resolved, so a link stays a link), owner then mode (chown clears setuid bits), rename.
-// An existing target's mode and numeric owner/group are kept unless given; a new file is 0600
-// unless a mode is given.
-const INSTALL_SCRIPT = `set -eu
-target=$(readlink -f -- "$1") || { echo "cannot resolve $1 (does its folder exist?)" >&2; exit 1; }
-tmp="$target.kcr-tmp-$2"; mode=$3; owner=$4; group=$5; src=$6
-trap 'rm -f -- "$tmp"; [ -z "$src" ] || rm -f -- "$src"' EXIT
-umask 077
-if [ -n "$src" ]; then cat -- "$src" > "$tmp"; else cat > "$tmp"; fi
-if [ -e "$target" ]; then
-  set -- $(stat -L -c '%a %u %g' -- "$target")
-  [ -n "$mode" ] || mode=$1
-  [ -n "$owner" ] || owner=$2
-  [ -n "$group" ] || group=$3
-fi
-if [ -n "$owner" ] && [ -n "$group" ]; then chown -- "$owner:$group" "$tmp"
-elif [ -n "$owner" ]; then chown -- "$owner" "$tmp"
-elif [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
-if [ -n "$mode" ]; then chmod "$mode" "$tmp"; fi
-mv -f -- "$tmp" "$target"`;
+/** install-file.sh. Args: <target> <temp suffix> <mode> <owner> <group> <staged upload>. Installs
+ *  stdin (or the staged upload) as the target atomically, keeping an existing file's mode and owner. */
+const INSTALL_SCRIPT = NODE_SCRIPTS['install-file.sh'];
 
 /** The last `maxChars` characters of a command's stderr, for an error message. */
 function tail(text: string, maxChars = 400): string {

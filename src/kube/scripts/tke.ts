@@ -1,23 +1,9 @@
-// TKEStack's `tke/certs` ConfigMap (kubeadm-facts.md §8; constant scripts).
+// TKEStack's `tke/certs` ConfigMap (kubeadm-facts.md §8; files beside this one, embedded at build time).
+import { NODE_SCRIPTS } from './embedded.gen.js';
 
-/** Args: <kubeconfig> <node backup file>. Saves the ConfigMap (it holds keys: mode 0600) on the node. */
-export const BACKUP_TKE_CERTS_SCRIPT = `
-kc="$1"; bak="$2"
-umask 077
-mkdir -p -- "$(dirname -- "$bak")" || exit 1
-kubectl --kubeconfig "$kc" --cache-dir /tmp/kube-cert-renew-kubectl-cache -n tke get cm certs -o yaml > "$bak" || { rm -f -- "$bak"; echo "cannot back up tke/certs" >&2; exit 1; }
-`;
+/** backup-tke-certs.sh. Args: <kubeconfig> <node backup file>. Saves the ConfigMap (mode 0600) on the node. */
+export const BACKUP_TKE_CERTS_SCRIPT = NODE_SCRIPTS['backup-tke-certs.sh'];
 
-/**
- * Args: <kubeconfig> <crt> <key>. Replaces `etcd.crt`/`etcd.key` with the renewed
- * apiserver-etcd-client pair. The key goes from the file into kubectl's stdin through shell
- * builtins: never on a command line.
- */
-export const UPDATE_TKE_CERTS_SCRIPT = `
-kc="$1"; crt="$2"; key="$3"
-umask 077
-esc() { awk '{printf "%s\\\\n", $0}' "$1"; }
-c=$(esc "$crt") || exit 1
-k=$(esc "$key") || exit 1
-printf '{"data":{"etcd.crt":"%s","etcd.key":"%s"}}' "$c" "$k" | kubectl --kubeconfig "$kc" --cache-dir /tmp/kube-cert-renew-kubectl-cache -n tke patch cm certs --type merge --patch-file /dev/stdin
-`;
+/** update-tke-certs.sh. Args: <kubeconfig> <crt> <key>. Replaces `etcd.crt`/`etcd.key` with the
+ *  renewed apiserver-etcd-client pair; the key never on a command line. */
+export const UPDATE_TKE_CERTS_SCRIPT = NODE_SCRIPTS['update-tke-certs.sh'];
