@@ -66,7 +66,6 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
       outputDir: path.resolve(flags.outputDir),
       healthTimeoutMs: flags.healthTimeout,
       maxClockSkewMs: flags.maxClockSkew,
-      extra: {},
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });

@@ -60,10 +60,6 @@ export function renewableCerts(version: KubeVersion, etcd: 'stacked' | 'external
   );
 }
 
-export function certByName(name: string): CatalogCert | undefined {
-  return CERT_CATALOG.find((c) => c.name === name);
-}
-
 export function certByLongName(longName: string): CatalogCert | undefined {
   return CERT_CATALOG.find((c) => c.longName === longName);
 }

@@ -17,12 +17,6 @@ export function renewAllArgs(v: KubeVersion): string[] {
   return [...certsCommandPrefix(v), 'renew', 'all'];
 }
 
-export function renewOneArgs(v: KubeVersion, certName: string): string[] {
-  return [...certsCommandPrefix(v), 'renew', certName];
-}
-
 export function checkExpirationArgs(v: KubeVersion): string[] {
   return [...certsCommandPrefix(v), 'check-expiration'];
 }
-
-export const VERSION_ARGS = ['version', '-o', 'short'] as const;

@@ -17,14 +17,11 @@ export function parseVersion(text: string): KubeVersion | undefined {
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), raw: text.trim().replace(/^v/, '') };
 }
 
-/** Negative when a < b, 0 when equal (ignoring suffixes), positive when a > b. */
-export function compareVersions(a: KubeVersion, b: KubeVersion): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
-
-/** "1.18" style key, what must match between kubeadm and the cluster. */
-export function minorOf(v: KubeVersion): string {
-  return `${v.major}.${v.minor}`;
+/** "1.18" from "v1.18.3-tke.1": what must match between kubeadm and the cluster. Text that is no
+ *  version is returned as it is (trimmed), so two such texts still compare. */
+export function minorOf(text: string): string {
+  const v = parseVersion(text);
+  return v ? `${v.major}.${v.minor}` : text.trim();
 }
 
 export function sameMinor(a: KubeVersion, b: KubeVersion): boolean {

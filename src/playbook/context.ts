@@ -42,7 +42,7 @@ export function buildConditionContext(i: ConditionInputs): Record<string, unknow
     results: i.registered,
     // Host vars win over cluster vars, as in the inventory.
     vars: { ...c.vars, ...i.host.vars },
-    options: { dryRun: i.options.dryRun, force: i.options.force, renewWithinSeconds: i.options.renewWithinSeconds, extra: i.options.extra },
+    options: { dryRun: i.options.dryRun, force: i.options.force, renewWithinSeconds: i.options.renewWithinSeconds },
     result: i.result,
   };
 }

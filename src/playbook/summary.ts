@@ -2,8 +2,6 @@
 import { ExitCode } from '../errors.js';
 import type { ClusterSummary, HostStatus, HostSummary, TaskRecord, TaskStatus } from '../report/types.js';
 
-export const TASK_STATUSES: readonly TaskStatus[] = ['ok', 'changed', 'skipped', 'failed', 'unreachable'];
-
 export function emptyCounts(): Record<TaskStatus, number> {
   return { ok: 0, changed: 0, skipped: 0, failed: 0, unreachable: 0 };
 }

@@ -18,8 +18,6 @@ export interface RunOptions {
   healthTimeoutMs: number;
   /** Largest accepted clock difference between a node and this machine. */
   maxClockSkewMs: number;
-  /** Extra values (e.g. from --set) readable by modules. */
-  extra: Record<string, unknown>;
 }
 
 /** State shared by all hosts of one cluster during a run (e.g. CA fingerprints, path taken). */

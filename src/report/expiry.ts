@@ -2,6 +2,7 @@
 // built from what node_facts and served_certs published. Pure: no I/O.
 import type { CertLine } from '../modules/support/cert-report.js';
 import type { ServedCert } from '../modules/served-certs.js';
+import { minorOf } from '../kube/version.js';
 import type { RunSummary } from './types.js';
 
 export type CertSource = 'file' | 'kubeconfig' | 'served';
@@ -105,7 +106,7 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
           problems: p,
         });
       }
-      if (node.kubeadmVersion && node.kubernetesVersion && minor(node.kubeadmVersion) !== minor(node.kubernetesVersion)) {
+      if (node.kubeadmVersion && node.kubernetesVersion && minorOf(node.kubeadmVersion) !== minorOf(node.kubernetesVersion)) {
         problems.push(`kubeadm ${node.kubeadmVersion} does not match the cluster's ${node.kubernetesVersion}`);
       }
       nodes.push({
@@ -127,8 +128,4 @@ const SOURCE_ORDER: Record<CertSource, number> = { served: 0, file: 1, kubeconfi
  */
 export function byExpiry(a: ExpiryEntry, b: ExpiryEntry): number {
   return Date.parse(a.notAfter) - Date.parse(b.notAfter) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name);
-}
-
-function minor(v: string): string {
-  return v.replace(/^v/, '').split('.').slice(0, 2).join('.');
 }

@@ -13,6 +13,7 @@ import { needsBecome, planBecome } from './become.js';
 import { NODE_SCRIPTS } from './embedded.gen.js';
 import { runChannel, type RawExecResult } from './exec-channel.js';
 import { launch } from './launch.js';
+import { tail } from './output-tail.js';
 import type { Connection, ExecOptions, ExecResult, WriteFileOptions } from './types.js';
 
 export interface ConnectionSettings {
@@ -32,12 +33,6 @@ const KILL_SCRIPT = NODE_SCRIPTS['kill-group.sh'];
 /** install-file.sh. Args: <target> <temp suffix> <mode> <owner> <group> <staged upload>. Installs
  *  stdin (or the staged upload) as the target atomically, keeping an existing file's mode and owner. */
 const INSTALL_SCRIPT = NODE_SCRIPTS['install-file.sh'];
-
-/** The last `maxChars` characters of a command's stderr, for an error message. */
-function tail(text: string, maxChars = 400): string {
-  const trimmed = text.trim();
-  return trimmed.length > maxChars ? `...${trimmed.slice(-maxChars)}` : trimmed;
-}
 
 function randomSuffix(): string {
   return randomBytes(6).toString('hex');

@@ -49,12 +49,6 @@ export function judgeHealth(h: HealthReport, req: HealthRequirements): HealthVer
   return { healthy: problems.length === 0, problems };
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}
+// The one sleep (it removes its abort listener and returns at once on an aborted signal), here for
+// the modules that import it with the health probe.
+export { sleep } from '../../playbook/sleep.js';

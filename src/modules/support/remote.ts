@@ -1,6 +1,7 @@
 // Running the constant node scripts (src/kube/node-scripts.ts) through the one exec function.
 import type { Connection, ExecOptions, ExecResult } from '../../transport/types.js';
 import { StepError } from '../../errors.js';
+import { tail } from '../../transport/output-tail.js';
 
 /** Runs `sh -c <script> sh <args...>`; the script is a literal of ours, args are data. */
 export function runScript(conn: Connection, script: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -20,7 +21,5 @@ export async function runScriptOk(conn: Connection, script: string, args: readon
   return res;
 }
 
-/** The last non-empty lines of a command's output, on one line, for messages. */
-export function tail(text: string, lines = 3): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-lines).join(' | ').slice(0, 400);
-}
+// One tail for the transport's messages and the modules' (imported from here by the modules).
+export { tail } from '../../transport/output-tail.js';

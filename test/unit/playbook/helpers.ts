@@ -173,7 +173,7 @@ export function onePlay(blocks: { serial?: number; tasks: string[]; rescue?: str
 }
 
 export function options(over: Partial<RunOptions> = {}): RunOptions {
-  return { dryRun: false, renewWithinSeconds: 30 * 86_400, force: false, outputDir: '/tmp/kcr', healthTimeoutMs: 1000, maxClockSkewMs: 1000, extra: {}, ...over };
+  return { dryRun: false, renewWithinSeconds: 30 * 86_400, force: false, outputDir: '/tmp/kcr', healthTimeoutMs: 1000, maxClockSkewMs: 1000, ...over };
 }
 
 export const silentLogger = pino({ level: 'silent' });
