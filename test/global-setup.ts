@@ -13,6 +13,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export default function setup(): () => void {
   const startedMs = Date.now();
+  // Labs this run brings up carry its id in their folder's name (test/e2e/support/lab.ts), so the
+  // teardown never takes down a lab that another vitest run on this machine is using.
+  const runId = `r${process.pid}`;
+  process.env.KCR_E2E_RUN_ID = runId;
   // The tests import src directly: its node scripts must be embedded first (see the tool's header).
   const embed = spawnSync(process.execPath, [path.join(root, 'tools/embed-node-scripts.mjs')], { cwd: root, encoding: 'utf8' });
   if (embed.status !== 0) throw new Error(`global-setup: embedding the node scripts failed:\n${embed.stderr}`);
@@ -20,15 +24,15 @@ export default function setup(): () => void {
     const res = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
     if (res.status !== 0) process.stderr.write(`global-setup: tsc reported errors (files were still emitted):\n${res.stdout.slice(0, 2000)}\n`);
   }
-  return () => downLeftoverLabs(startedMs);
+  return () => downLeftoverLabs(runId, startedMs);
 }
 
-/** Labs made by test/e2e/support/lab.ts (`kcr-e2e-*` in the temp dir) during this run, still up. */
-function downLeftoverLabs(sinceMs: number): void {
+/** Labs made by test/e2e/support/lab.ts (`kcr-e2e-<run id>-*` in the temp dir) during this run, still up. */
+function downLeftoverLabs(runId: string, sinceMs: number): void {
   const labCli = path.join(root, 'dist/test/lab/cli.js');
   if (!existsSync(labCli)) return;
   for (const name of readdirSync(os.tmpdir())) {
-    if (!name.startsWith('kcr-e2e-')) continue;
+    if (!name.startsWith(`kcr-e2e-${runId}-`)) continue;
     const dir = path.join(os.tmpdir(), name);
     const state = path.join(dir, 'lab.json');
     if (!existsSync(state) || statSync(dir).ctimeMs < sinceMs) continue;

@@ -34,7 +34,8 @@ export class Lab {
 
   /** `env`: extra environment for `lab up` only (e.g. KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY=1, test/lab/README.md). */
   static async up(topology: string, opts: { name?: string; env?: Record<string, string> } = {}): Promise<Lab> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `kcr-e2e-${opts.name ?? 'lab'}-`));
+    // The run's id (test/global-setup.ts) in the name: its teardown takes down only its own labs.
+    const dir = mkdtempSync(path.join(os.tmpdir(), `kcr-e2e-${process.env.KCR_E2E_RUN_ID ?? 'solo'}-${opts.name ?? 'lab'}-`));
     let file = topology;
     if (topology.includes('\n')) {
       file = path.join(dir, 'topology.yaml');
