@@ -7,7 +7,7 @@ import { renewAllArgs } from '../kube/kubeadm-commands.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { parseRenewOutput } from '../kube/renew-output.js';
 import { atLeast, parseVersion, type KubeVersion } from '../kube/version.js';
-import { beforeAfter } from './support/cert-report.js';
+import { beforeAfter } from '../kube/cert-lines.js';
 import { skipUnlessDue } from './support/due.js';
 import { gatherNodeFacts } from './support/gather.js';
 import { chooseKubeadm } from './support/kubeadm-choice.js';

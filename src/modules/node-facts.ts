@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ModuleDefinition } from '../playbook/types.js';
 import { gatherNodeFacts } from './support/gather.js';
 import { days, setFacts } from './support/state.js';
-import { certSummary, soonestExpiry } from './support/cert-report.js';
+import { certSummary, soonestExpiry } from '../kube/cert-lines.js';
 
 export const nodeFactsModule: ModuleDefinition<Record<string, never>> = {
   name: 'node_facts',

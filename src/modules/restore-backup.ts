@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ModuleDefinition } from '../playbook/types.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { RESTORE_SCRIPT } from '../kube/scripts/backup.js';
-import { beforeAfter } from './support/cert-report.js';
+import { beforeAfter } from '../kube/cert-lines.js';
 import { gatherNodeFacts } from './support/gather.js';
 import { runScript, tail } from './support/remote.js';
 import { setFacts, stepError } from './support/state.js';

@@ -1,7 +1,7 @@
 // What a `when` / `until` condition can read: plain data about the cluster, the host, its facts and
 // its registered results. Secrets are not in the inventory model, so none can leak through here.
 import type { Cluster, Host } from '../inventory/types.js';
-import type { TaskResult } from '../report/types.js';
+import type { TaskResult } from './results.js';
 import type { RunOptions } from './types.js';
 
 export interface ConditionInputs {

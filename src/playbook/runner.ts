@@ -6,9 +6,10 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
-import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from '../report/types.js';
+import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from './results.js';
 import type { Transport } from '../transport/types.js';
 import type { RunEvent, RunEventListener } from './events.js';
+import type { ModuleRegistry } from './registry.js';
 import { clusterStatus, countRecords, emptyCounts, firstFailure, hostStatus, runExitCode } from './summary.js';
 import { conditionHolds, runTask, type HostState, type TaskEnv } from './task.js';
 import type { ClusterState, HostPattern, Play, Playbook, RunOptions, Task } from './types.js';
@@ -17,6 +18,8 @@ export interface RunPlaybookParams {
   /** The inventory after targeting (--cluster / --limit). */
   inventory: Inventory;
   playbook: Playbook;
+  /** The modules the playbook was loaded with. */
+  modules: ModuleRegistry;
   transport: Transport;
   options: RunOptions;
   /** How many clusters run at once. */
@@ -143,6 +146,7 @@ async function runPlay(params: RunPlaybookParams, run: ClusterRun, play: Play, h
     clusterState: run.state,
     clusterData: run.data,
     transport: params.transport,
+    modules: params.modules,
     options: params.options,
     logger: params.logger,
     emit,

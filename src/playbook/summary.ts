@@ -1,6 +1,6 @@
 // Rolling records up: host status, cluster status, run totals and the exit code.
 import { ExitCode } from '../errors.js';
-import type { ClusterSummary, HostStatus, HostSummary, TaskRecord, TaskStatus } from '../report/types.js';
+import type { ClusterSummary, HostStatus, HostSummary, TaskRecord, TaskStatus } from './results.js';
 
 export const TASK_STATUSES: readonly TaskStatus[] = ['ok', 'changed', 'skipped', 'failed', 'unreachable'];
 

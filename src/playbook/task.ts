@@ -3,12 +3,12 @@
 import type { Logger } from 'pino';
 import { KcrError, UnreachableError } from '../errors.js';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
-import type { TaskRecord, TaskResult, TaskStatus } from '../report/types.js';
+import type { TaskRecord, TaskResult, TaskStatus } from './results.js';
 import type { Transport } from '../transport/types.js';
 import { evaluateCondition, parseCondition, type Condition } from './condition.js';
 import { buildConditionContext } from './context.js';
 import type { RunEventListener } from './events.js';
-import { getModule } from './registry.js';
+import type { ModuleRegistry } from './registry.js';
 import { sleep } from './sleep.js';
 import type { ClusterState, ModuleContext, ModuleDefinition, RunOptions, Task } from './types.js';
 
@@ -28,6 +28,7 @@ export interface TaskEnv {
   clusterState: ClusterState;
   clusterData: Record<string, unknown>;
   transport: Transport;
+  modules: ModuleRegistry;
   options: RunOptions;
   logger: Logger;
   emit: RunEventListener;
@@ -87,7 +88,7 @@ export async function runTask(env: TaskEnv, state: HostState, task: Task, phase:
 
 async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Logger): Promise<TaskResult> {
   if (task.when && !conditionHolds(task.when, env, state)) return { status: 'skipped', message: `condition is false: ${task.when}` };
-  const module = getModule(task.module);
+  const module = env.modules.get(task.module);
   if (!module) return { status: 'failed', message: `unknown module "${task.module}"` };
 
   const controller = new AbortController();

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
 import type { Connection } from '../transport/types.js';
-import type { TaskResult } from '../report/types.js';
+import type { TaskResult } from './results.js';
 
 /** Options of the run that modules may read (set by the CLI). */
 export interface RunOptions {

@@ -1,8 +1,8 @@
 // The expiry report of `check`: one entry per certificate (file, kubeconfig, served) per node,
 // built from what node_facts and served_certs published. Pure: no I/O.
-import type { CertLine } from '../modules/support/cert-report.js';
-import type { ServedCert } from '../modules/served-certs.js';
-import type { RunSummary } from './types.js';
+import type { CertLine } from '../kube/cert-lines.js';
+import type { ServedCert } from '../kube/served.js';
+import type { RunSummary } from '../playbook/results.js';
 
 export type CertSource = 'file' | 'kubeconfig' | 'served';
 export type Severity = 'ok' | 'warning' | 'critical';

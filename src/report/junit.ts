@@ -1,7 +1,7 @@
 // `--junit FILE`: one test suite per cluster, one test case per host x task (classname
 // `cluster.host`), failures and skips; hosts that never ran appear as one skipped case.
 import { chmod, writeFile } from 'node:fs/promises';
-import type { ClusterSummary, RunSummary, TaskRecord } from './types.js';
+import type { ClusterSummary, RunSummary, TaskRecord } from '../playbook/results.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
 export function xmlEscape(text: string): string {

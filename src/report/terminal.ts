@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent } from '../playbook/events.js';
 import { formatDuration, table } from './format.js';
-import type { RunSummary, TaskRecord } from './types.js';
+import type { RunSummary, TaskRecord } from '../playbook/results.js';
 
 export interface TerminalReporterOptions {
   out: Writable;

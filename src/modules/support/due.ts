@@ -1,6 +1,6 @@
 // Masters with nothing due are skipped by every mutating step (idempotence, --renew-within).
 import type { ModuleContext } from '../../playbook/types.js';
-import type { TaskResult } from '../../report/types.js';
+import type { TaskResult } from '../../playbook/results.js';
 import { stateKeys } from './state.js';
 
 export function skipUnlessDue(ctx: ModuleContext): TaskResult | undefined {

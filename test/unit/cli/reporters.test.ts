@@ -7,8 +7,8 @@ import { runPlaybook } from '../../../src/playbook/runner.js';
 import { summaryToJson } from '../../../src/report/json.js';
 import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
 import { createTerminalReporter, plainLine, wantsLiveView } from '../../../src/report/terminal.js';
-import type { RunSummary } from '../../../src/report/types.js';
-import { fakeTransport, inventory, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
+import type { RunSummary } from '../../../src/playbook/results.js';
+import { fakeTransport, inventory, modules, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
 
 beforeEach(resetLog);
 
@@ -31,7 +31,7 @@ plays:
 `);
   return runPlaybook({
     inventory: inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }),
-    playbook: pb,
+    playbook: pb, modules,
     transport: fakeTransport(['m4']),
     options: options(),
     forks: 2,

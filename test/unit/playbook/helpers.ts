@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { StepError, UnreachableError } from '../../../src/errors.js';
 import type { Cluster, Host, Inventory } from '../../../src/inventory/types.js';
 import { parsePlaybook } from '../../../src/playbook/load.js';
-import { getModule, registerModule } from '../../../src/playbook/registry.js';
+import { BUILTIN_MODULES } from '../../../src/modules/index.js';
+import { createRegistry } from '../../../src/playbook/registry.js';
 import type { ModuleDefinition, Playbook, RunOptions } from '../../../src/playbook/types.js';
-import type { TaskStatus } from '../../../src/report/types.js';
+import type { TaskStatus } from '../../../src/playbook/results.js';
 import type { Connection, Transport } from '../../../src/transport/types.js';
 
 export interface Interval {
@@ -103,12 +104,8 @@ const plannedModule: ModuleDefinition<z.infer<typeof mutateArgs>> = {
   },
 };
 
-export function registerTestModules(): void {
-  if (getModule('t_step')) return;
-  registerModule(stepModule);
-  registerModule(mutateModule);
-  registerModule(plannedModule);
-}
+/** The built-in modules and the test modules above, for loading and running test playbooks. */
+export const modules = createRegistry([...BUILTIN_MODULES, stepModule, mutateModule, plannedModule]);
 
 /** A transport whose hosts in `unreachable` refuse connections. */
 export function fakeTransport(unreachable: string[] = []): Transport & { connects: string[] } {
@@ -161,8 +158,7 @@ export function inventory(spec: Record<string, string[]>, types: Record<string, 
 }
 
 export function playbook(yaml: string): Playbook {
-  registerTestModules();
-  return parsePlaybook(yaml, 'test.yaml');
+  return parsePlaybook(yaml, 'test.yaml', modules);
 }
 
 /** A one-play playbook `name: t` over masters; the blocks are YAML list items (already indented). */

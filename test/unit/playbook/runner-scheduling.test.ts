@@ -4,12 +4,12 @@ import type { RunEvent } from '../../../src/playbook/events.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import type { Playbook } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, log, onePlay, options, overlaps, playbook, resetLog, silentLogger, type Interval } from './helpers.js';
+import { fakeTransport, inventory, modules, log, onePlay, options, overlaps, playbook, resetLog, silentLogger, type Interval } from './helpers.js';
 
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, forks = 10, unreachable: string[] = [], events?: RunEvent[]) {
-  return runPlaybook({ inventory: inv, playbook: pb, transport: fakeTransport(unreachable), options: options(), forks, logger: silentLogger, onEvent: events && ((e) => events.push(e)) });
+  return runPlaybook({ inventory: inv, playbook: pb, modules, transport: fakeTransport(unreachable), options: options(), forks, logger: silentLogger, onEvent: events && ((e) => events.push(e)) });
 }
 
 function maxConcurrency(intervals: Interval[]): number {

@@ -1,9 +1,8 @@
 // Task semantics: retries / delay / until, timeout, ignoreErrors, dry-run, register, publish.
 import { beforeEach, describe, expect, it } from 'vitest';
-import '../../../src/modules/index.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { RunOptions } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, log, options, playbook, resetLog, silentLogger } from './helpers.js';
+import { fakeTransport, inventory, modules, log, options, playbook, resetLog, silentLogger } from './helpers.js';
 
 beforeEach(resetLog);
 
@@ -16,7 +15,7 @@ plays:
     tasks:
 ${tasksYaml}
 `);
-  return runPlaybook({ inventory: inventory({ c: ['m1'] }), playbook: pb, transport: fakeTransport(), options: options(opts), forks: 1, logger: silentLogger });
+  return runPlaybook({ inventory: inventory({ c: ['m1'] }), playbook: pb, modules, transport: fakeTransport(), options: options(opts), forks: 1, logger: silentLogger });
 }
 
 describe('retries, delay, until', () => {

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildExpiryReport } from '../../../src/report/expiry.js';
 import { formatDays, formatExpiryTable, formatPrometheus } from '../../../src/report/expiry-format.js';
-import type { HostSummary, RunSummary, TaskStatus } from '../../../src/report/types.js';
-import type { CertLine } from '../../../src/modules/support/cert-report.js';
-import type { ServedCert } from '../../../src/modules/served-certs.js';
+import type { HostSummary, RunSummary, TaskStatus } from '../../../src/playbook/results.js';
+import type { CertLine } from '../../../src/kube/cert-lines.js';
+import type { ServedCert } from '../../../src/kube/served.js';
 import type { NodeFacts } from '../../../src/kube/node-facts.js';
 
 const DAY = 86400;

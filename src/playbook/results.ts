@@ -1,4 +1,4 @@
-// The results model: per host and task, Ansible's five outcomes, with duration, message and data.
+// The results model of a run: per host and task, Ansible's five outcomes, with duration, message and data.
 
 export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
 
