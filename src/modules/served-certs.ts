@@ -3,19 +3,18 @@
 // renewal), and the API server's uptime (kubernetes#86552: its in-memory loopback certificate
 // expires one year after it started). Read-only.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 import { parseSections, SERVED_FACTS_SCRIPT } from '../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
 import { RUNTIMES } from '../kube/runtime.js';
 import { servedCertOf, type ServedCert } from '../kube/served.js';
-import { runScript } from './support/remote.js';
 import { getFacts } from './support/state.js';
 
 /** Warn when the API server has run this long: its loopback certificate lives one year. */
 export const LOOPBACK_WARN_DAYS = 300;
 
 
-export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
+export const servedCertsModule: ReadOnlyModule<Record<string, never>> = {
   name: 'served_certs',
   description: 'Reads the certificates served on :6443 and :2379 and compares them with the files on disk; reports the API server uptime (read-only).',
   args: z.object({}).strict(),
@@ -24,7 +23,7 @@ export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
     const facts = getFacts(ctx);
     if (!facts.isControlPlane) return { status: 'skipped', message: 'no control-plane manifests: nothing served here' };
     const cli = facts.runtime ? RUNTIMES[facts.runtime].cli : 'none';
-    const res = await runScript(ctx.conn, SERVED_FACTS_SCRIPT, [KUBERNETES_DIR, cli], { step: 'served_certs', timeoutMs: 30_000 });
+    const res = await ctx.remote.sh(SERVED_FACTS_SCRIPT, [KUBERNETES_DIR, cli], { timeoutMs: 30_000 });
     const s = parseSections(res.stdout);
     const now = new Date(Date.now() + facts.clockSkewMs);
     const served: ServedCert[] = [servedCertOf('kube-apiserver', 6443, 'apiserver', 'ca', s.get('served-apiserver'), facts.certs.apiserver?.fingerprint256, now)];

@@ -121,8 +121,8 @@ plays:
     hosts: all
     tasks:
       - { name: first, module: t_step, args: { status: changed }, register: first, when: host.role == "master" }
-      - { name: m2 only, module: t_step, args: { tag: m2, fact: ready }, when: 'host.name in ["m2"]' }
-      - { name: ready, module: t_step, args: { tag: ready }, when: facts.ready is defined }
+      - { name: m2 only, module: t_step, args: { tag: m2, due: true }, when: 'host.name in ["m2"]' }
+      - { name: ready, module: t_step, args: { tag: ready }, when: facts.due is defined }
       - { name: after change, module: t_step, args: { tag: changed }, when: results.first.status == "changed" }
 `);
     const summary = await run(inventory({ c: ['m1', 'm2', 'w1'] }), pb);

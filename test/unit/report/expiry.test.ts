@@ -27,7 +27,7 @@ function cert(name: string, residualSeconds: number, extra: Partial<CertLine> = 
   };
 }
 
-const counts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, skipped: 0, failed: 0, unreachable: 0 });
+const counts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, 'would-change': 0, skipped: 0, failed: 0, unreachable: 0 });
 
 function host(cluster: string, name: string, data: Record<string, unknown>, extra: Partial<HostSummary> = {}): HostSummary {
   return { cluster, host: name, role: 'master', status: 'ok', counts: counts(), data, tasks: [], ...extra };
