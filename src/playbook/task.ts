@@ -1,7 +1,7 @@
 // One task on one host: its `when`, dry-run, attempts with `retries` / `delay` / `until`, the task
 // `timeout`, `register`, and the mapping of thrown errors to Ansible's outcomes.
 import type { Logger } from 'pino';
-import { KcrError, StepError, UnreachableError } from '../errors.js';
+import { KcrError, UnreachableError } from '../errors.js';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
 import type { TaskRecord, TaskResult, TaskStatus } from './results.js';
 import type { Transport } from '../transport/types.js';
@@ -164,12 +164,12 @@ async function runModule(env: TaskEnv, state: HostState, module: ModuleDefinitio
 }
 
 async function moduleContext(env: TaskEnv, state: HostState, step: string, signal: AbortSignal, log: Logger): Promise<ModuleContext> {
-  const conn = await env.transport.connect(state.host);
+  const remote = createRemote(await env.transport.connect(state.host), step);
   return {
     inventory: env.inventory,
     cluster: env.cluster,
     host: state.host,
-    remote: createRemote(conn, step),
+    remote,
     remoteTo: async (other) => createRemote(await env.transport.connect(other), step),
     facts: state.facts,
     factsOf: env.factsOf,
@@ -184,7 +184,7 @@ async function moduleContext(env: TaskEnv, state: HostState, step: string, signa
     publishCluster: (key, value) => {
       env.clusterData[key] = value;
     },
-    fail: (message, hint) => new StepError(message, { cluster: env.cluster.name, host: state.host.name, step }, hint),
+    fail: (message, hint) => remote.fail(message, hint),
   };
 }
 
