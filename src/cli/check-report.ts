@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { ExitCode } from '../errors.js';
 import { buildExpiryReport } from '../report/expiry.js';
 import { formatExpiryTable, formatPrometheus } from '../report/expiry-format.js';
-import type { RunSummary } from '../report/types.js';
+import type { RunSummary } from '../playbook/results.js';
 
 export interface CheckOutputFlags {
   json?: boolean;

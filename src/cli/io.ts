@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { loadInventory } from '../inventory/load.js';
 import type { LoggerOptions } from '../log.js';
+import type { ModuleRegistry } from '../playbook/registry.js';
 import type { runPlaybook } from '../playbook/runner.js';
 import type { Transport } from '../transport/types.js';
 
@@ -19,6 +20,8 @@ export interface CliIo {
 export interface CliDeps {
   loadInventory: typeof loadInventory;
   runPlaybook: typeof runPlaybook;
+  /** The modules playbooks may use. */
+  modules: ModuleRegistry;
   /** Async so the SSH stack loads only for a run (not for --help or inventory validate). */
   createTransport(opts: { acceptNewHostKeys: boolean; logger: Logger }): Promise<Transport>;
   createLogger(opts: LoggerOptions): Logger;

@@ -1,10 +1,10 @@
 // The command line: flags (commander), exit codes, and the one-line error. `runCli` is what the bin
 // runs and what tests call; it returns the exit code and never calls process.exit.
 import { Command, CommanderError, Option } from 'commander';
-import '../modules/index.js';
 import { ExitCode, KcrError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { createLogger, LOG_LEVELS } from '../log.js';
+import { builtinModules } from '../modules/index.js';
 import { runPlaybook } from '../playbook/runner.js';
 import { askYesNo } from './confirm.js';
 import { collect, durationOption, positiveIntOption } from './duration.js';
@@ -18,6 +18,7 @@ export type { CliDeps, CliIo } from './io.js';
 export const defaultDeps: CliDeps = {
   loadInventory,
   runPlaybook,
+  modules: builtinModules(),
   createTransport: async (opts) => (await import('../transport/ssh-transport.js')).createSshTransport(opts),
   createLogger,
   confirm: askYesNo,

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { selectTargets } from '../inventory/targeting.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { RunOptions } from '../playbook/types.js';
-import type { RunSummary } from '../report/types.js';
+import type { RunSummary } from '../playbook/results.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
@@ -45,7 +45,7 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
   const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
   const inventory = selectTargets(await deps.loadInventory(flags.inventory), { clusters: flags.cluster, limit: flags.limit });
-  const playbook = await loadPlaybook(flags.playbook);
+  const playbook = await loadPlaybook(flags.playbook, deps.modules);
   // `check` never changes anything: it runs as a dry run whatever its playbook holds.
   const dryRun = command === 'check' || flags.dryRun === true;
 
@@ -70,7 +70,7 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
     try {
-      return await deps.runPlaybook({ inventory, playbook, transport, options, forks: flags.forks, logger, signal: io.signal, onEvent: terminal.onEvent, command, version: packageVersion() });
+      return await deps.runPlaybook({ inventory, playbook, modules: deps.modules, transport, options, forks: flags.forks, logger, signal: io.signal, onEvent: terminal.onEvent, command, version: packageVersion() });
     } finally {
       terminal.close();
       await transport.closeAll();

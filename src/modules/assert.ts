@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { checkCondition, parseCondition } from '../playbook/condition.js';
 import { buildConditionContext } from '../playbook/context.js';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 
 const args = z.strictObject({
   /** Condition in the playbook condition language (see docs/playbooks.md). */
@@ -18,7 +18,7 @@ function checkSyntax(text: string, ctx: z.RefinementCtx): void {
   }
 }
 
-export const assertModule: ModuleDefinition<z.infer<typeof args>> = {
+export const assertModule: ReadOnlyModule<z.infer<typeof args>> = {
   name: 'assert',
   description: 'Fails the host with a message when a condition is false.',
   args,

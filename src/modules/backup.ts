@@ -2,38 +2,33 @@
 // snapshot, with checksums, before anything changes on this master.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { tail } from '../playbook/remote.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { BACKUP_SCRIPT } from '../kube/scripts/backup.js';
 import { BACKUP_ROOT, ETCD_DATA_DIR, KUBERNETES_DIR } from '../kube/paths.js';
-import { runScript, tail } from './support/remote.js';
-import { getPath, stepError } from './support/state.js';
+import { renewalPath } from './support/state.js';
 import { kubeconfigTargets } from './support/users.js';
-import { skipUnlessDue } from './support/due.js';
 
-export const backupModule: ModuleDefinition<Record<string, never>> = {
+export const backupModule: MutatingModule<Record<string, never>, undefined> = {
   name: 'backup',
   description: 'Backs up /etc/kubernetes, the users\' kubeconfigs and etcd (snapshot) into a new timestamped directory on the master.',
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    return skipUnlessDue(ctx) ?? { status: 'skipped', message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>` };
+  onlyWhenDue: () => true,
+  async decide() {
+    return { kind: 'change', message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>`, plan: undefined };
   },
-  async run(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
+  async apply(ctx) {
     const name = backupName(ctx);
     const targets = await kubeconfigTargets(ctx);
     // Expired certificates: etcd rejects every client, so no snapshot can be taken; its data is
     // copied instead (with no quorum, nothing is being written).
-    const etcdMode = ctx.cluster.etcd !== 'stacked' ? 'none' : getPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
-    const res = await runScript(ctx.conn, BACKUP_SCRIPT, [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)], {
-      step: 'backup',
-      timeoutMs: 300_000,
-    });
-    if (res.exitCode !== 0) throw stepError(ctx, 'backup', `backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
+    const etcdMode = ctx.cluster.etcd !== 'stacked' ? 'none' : renewalPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
+    const res = await ctx.remote.sh(BACKUP_SCRIPT, [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)], { timeoutMs: 300_000 });
+    if (res.exitCode !== 0) throw ctx.fail(`backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
     const dir = /^dir=(.+)$/m.exec(res.stdout)?.[1];
     const etcd = /^etcd=(.+)$/m.exec(res.stdout)?.[1];
-    if (!dir) throw stepError(ctx, 'backup', 'backup script gave no directory');
+    if (!dir) throw ctx.fail('backup script gave no directory');
     ctx.facts.backupDir = dir;
     ctx.publish('backupDir', dir);
     const warning = etcd !== 'copy' ? '' : etcdMode === 'copy' ? '; certificates expired: etcd data copied live (may be inconsistent), not snapshotted' : '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted';

@@ -2,16 +2,17 @@
 // the same CAs everywhere, the cluster healthy (every etcd member, every API server), and which
 // path the renewal takes: rolling, or recovery when certificates have already expired.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { RenewalPath } from '../playbook/state.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 import { memberUrls } from '../kube/health.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { judgeHealth, probeHealth } from './support/health-probe.js';
-import { getFacts, stateKeys, stepError, type RenewalPath } from './support/state.js';
+import { getFacts } from './support/state.js';
 
 /** Certificates whose expiry breaks the cluster's own health (peers and clients reject them). */
 const CRITICAL_FOR_HEALTH = ['apiserver', 'apiserver-etcd-client', 'etcd-peer', 'etcd-server', 'admin.conf', 'etcd-healthcheck-client'];
 
-export const clusterPreflightModule: ModuleDefinition<Record<string, never>> = {
+export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
   name: 'cluster_preflight',
   description: 'Checks that all masters share their CAs and the cluster is healthy, and picks the renewal path (read-only).',
   args: z.object({}).strict(),
@@ -24,11 +25,11 @@ export const clusterPreflightModule: ModuleDefinition<Record<string, never>> = {
       CRITICAL_FOR_HEALTH.filter((n) => (facts.certs[n]?.residualSeconds ?? 1) <= 0).map((n) => `${host.name}:${n}`),
     );
     const path: RenewalPath = expired.length > 0 ? 'expired-recovery' : 'rolling';
-    ctx.clusterState.set(stateKeys.path, path);
+    ctx.clusterFacts.path = path;
     ctx.publishCluster('path', path);
-    if (problems.length) throw stepError(ctx, 'cluster_preflight', problems.join('; '), 'nothing was changed');
+    if (problems.length) throw ctx.fail(problems.join('; '), 'nothing was changed');
 
-    const anyDue = masters.some((m) => ctx.clusterState.get(stateKeys.due(m.name)) === true);
+    const anyDue = masters.some((m) => ctx.factsOf(m.name).due === true);
     if (path === 'expired-recovery') {
       ctx.publishCluster('expired', expired);
       return { status: 'ok', message: `certificates already expired (${expired.join(', ')}): recovery path (renew every master's files, then restart master by master)`, data: { path, expired } };
@@ -38,23 +39,23 @@ export const clusterPreflightModule: ModuleDefinition<Record<string, never>> = {
     }
     // Rolling path: the cluster must be healthy before the first restart, or a restart could lose quorum.
     const reports = await Promise.all(
-      masters.map(async (m) => ({ host: m, report: await probeHealth(await ctx.connectTo(m), (ctx.clusterState.get(stateKeys.etcdUrls) as string[] | undefined) ?? []) })),
+      masters.map(async (m) => ({ host: m, report: await probeHealth(await ctx.remoteTo(m), ctx.clusterFacts.etcdUrls ?? []) })),
     );
     const unhealthy: string[] = [];
     for (const { host, report } of reports) {
       const verdict = judgeHealth(report, { etcd: ctx.cluster.etcd === 'stacked', allMembers: true, servedMatchesDisk: false, components: true });
       unhealthy.push(...verdict.problems.map((p) => `${host.name}: ${p}`));
-      if (report.etcdMembers && !ctx.clusterState.has(stateKeys.etcdUrls)) ctx.clusterState.set(stateKeys.etcdUrls, memberUrls(report.etcdMembers));
+      if (report.etcdMembers && !ctx.clusterFacts.etcdUrls) ctx.clusterFacts.etcdUrls = memberUrls(report.etcdMembers);
     }
     if (unhealthy.length) {
-      throw stepError(ctx, 'cluster_preflight', `cluster not healthy before renewal: ${[...new Set(unhealthy)].join('; ')}`, 'a restart now could lose etcd quorum; nothing was changed');
+      throw ctx.fail(`cluster not healthy before renewal: ${[...new Set(unhealthy)].join('; ')}`, 'a restart now could lose etcd quorum; nothing was changed');
     }
     const stale = reports.filter(({ report }) => !report.apiserverServesDisk || (ctx.cluster.etcd === 'stacked' && !report.etcdServesDisk)).map(({ host }) => host.name);
     if (stale.length) ctx.publishCluster('servedNotOnDiskBefore', stale);
     return {
       status: 'ok',
       message: `healthy; CAs identical on ${masters.length} master(s); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
-      data: { path, etcdMembers: ctx.clusterState.get(stateKeys.etcdUrls) },
+      data: { path, etcdMembers: ctx.clusterFacts.etcdUrls },
     };
   },
 };

@@ -3,24 +3,21 @@
 // one when a later run starts was left mid-renewal (connection lost, process killed, rolled back),
 // and that run renews it again whatever its certificates' expiry (see support/unfinished.ts).
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { MutatingModule } from '../playbook/types.js';
 import { RENEWAL_FINISHED_SCRIPT } from '../kube/scripts/backup.js';
 import { BACKUP_ROOT, RENEWAL_MARKER_NAME } from '../kube/paths.js';
-import { runScriptOk } from './support/remote.js';
-import { skipUnlessDue } from './support/due.js';
 
-export const finishRenewalModule: ModuleDefinition<Record<string, never>> = {
+export const finishRenewalModule: MutatingModule<Record<string, never>, undefined> = {
   name: 'finish_renewal',
   description: `Records on the master that its renewal finished (removes ${BACKUP_ROOT}/${RENEWAL_MARKER_NAME}, written by the backup).`,
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    return skipUnlessDue(ctx) ?? { status: 'skipped', message: `would remove ${BACKUP_ROOT}/${RENEWAL_MARKER_NAME}` };
+  onlyWhenDue: () => true,
+  async decide() {
+    return { kind: 'change', message: `would remove ${BACKUP_ROOT}/${RENEWAL_MARKER_NAME}`, plan: undefined };
   },
-  async run(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
-    await runScriptOk(ctx.conn, RENEWAL_FINISHED_SCRIPT, [BACKUP_ROOT], { step: 'finish_renewal' });
+  async apply(ctx) {
+    await ctx.remote.shOk(RENEWAL_FINISHED_SCRIPT, [BACKUP_ROOT]);
     return { status: 'changed', message: 'renewal recorded as finished' };
   },
 };

@@ -1,5 +1,6 @@
-// The built-in modules. Importing this file registers them; the CLI imports it once.
-import { registerModule } from '../playbook/registry.js';
+// The built-in modules, as a registry the CLI passes to the loader and the runner.
+import { createRegistry, type ModuleRegistry } from '../playbook/registry.js';
+import type { ModuleDefinition } from '../playbook/types.js';
 import { assertModule } from './assert.js';
 import { backupModule } from './backup.js';
 import { clusterPreflightModule } from './cluster-preflight.js';
@@ -18,24 +19,26 @@ import { servedCertsModule } from './served-certs.js';
 import { tkeCertsConfigMapModule } from './tke-certs-configmap.js';
 import { waitHealthyModule } from './wait-healthy.js';
 
-export function registerBuiltinModules(): void {
-  registerModule(assertModule);
-  registerModule(pauseModule);
-  registerModule(nodeFactsModule);
-  registerModule(preflightModule);
-  registerModule(clusterPreflightModule);
-  registerModule(kubeadmProvisionModule);
-  registerModule(backupModule);
-  registerModule(kubeadmRenewModule);
-  registerModule(kubeconfigsModule);
-  registerModule(restartControlPlaneModule);
-  registerModule(waitHealthyModule);
-  registerModule(finishRenewalModule);
-  registerModule(restoreBackupModule);
-  registerModule(kubeletClientCertModule);
-  registerModule(tkeCertsConfigMapModule);
-  registerModule(restartTkeApisModule);
-  registerModule(servedCertsModule);
-}
+export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
+  assertModule,
+  pauseModule,
+  nodeFactsModule,
+  preflightModule,
+  clusterPreflightModule,
+  kubeadmProvisionModule,
+  backupModule,
+  kubeadmRenewModule,
+  kubeconfigsModule,
+  restartControlPlaneModule,
+  waitHealthyModule,
+  finishRenewalModule,
+  restoreBackupModule,
+  kubeletClientCertModule,
+  tkeCertsConfigMapModule,
+  restartTkeApisModule,
+  servedCertsModule,
+];
 
-registerBuiltinModules();
+export function builtinModules(): ModuleRegistry {
+  return createRegistry(BUILTIN_MODULES);
+}

@@ -1,60 +1,60 @@
 // kubeadm_renew: runs `kubeadm (alpha) certs renew all` with the kubeadm of the cluster's version,
 // checks its output line by line, then re-reads every certificate to prove it was renewed.
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { tail } from '../playbook/remote.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { renewableCerts } from '../kube/cert-catalog.js';
 import { renewAllArgs } from '../kube/kubeadm-commands.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { parseRenewOutput } from '../kube/renew-output.js';
 import { atLeast, parseVersion, type KubeVersion } from '../kube/version.js';
-import { beforeAfter } from './support/cert-report.js';
-import { skipUnlessDue } from './support/due.js';
+import { beforeAfter } from '../kube/cert-lines.js';
 import { gatherNodeFacts } from './support/gather.js';
-import { chooseKubeadm } from './support/kubeadm-choice.js';
-import { tail } from './support/remote.js';
-import { getFacts, getPath, setFacts, stateKeys, stepError } from './support/state.js';
+import { chooseKubeadm, type KubeadmChoice } from './support/kubeadm-choice.js';
+import { getFacts, renewalPath } from './support/state.js';
 
-export const kubeadmRenewModule: ModuleDefinition<Record<string, never>> = {
+interface RenewPlan {
+  version: KubeVersion;
+  /** In a dry run the kubeadm may still be missing: kubeadm_provision would install it first. */
+  choice: KubeadmChoice;
+}
+
+export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan> = {
   name: 'kubeadm_renew',
   description: 'Renews every kubeadm certificate of the master with the matching kubeadm and proves each was renewed.',
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
+  onlyWhenDue: () => true,
+  async decide(ctx) {
     const facts = getFacts(ctx);
     const version = parseVersion(facts.kubernetesVersion ?? '');
+    if (!version) throw ctx.fail('unknown Kubernetes version');
     const choice = chooseKubeadm(facts);
-    const cmd = version ? `kubeadm ${renewAllArgs(version).join(' ')}` : 'kubeadm certs renew all';
     const newEnd = new Date(Date.now() + 365 * 86400_000).toISOString();
-    const present = version ? renewableCerts(version, ctx.cluster.etcd).map((c) => facts.certs[c.name]).filter((c) => c?.present && c.notAfter) : [];
+    const present = renewableCerts(version, ctx.cluster.etcd).map((c) => facts.certs[c.name]).filter((c) => c?.present && c.notAfter);
     const soonest = [...present].sort((a, b) => (a?.notAfter ?? '').localeCompare(b?.notAfter ?? ''))[0];
     const certificates = present.map((c) => ({ name: c?.name, notAfterBefore: c?.notAfter, notAfterExpected: newEnd }));
     return {
-      status: 'skipped',
-      message: `would run ${cmd} with ${choice.kind === 'use' ? choice.path : 'a provisioned kubeadm'}: ${present.length} certificates, soonest ${soonest?.name ?? '?'} ends ${soonest?.notAfter?.slice(0, 10) ?? '?'}, all would end about ${newEnd.slice(0, 10)}`,
+      kind: 'change',
+      message: `would run kubeadm ${renewAllArgs(version).join(' ')} with ${choice.kind === 'use' ? choice.path : 'a provisioned kubeadm'}: ${present.length} certificates, soonest ${soonest?.name ?? '?'} ends ${soonest?.notAfter?.slice(0, 10) ?? '?'}, all would end about ${newEnd.slice(0, 10)}`,
+      plan: { version, choice },
       data: { certificates },
     };
   },
-  async run(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
+  async apply(ctx, _args, { version, choice }) {
+    if (choice.kind !== 'use') throw ctx.fail(choice.reason, 'run with kubeadm provisioning allowed in the inventory');
     const before = getFacts(ctx);
-    const version = parseVersion(before.kubernetesVersion ?? '');
-    if (!version) throw stepError(ctx, 'kubeadm_renew', 'unknown Kubernetes version');
-    const choice = chooseKubeadm(before);
-    if (choice.kind !== 'use') throw stepError(ctx, 'kubeadm_renew', choice.reason, 'run with kubeadm provisioning allowed in the inventory');
-    ctx.clusterState.set(`factsBefore:${ctx.host.name}`, before);
+    ctx.facts.factsBefore = before;
 
-    const res = await ctx.conn.exec([choice.path, ...renewAllArgs(version)], { become: true, step: 'kubeadm_renew', timeoutMs: 180_000 });
+    const res = await ctx.remote.exec([choice.path, ...renewAllArgs(version)], { timeoutMs: 180_000 });
     if (res.exitCode !== 0) {
-      throw stepError(ctx, 'kubeadm_renew', `${choice.path} ${renewAllArgs(version).join(' ')} exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`);
+      throw ctx.fail(`${choice.path} ${renewAllArgs(version).join(' ')} exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`);
     }
     const { warnings, renewed } = judgeOutput(ctx, version, res.stdout, res.stderr);
     const after = await gatherNodeFacts(ctx, 'kubeadm_renew verify');
     verifyRenewed(ctx, renewed, before, after);
-    setFacts(ctx, after);
-    ctx.clusterState.set(stateKeys.renewedAny, true);
+    ctx.facts.node = after;
+    ctx.clusterFacts.renewedAny = true;
     const certificates = beforeAfter(before, after);
     ctx.publish('certificates', certificates);
     ctx.publish('kubeadm', `${choice.path} (${choice.version})`);
@@ -77,7 +77,7 @@ function judgeOutput(ctx: ModuleContext, version: KubeVersion, stdout: string, s
   if (out.fellBackToDefaults) {
     // When the cluster is down (expired certificates) kubeadm cannot read its ConfigMap. The defaults
     // are then what kubeadm uses; preflight proved the PKI lives in the default place and etcd is local.
-    if (getPath(ctx) === 'expired-recovery' && !atLeast(version, 1, 31)) warnings.push('kubeadm could not read the cluster configuration (cluster down) and used its defaults');
+    if (renewalPath(ctx) === 'expired-recovery' && !atLeast(version, 1, 31)) warnings.push('kubeadm could not read the cluster configuration (cluster down) and used its defaults');
     else problems.push('kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)');
   }
   for (const c of renewableCerts(version, ctx.cluster.etcd)) {
@@ -88,7 +88,7 @@ function judgeOutput(ctx: ModuleContext, version: KubeVersion, stdout: string, s
     else if (outcome === 'missing') problems.push(`${c.name} is missing (MISSING! from kubeadm)`);
     else problems.push(`kubeadm did not report ${c.name}`);
   }
-  if (problems.length) throw stepError(ctx, 'kubeadm_renew', problems.join('; '));
+  if (problems.length) throw ctx.fail(problems.join('; '));
   return { warnings, renewed: [...out.certs].filter(([, o]) => o === 'renewed').map(([name]) => name) };
 }
 
@@ -106,6 +106,5 @@ function verifyRenewed(ctx: ModuleContext, renewed: string[], before: NodeFacts,
     else if (!a.keyMatches) problems.push(`${c.name} does not match its key after renewal`);
     else if (!a.chainsToCa) problems.push(`${c.name} is not signed by ${c.ca} after renewal`);
   }
-  if (problems.length) throw stepError(ctx, 'kubeadm_renew', `verification after renewal failed: ${problems.join('; ')}`);
-  ctx.clusterState.set(stateKeys.renewedAtSec(ctx.host.name), after.nodeNowSec);
+  if (problems.length) throw ctx.fail(`verification after renewal failed: ${problems.join('; ')}`);
 }

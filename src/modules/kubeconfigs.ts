@@ -2,41 +2,36 @@
 // certificates (not `init phase kubeconfig all`, which on TKE clusters fails or changes nothing),
 // then copies admin.conf to root's and the SSH user's ~/.kube/config. Never super-admin.conf.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
-import type { NodeFacts } from '../kube/node-facts.js';
+import { tail } from '../playbook/remote.js';
+import type { MutatingModule } from '../playbook/types.js';
 import { COPY_KUBECONFIG_SCRIPT } from '../kube/scripts/backup.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
-import { skipUnlessDue } from './support/due.js';
-import { runScript, tail } from './support/remote.js';
-import { getFacts, stepError } from './support/state.js';
-import { kubeconfigTargets } from './support/users.js';
+import { getFacts } from './support/state.js';
+import { kubeconfigTargets, type KubeconfigTarget } from './support/users.js';
 
 const COMPONENT_KUBECONFIGS = ['admin.conf', 'controller-manager.conf', 'scheduler.conf'];
 
-export const kubeconfigsModule: ModuleDefinition<Record<string, never>> = {
+export const kubeconfigsModule: MutatingModule<Record<string, never>, KubeconfigTarget[]> = {
   name: 'kubeconfigs',
   description: "Checks the control-plane kubeconfigs were renewed and copies admin.conf to root's and the SSH user's ~/.kube/config.",
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
+  onlyWhenDue: () => true,
+  async decide(ctx) {
     const targets = await kubeconfigTargets(ctx);
-    return { status: 'skipped', message: `would copy ${KUBERNETES_DIR}/admin.conf to ${targets.map((t) => t.path).join(', ')}` };
+    return { kind: 'change', message: `would copy ${KUBERNETES_DIR}/admin.conf to ${targets.map((t) => t.path).join(', ')}`, plan: targets };
   },
-  async run(ctx) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
-    const before = ctx.clusterState.get(`factsBefore:${ctx.host.name}`) as NodeFacts | undefined;
+  async apply(ctx, _args, targets) {
+    const before = ctx.facts.factsBefore;
     const after = getFacts(ctx);
     const stale = COMPONENT_KUBECONFIGS.filter((n) => !after.certs[n]?.present || (before && after.certs[n]?.serial === before.certs[n]?.serial));
-    if (stale.length) throw stepError(ctx, 'kubeconfigs', `not renewed: ${stale.join(', ')}`);
+    if (stale.length) throw ctx.fail(`not renewed: ${stale.join(', ')}`);
     const copied: string[] = [];
-    for (const t of await kubeconfigTargets(ctx)) {
-      const res = await runScript(ctx.conn, COPY_KUBECONFIG_SCRIPT, [`${KUBERNETES_DIR}/admin.conf`, t.path, t.owner, t.group], { step: 'kubeconfigs' });
+    for (const t of targets) {
+      const res = await ctx.remote.sh(COPY_KUBECONFIG_SCRIPT, [`${KUBERNETES_DIR}/admin.conf`, t.path, t.owner, t.group]);
       const src = /^src=([0-9a-f]{64})$/m.exec(res.stdout)?.[1];
       const dst = /^dst=([0-9a-f]{64})$/m.exec(res.stdout)?.[1];
-      if (res.exitCode !== 0 || !src || src !== dst) throw stepError(ctx, 'kubeconfigs', `copying admin.conf to ${t.path} failed: ${tail(res.stderr || res.stdout)}`);
+      if (res.exitCode !== 0 || !src || src !== dst) throw ctx.fail(`copying admin.conf to ${t.path} failed: ${tail(res.stderr || res.stdout)}`);
       copied.push(t.path);
     }
     ctx.publish('kubeconfigsCopied', copied);

@@ -3,61 +3,72 @@
 // is valid, else provides the bootstrap kubeconfig the TKEStack guide describes. The kubelet is
 // restarted only when something changed, and must be running afterwards.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import { tail } from '../playbook/remote.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { parseSections } from '../kube/node-scripts.js';
 import { KUBELET_CLIENT_PEM, KUBERNETES_DIR } from '../kube/paths.js';
 import { KUBELET_STATE_SCRIPT, REPOINT_KUBELET_CONF_SCRIPT } from '../kube/scripts/kubelet.js';
 import { parseCertificate } from '../kube/x509.js';
 import { sleep } from './support/health-probe.js';
-import { runScript, tail } from './support/remote.js';
-import { stepError } from './support/state.js';
 
 const KUBELET_CONF = `${KUBERNETES_DIR}/kubelet.conf`;
 const BOOTSTRAP_CONF = `${KUBERNETES_DIR}/bootstrap-kubelet.conf`;
 
-export const kubeletClientCertModule: ModuleDefinition<Record<string, never>> = {
+interface KubeletState {
+  embedded: boolean;
+  embeddedNotAfter?: string;
+  pemValid: boolean;
+  bootstrap: boolean;
+  kubelet: string;
+}
+
+/** Point kubelet.conf at the rotating pem, or (the pem not valid) provide bootstrap-kubelet.conf; a kubelet restart follows either. */
+interface KubeletPlan {
+  action: 'repoint' | 'bootstrap';
+  embeddedNotAfter?: string;
+}
+
+export const kubeletClientCertModule: MutatingModule<Record<string, never>, KubeletPlan> = {
   name: 'kubelet_client_cert',
   description: 'Makes kubelet.conf use the rotating kubelet-client-current.pem instead of an embedded certificate; restarts the kubelet only if changed.',
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    const state = await readState(ctx);
-    if (!state.embedded) return { status: 'ok', message: 'kubelet.conf already uses kubelet-client-current.pem' };
-    return { status: 'skipped', message: state.pemValid ? 'would point kubelet.conf at kubelet-client-current.pem and restart the kubelet' : 'would create bootstrap-kubelet.conf from kubelet.conf' };
-  },
-  async run(ctx) {
+  async decide(ctx) {
     const state = await readState(ctx);
     if (!state.embedded) {
-      if (state.kubelet !== 'active') throw stepError(ctx, 'kubelet_client_cert', `kubelet is ${state.kubelet}`);
-      return { status: 'ok', message: 'kubelet.conf uses kubelet-client-current.pem; kubelet active' };
+      if (state.kubelet !== 'active') throw ctx.fail(`kubelet is ${state.kubelet}`);
+      return { kind: 'ok', message: 'kubelet.conf uses kubelet-client-current.pem; kubelet active' };
     }
+    if (state.pemValid) return { kind: 'change', message: 'would point kubelet.conf at kubelet-client-current.pem and restart the kubelet', plan: { action: 'repoint', embeddedNotAfter: state.embeddedNotAfter } };
+    if (!state.bootstrap) return { kind: 'change', message: 'would create bootstrap-kubelet.conf from kubelet.conf and restart the kubelet', plan: { action: 'bootstrap', embeddedNotAfter: state.embeddedNotAfter } };
+    return { kind: 'ok', message: 'kubelet.conf embeds a certificate; bootstrap-kubelet.conf already present' };
+  },
+  async apply(ctx, _args, plan) {
     let action: string;
-    if (state.pemValid) {
+    if (plan.action === 'repoint') {
       const suffix = `kcr-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-      const res = await runScript(ctx.conn, REPOINT_KUBELET_CONF_SCRIPT, [KUBELET_CONF, KUBELET_CLIENT_PEM, suffix], { step: 'kubelet_client_cert' });
-      if (res.exitCode !== 0) throw stepError(ctx, 'kubelet_client_cert', `rewriting kubelet.conf failed: ${tail(res.stderr)}`);
+      const res = await ctx.remote.sh(REPOINT_KUBELET_CONF_SCRIPT, [KUBELET_CONF, KUBELET_CLIENT_PEM, suffix]);
+      if (res.exitCode !== 0) throw ctx.fail(`rewriting kubelet.conf failed: ${tail(res.stderr)}`);
       action = `kubelet.conf now points at ${KUBELET_CLIENT_PEM} (old file kept as kubelet.conf.${suffix})`;
-    } else if (!state.bootstrap) {
-      const res = await ctx.conn.exec(['cp', '-p', '--', KUBELET_CONF, BOOTSTRAP_CONF], { become: true, step: 'kubelet_client_cert' });
-      if (res.exitCode !== 0) throw stepError(ctx, 'kubelet_client_cert', `creating bootstrap-kubelet.conf failed: ${tail(res.stderr)}`);
-      action = 'kubelet-client-current.pem is not valid: created bootstrap-kubelet.conf from kubelet.conf (TKEStack guide)';
     } else {
-      return { status: 'ok', message: 'kubelet.conf embeds a certificate; bootstrap-kubelet.conf already present' };
+      const res = await ctx.remote.exec(['cp', '-p', '--', KUBELET_CONF, BOOTSTRAP_CONF]);
+      if (res.exitCode !== 0) throw ctx.fail(`creating bootstrap-kubelet.conf failed: ${tail(res.stderr)}`);
+      action = 'kubelet-client-current.pem is not valid: created bootstrap-kubelet.conf from kubelet.conf (TKEStack guide)';
     }
-    const restart = await ctx.conn.exec(['systemctl', 'restart', 'kubelet'], { become: true, step: 'kubelet_client_cert' });
-    if (restart.exitCode !== 0) throw stepError(ctx, 'kubelet_client_cert', `kubelet restart failed: ${tail(restart.stderr || restart.stdout)}`);
+    const restart = await ctx.remote.exec(['systemctl', 'restart', 'kubelet']);
+    if (restart.exitCode !== 0) throw ctx.fail(`kubelet restart failed: ${tail(restart.stderr || restart.stdout)}`);
     for (let i = 0; i < 20; i++) {
       await sleep(500, ctx.signal);
-      const active = await ctx.conn.exec(['systemctl', 'is-active', 'kubelet'], { become: true, step: 'kubelet_client_cert' });
-      if (active.stdout.trim() === 'active' && i >= 3) return { status: 'changed', message: `${action}; kubelet restarted and running`, data: { embeddedNotAfter: state.embeddedNotAfter } };
+      const active = await ctx.remote.exec(['systemctl', 'is-active', 'kubelet']);
+      if (active.stdout.trim() === 'active' && i >= 3) return { status: 'changed', message: `${action}; kubelet restarted and running`, data: { embeddedNotAfter: plan.embeddedNotAfter } };
       if (active.stdout.trim() === 'failed') break;
     }
-    throw stepError(ctx, 'kubelet_client_cert', `${action}; but the kubelet is not running after its restart`, 'see journalctl -u kubelet on the node');
+    throw ctx.fail(`${action}; but the kubelet is not running after its restart`, 'see journalctl -u kubelet on the node');
   },
 };
 
-async function readState(ctx: Parameters<ModuleDefinition['run']>[0]): Promise<{ embedded: boolean; embeddedNotAfter?: string; pemValid: boolean; bootstrap: boolean; kubelet: string }> {
-  const res = await runScript(ctx.conn, KUBELET_STATE_SCRIPT, [KUBELET_CONF, KUBELET_CLIENT_PEM, BOOTSTRAP_CONF], { step: 'kubelet_client_cert' });
+async function readState(ctx: ModuleContext): Promise<KubeletState> {
+  const res = await ctx.remote.sh(KUBELET_STATE_SCRIPT, [KUBELET_CONF, KUBELET_CLIENT_PEM, BOOTSTRAP_CONF]);
   const s = parseSections(res.stdout);
   let embeddedNotAfter: string | undefined;
   try {

@@ -1,19 +1,19 @@
 // node_facts: what this master is (version, runtime, kubeadm, clock, disk) and every certificate's
 // expiry, read-only, in one round trip. Everything later decides from these facts.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 import { gatherNodeFacts } from './support/gather.js';
-import { days, setFacts } from './support/state.js';
-import { certSummary, soonestExpiry } from './support/cert-report.js';
+import { days } from './support/days.js';
+import { certSummary, soonestExpiry } from '../kube/cert-lines.js';
 
-export const nodeFactsModule: ModuleDefinition<Record<string, never>> = {
+export const nodeFactsModule: ReadOnlyModule<Record<string, never>> = {
   name: 'node_facts',
   description: 'Reads the master: Kubernetes version, runtime, kubelet, kubeadm, clock, disk and every certificate (read-only).',
   args: z.object({}).strict(),
   mutates: false,
   async run(ctx) {
-    const facts = await gatherNodeFacts(ctx, 'node_facts');
-    setFacts(ctx, facts);
+    const facts = await gatherNodeFacts(ctx);
+    ctx.facts.node = facts;
     ctx.publish('certificatesBefore', certSummary(facts));
     ctx.publish('node', {
       kubernetesVersion: facts.kubernetesVersion,

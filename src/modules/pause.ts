@@ -1,11 +1,11 @@
 // `pause`: waits a number of seconds (read-only; ends early when the task times out).
 import { z } from 'zod';
 import { sleep } from '../playbook/sleep.js';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 
 const args = z.strictObject({ seconds: z.number().nonnegative().max(86_400) });
 
-export const pauseModule: ModuleDefinition<z.infer<typeof args>> = {
+export const pauseModule: ReadOnlyModule<z.infer<typeof args>> = {
   name: 'pause',
   description: 'Waits a number of seconds.',
   args,

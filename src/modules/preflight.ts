@@ -1,16 +1,17 @@
 // preflight: refuses, before anything changes, a master that cannot be renewed safely. Read-only.
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import type { ModuleContext, ReadOnlyModule } from '../playbook/types.js';
 import { CA_CATALOG, renewableCerts } from '../kube/cert-catalog.js';
 import { isSupported } from '../kube/kubeadm-commands.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
 import { parseVersion } from '../kube/version.js';
 import { chooseKubeadm } from './support/kubeadm-choice.js';
-import { days, getFacts, stateKeys, stepError } from './support/state.js';
+import { days } from './support/days.js';
+import { getFacts } from './support/state.js';
 import { unfinishedRenewal } from './support/unfinished.js';
 
-export const preflightModule: ModuleDefinition<Record<string, never>> = {
+export const preflightModule: ReadOnlyModule<Record<string, never>> = {
   name: 'preflight',
   description: 'Checks root, control plane, version, runtime, kubelet, kubeadm, clock, disk and certificate sanity on each master (read-only).',
   args: z.object({}).strict(),
@@ -19,10 +20,9 @@ export const preflightModule: ModuleDefinition<Record<string, never>> = {
     const facts = getFacts(ctx);
     const problems = hostProblems(ctx, facts);
     if (problems.length > 0) {
-      throw stepError(ctx, 'preflight', problems.join('; '), 'nothing was changed on any master of this cluster');
+      throw ctx.fail(problems.join('; '), 'nothing was changed on any master of this cluster');
     }
     const due = await dueReason(ctx, facts);
-    ctx.clusterState.set(stateKeys.due(ctx.host.name), due.due);
     ctx.facts.due = due.due;
     const kubeadm = chooseKubeadm(facts);
     ctx.facts.kubeadmReady = kubeadm.kind === 'use';

@@ -2,15 +2,14 @@
 // through the runtime actually in use (the kubelet recreates the static pods), and proves each
 // came back as a new container started after the removal. Components only read certificates at start.
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { tail } from '../playbook/remote.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { CONTROL_PLANE_COMPONENTS, RUNTIMES, parseIds, type ControlPlaneComponent, type RuntimeCommands } from '../kube/runtime.js';
 import { ETCD_MOVE_LEADER_SCRIPT } from '../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
 import { CLOCK_THEN_EXEC_SCRIPT } from '../kube/scripts/components.js';
-import { skipUnlessDue } from './support/due.js';
 import { judgeHealth, probeHealth, sleep } from './support/health-probe.js';
-import { runScript, tail } from './support/remote.js';
-import { getFacts, stateKeys, stepError } from './support/state.js';
+import { getFacts } from './support/state.js';
 
 const Args = z
   .object({
@@ -25,31 +24,29 @@ const Args = z
   .strict();
 type Args = z.infer<typeof Args>;
 
-export const restartControlPlaneModule: ModuleDefinition<Args> = {
+export const restartControlPlaneModule: MutatingModule<Args, ControlPlaneComponent[]> = {
   name: 'restart_control_plane',
   description: 'Restarts the control-plane static pods through docker or crictl and verifies each restarted.',
   args: Args,
   mutates: true,
-  async plan(ctx, args) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
+  onlyWhenDue: () => true,
+  async decide(ctx, args) {
+    if (args.onlyIfRestarted && !ctx.facts.restartedAny) return { kind: 'skip', message: 'no component was restarted in this run: the running ones still use the certificates on disk' };
     const facts = getFacts(ctx);
-    return { status: 'skipped', message: `would restart ${ordered(ctx, args).join(', ')} with ${facts.runtime ? RUNTIMES[facts.runtime].cli : 'the detected runtime'}` };
+    const components = ordered(ctx, args);
+    return { kind: 'change', message: `would restart ${components.join(', ')} with ${facts.runtime ? RUNTIMES[facts.runtime].cli : 'the detected runtime'}`, plan: components };
   },
-  async run(ctx, args) {
-    const skip = skipUnlessDue(ctx);
-    if (skip) return skip;
-    if (args.onlyIfRestarted && !ctx.facts.restartedAny) return { status: 'skipped', message: 'no component was restarted in this run: the running ones still use the certificates on disk' };
+  async apply(ctx, args, components) {
     const facts = getFacts(ctx);
-    if (!facts.runtime) throw stepError(ctx, 'restart_control_plane', 'container runtime unknown');
+    if (!facts.runtime) throw ctx.fail('container runtime unknown');
     const rt = RUNTIMES[facts.runtime];
-    const kubelet = await ctx.conn.exec(['systemctl', 'is-active', 'kubelet'], { become: true, step: 'restart_control_plane' });
-    if (kubelet.stdout.trim() !== 'active') throw stepError(ctx, 'restart_control_plane', `kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`);
+    const kubelet = await ctx.remote.exec(['systemctl', 'is-active', 'kubelet']);
+    if (kubelet.stdout.trim() !== 'active') throw ctx.fail(`kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`);
     const restarted: Record<string, string> = {};
     // Time spent waiting for the node (containers coming back, local etcd serving again), as
     // opposed to our own work: reported so a run's duration can be split (docs/benchmarks.md).
     const waited = { ms: 0 };
-    for (const component of ordered(ctx, args)) {
+    for (const component of components) {
       if (component === 'etcd' && args.checkQuorum) {
         await requireOtherMembersHealthy(ctx);
         await moveLeaderAway(ctx);
@@ -75,19 +72,19 @@ function ordered(ctx: ModuleContext, args: Args): ControlPlaneComponent[] {
 
 /** Removes the containers; returns the node's clock just before the removal. */
 async function removeStamped(ctx: ModuleContext, rt: RuntimeCommands, component: string, ids: string[]): Promise<number> {
-  const res = await runScript(ctx.conn, CLOCK_THEN_EXEC_SCRIPT, rt.remove(ids), { step: 'restart_control_plane' });
+  const res = await ctx.remote.sh(CLOCK_THEN_EXEC_SCRIPT, rt.remove(ids));
   const [first = '', ...rest] = res.stdout.split('\n');
   const removedAtSec = Number(first.trim());
   // Not a number: the script stopped before the removal.
-  if (!/^\d+$/.test(first.trim()) || removedAtSec <= 0) throw stepError(ctx, 'restart_control_plane', `cannot read the node's clock: ${tail(res.stdout.replace(/^not a clock: ?/, '')) || '(nothing)'}; nothing was removed`);
-  if (res.exitCode !== 0) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not remove ${component}: ${tail(res.stderr || rest.join('\n'))}`);
+  if (!/^\d+$/.test(first.trim()) || removedAtSec <= 0) throw ctx.fail(`cannot read the node's clock: ${tail(res.stdout.replace(/^not a clock: ?/, '')) || '(nothing)'}; nothing was removed`);
+  if (res.exitCode !== 0) throw ctx.fail(`${rt.cli} could not remove ${component}: ${tail(res.stderr || rest.join('\n'))}`);
   return removedAtSec;
 }
 
 async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: string): Promise<string[]> {
-  const res = await ctx.conn.exec(rt.listIds(component), { become: true, step: 'restart_control_plane' });
+  const res = await ctx.remote.exec(rt.listIds(component));
   const ids = res.exitCode === 0 ? parseIds(res.stdout) : undefined;
-  if (!ids) throw stepError(ctx, 'restart_control_plane', `${rt.cli} could not list ${component}: ${tail(res.stderr || res.stdout)}`);
+  if (!ids) throw ctx.fail(`${rt.cli} could not list ${component}: ${tail(res.stderr || res.stdout)}`);
   return ids;
 }
 
@@ -95,14 +92,14 @@ async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: strin
  *  time from the removal until the new container was seen to `waited`. */
 async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number, waited: { ms: number }): Promise<string> {
   const old = await listIds(ctx, rt, component);
-  if (old.length === 0) throw stepError(ctx, 'restart_control_plane', `no running ${component} container`);
+  if (old.length === 0) throw ctx.fail(`no running ${component} container`);
   const removedAtSec = await removeStamped(ctx, rt, component, old);
   const removedAt = Date.now();
   const deadline = removedAt + timeoutMs;
   while (Date.now() < deadline) {
     const fresh = (await listIds(ctx, rt, component)).filter((id) => !old.some((o) => o.startsWith(id) || id.startsWith(o)));
     for (const id of fresh) {
-      const res = await ctx.conn.exec(rt.inspect(id), { become: true, step: 'restart_control_plane' });
+      const res = await ctx.remote.exec(rt.inspect(id));
       const startedAt = res.exitCode === 0 ? rt.parseStartedAt(res.stdout) : undefined;
       // Whole seconds on the node's clock: a start in the same second as the removal counts.
       if (startedAt && Math.floor(startedAt.getTime() / 1000) >= removedAtSec) {
@@ -112,33 +109,33 @@ async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: st
     }
     await sleep(500, ctx.signal);
   }
-  throw stepError(ctx, 'restart_control_plane', `${component} did not come back within ${Math.round(timeoutMs / 1000)}s after its container was removed`);
+  throw ctx.fail(`${component} did not come back within ${Math.round(timeoutMs / 1000)}s after its container was removed`);
 }
 
 async function requireOtherMembersHealthy(ctx: ModuleContext): Promise<void> {
-  const h = await probeHealth(ctx.conn, (ctx.clusterState.get(stateKeys.etcdUrls) as string[] | undefined) ?? []);
+  const h = await probeHealth(ctx.remote, ctx.clusterFacts.etcdUrls ?? []);
   const verdict = judgeHealth(h, { etcd: true, allMembers: true, servedMatchesDisk: false, components: false });
   const etcdProblems = verdict.problems.filter((p) => p.startsWith('etcd') || p.startsWith('local etcd') || p.startsWith('not every'));
-  if (etcdProblems.length) throw stepError(ctx, 'restart_control_plane', `refusing to restart etcd: ${etcdProblems.join('; ')}`, 'restarting now could lose quorum');
+  if (etcdProblems.length) throw ctx.fail(`refusing to restart etcd: ${etcdProblems.join('; ')}`, 'restarting now could lose quorum');
 }
 
 async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const h = await probeHealth(ctx.conn, []);
+    const h = await probeHealth(ctx.remote, []);
     // Serving its new certificate proves the new process is up; quorum is the health gate's job
     // (in the recovery path it cannot exist until a majority has restarted).
     if (h.etcdServesDisk) return;
     last = h.served.etcd ? 'etcd serves an old certificate' : 'local etcd not answering';
     await sleep(500, ctx.signal);
   }
-  throw stepError(ctx, 'restart_control_plane', `etcd not back after restart: ${last}`);
+  throw ctx.fail(`etcd not back after restart: ${last}`);
 }
 
 /** A restarting leader leaves the cluster without one until an election ends; hand it over first. */
 async function moveLeaderAway(ctx: ModuleContext): Promise<void> {
-  const res = await runScript(ctx.conn, ETCD_MOVE_LEADER_SCRIPT, [KUBERNETES_DIR], { step: 'restart_control_plane' });
+  const res = await ctx.remote.sh(ETCD_MOVE_LEADER_SCRIPT, [KUBERNETES_DIR]);
   const out = res.stdout.trim();
   if (out.startsWith('moved')) ctx.log.info({ etcd: out }, 'etcd leadership handed to another member before the restart');
   else if (out !== 'not-leader') ctx.log.warn({ etcd: out.slice(0, 200) }, 'could not hand etcd leadership over; the restart will cause an election');

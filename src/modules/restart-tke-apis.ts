@@ -2,10 +2,9 @@
 // memory and the apiserver loopback issue (kubernetes#86552) affects them too: recreate their pods
 // one deployment at a time, waiting for each to be running again.
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { sleep } from './support/health-probe.js';
 import { kubectl, kubectlJson } from './support/kubectl.js';
-import { stepError } from './support/state.js';
 
 interface PodList {
   items?: { metadata?: { name?: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
@@ -17,18 +16,17 @@ interface DeploymentList {
 const Args = z.object({ timeoutSeconds: z.number().positive().default(180) }).strict();
 type Args = z.infer<typeof Args>;
 
-export const restartTkeApisModule: ModuleDefinition<Args> = {
+export const restartTkeApisModule: MutatingModule<Args, string[]> = {
   name: 'restart_tke_apis',
   description: 'Recreates the pods of the TKE API deployments in namespace tke, one deployment at a time.',
   args: Args,
   mutates: true,
-  async plan(ctx) {
-    const names = await tkeApiDeployments(ctx);
-    return { status: 'skipped', message: `would recreate the pods of ${names.join(', ') || 'no TKE API deployment'}` };
-  },
-  async run(ctx, args) {
+  async decide(ctx) {
     const deployments = await tkeApiDeployments(ctx);
-    if (deployments.length === 0) return { status: 'ok', message: 'no TKE API deployments found in namespace tke' };
+    if (deployments.length === 0) return { kind: 'ok', message: 'no TKE API deployments found in namespace tke' };
+    return { kind: 'change', message: `would recreate the pods of ${deployments.join(', ')}`, plan: deployments };
+  },
+  async apply(ctx, args, deployments) {
     const done: string[] = [];
     for (const name of deployments) {
       if (ctx.signal.aborted) break;
@@ -41,7 +39,7 @@ export const restartTkeApisModule: ModuleDefinition<Args> = {
 };
 
 async function tkeApiDeployments(ctx: ModuleContext): Promise<string[]> {
-  const list = await kubectlJson<DeploymentList>(ctx, 'restart_tke_apis', ['-n', 'tke', 'get', 'deployments']);
+  const list = await kubectlJson<DeploymentList>(ctx, ['-n', 'tke', 'get', 'deployments']);
   return (list.items ?? [])
     .map((d) => d.metadata?.name ?? '')
     .filter((n) => /^tke-[a-z]+-api$/.test(n))
@@ -49,13 +47,13 @@ async function tkeApiDeployments(ctx: ModuleContext): Promise<string[]> {
 }
 
 async function pods(ctx: ModuleContext, app: string): Promise<{ name: string; phase: string; deleting: boolean }[]> {
-  const list = await kubectlJson<PodList>(ctx, 'restart_tke_apis', ['-n', 'tke', 'get', 'pods', '-l', `app=${app}`]);
+  const list = await kubectlJson<PodList>(ctx, ['-n', 'tke', 'get', 'pods', '-l', `app=${app}`]);
   return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', phase: p.status?.phase ?? '', deleting: Boolean(p.metadata?.deletionTimestamp) }));
 }
 
 async function recreate(ctx: ModuleContext, app: string, timeoutMs: number): Promise<void> {
   const before = await pods(ctx, app);
-  await kubectl(ctx, 'restart_tke_apis', ['-n', 'tke', 'delete', 'pod', '-l', `app=${app}`, '--wait=false']);
+  await kubectl(ctx, ['-n', 'tke', 'delete', 'pod', '-l', `app=${app}`, '--wait=false']);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await sleep(1000, ctx.signal);
@@ -63,5 +61,5 @@ async function recreate(ctx: ModuleContext, app: string, timeoutMs: number): Pro
     const fresh = now.filter((p) => !before.some((b) => b.name === p.name));
     if (fresh.length >= Math.max(1, before.length) && fresh.every((p) => p.phase === 'Running') && now.length === fresh.length) return;
   }
-  throw stepError(ctx, 'restart_tke_apis', `pods of ${app} not running again within ${Math.round(timeoutMs / 1000)}s`);
+  throw ctx.fail(`pods of ${app} not running again within ${Math.round(timeoutMs / 1000)}s`);
 }

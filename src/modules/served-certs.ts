@@ -3,33 +3,18 @@
 // renewal), and the API server's uptime (kubernetes#86552: its in-memory loopback certificate
 // expires one year after it started). Read-only.
 import { z } from 'zod';
-import type { ModuleDefinition } from '../playbook/types.js';
+import type { ReadOnlyModule } from '../playbook/types.js';
 import { parseSections, SERVED_FACTS_SCRIPT } from '../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
 import { RUNTIMES } from '../kube/runtime.js';
-import { parseCertificate, secondsLeft, splitPemCertificates } from '../kube/x509.js';
-import { runScript } from './support/remote.js';
+import { servedCertOf, type ServedCert } from '../kube/served.js';
 import { getFacts } from './support/state.js';
 
 /** Warn when the API server has run this long: its loopback certificate lives one year. */
 export const LOOPBACK_WARN_DAYS = 300;
 
-export interface ServedCert {
-  name: string;
-  port: number;
-  /** The certificate file it should serve, and the CA that signs that file. */
-  diskName: string;
-  ca?: string;
-  present: boolean;
-  notAfter?: string;
-  residualSeconds?: number;
-  serial?: string;
-  subject?: string;
-  issuer?: string;
-  matchesDisk?: boolean;
-}
 
-export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
+export const servedCertsModule: ReadOnlyModule<Record<string, never>> = {
   name: 'served_certs',
   description: 'Reads the certificates served on :6443 and :2379 and compares them with the files on disk; reports the API server uptime (read-only).',
   args: z.object({}).strict(),
@@ -38,11 +23,11 @@ export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
     const facts = getFacts(ctx);
     if (!facts.isControlPlane) return { status: 'skipped', message: 'no control-plane manifests: nothing served here' };
     const cli = facts.runtime ? RUNTIMES[facts.runtime].cli : 'none';
-    const res = await runScript(ctx.conn, SERVED_FACTS_SCRIPT, [KUBERNETES_DIR, cli], { step: 'served_certs', timeoutMs: 30_000 });
+    const res = await ctx.remote.sh(SERVED_FACTS_SCRIPT, [KUBERNETES_DIR, cli], { timeoutMs: 30_000 });
     const s = parseSections(res.stdout);
     const now = new Date(Date.now() + facts.clockSkewMs);
-    const served: ServedCert[] = [served_('kube-apiserver', 6443, 'apiserver', 'ca', s.get('served-apiserver'), facts.certs.apiserver?.fingerprint256, now)];
-    if (facts.manifests.includes('etcd.yaml')) served.push(served_('etcd', 2379, 'etcd-server', 'etcd-ca', s.get('served-etcd'), facts.certs['etcd-server']?.fingerprint256, now));
+    const served: ServedCert[] = [servedCertOf('kube-apiserver', 6443, 'apiserver', 'ca', s.get('served-apiserver'), facts.certs.apiserver?.fingerprint256, now)];
+    if (facts.manifests.includes('etcd.yaml')) served.push(servedCertOf('etcd', 2379, 'etcd-server', 'etcd-ca', s.get('served-etcd'), facts.certs['etcd-server']?.fingerprint256, now));
     const problems: string[] = [];
     for (const c of served) {
       if (!c.present) problems.push(`nothing served on :${c.port}`);
@@ -63,26 +48,3 @@ export const servedCertsModule: ModuleDefinition<Record<string, never>> = {
     };
   },
 };
-
-function served_(name: string, port: number, diskName: string, ca: string, body: string | undefined, diskFingerprint: string | undefined, now: Date): ServedCert {
-  const pem = splitPemCertificates(body ?? '')[0];
-  if (!pem) return { name, port, diskName, ca, present: false };
-  try {
-    const info = parseCertificate(pem);
-    return {
-      name,
-      port,
-      diskName,
-      ca,
-      present: true,
-      notAfter: info.notAfter.toISOString(),
-      residualSeconds: secondsLeft(info.notAfter, now),
-      serial: info.serial,
-      subject: info.subject,
-      issuer: info.issuer,
-      matchesDisk: diskFingerprint ? info.fingerprint256 === diskFingerprint : undefined,
-    };
-  } catch {
-    return { name, port, diskName, ca, present: false };
-  }
-}

@@ -4,13 +4,12 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import { tail } from '../playbook/remote.js';
+import type { ModuleContext, MutatingModule } from '../playbook/types.js';
 import { BACKUP_ROOT, KUBERNETES_DIR } from '../kube/paths.js';
 import { BACKUP_TKE_CERTS_SCRIPT, UPDATE_TKE_CERTS_SCRIPT } from '../kube/scripts/tke.js';
 import { parseCertificate, type CertInfo } from '../kube/x509.js';
 import { ADMIN_CONF, kubectlJson } from './support/kubectl.js';
-import { runScript, tail } from './support/remote.js';
-import { stepError } from './support/state.js';
 
 interface ConfigMap {
   metadata?: { name?: string; resourceVersion?: string };
@@ -19,41 +18,48 @@ interface ConfigMap {
 
 type Shape = { kind: 'copy'; cert: CertInfo } | { kind: 'own'; cert: CertInfo } | { kind: 'unknown'; reason: string };
 
-export const tkeCertsConfigMapModule: ModuleDefinition<Record<string, never>> = {
+/** Every real run backs tke/certs up; `current` is the renewed certificate on disk when the ConfigMap holds a copy. */
+interface ConfigMapPlan {
+  cm: ConfigMap;
+  shape: Shape;
+  current?: CertInfo;
+}
+
+export const tkeCertsConfigMapModule: MutatingModule<Record<string, never>, ConfigMapPlan> = {
   name: 'tke_certs_configmap',
   description: 'Backs up ConfigMap tke/certs and, where it holds a copy of apiserver-etcd-client (TKEStack 1.2.x), updates it with the renewed one.',
   args: z.object({}).strict(),
   mutates: true,
-  async plan(ctx) {
-    const shape = detectShape(await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']));
-    return { status: 'skipped', message: shape.kind === 'copy' ? 'would back up tke/certs and replace etcd.crt/etcd.key with the renewed apiserver-etcd-client' : `would leave tke/certs: ${describe(shape)}` };
-  },
-  async run(ctx) {
-    const cm = await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']);
-    const localBackup = await backupLocally(ctx, cm);
-    ctx.publishCluster('tkeCertsBackup', localBackup);
+  async decide(ctx) {
+    const cm = await kubectlJson<ConfigMap>(ctx, ['-n', 'tke', 'get', 'cm', 'certs']);
     const shape = detectShape(cm);
     const current = shape.kind === 'copy' ? await diskEtcdClient(ctx) : undefined;
+    const message =
+      shape.kind !== 'copy'
+        ? `would back up tke/certs and leave it: ${describe(shape)}`
+        : shape.cert.fingerprint256 === current?.fingerprint256
+          ? 'would back up tke/certs; it already holds the current apiserver-etcd-client'
+          : 'would back up tke/certs and replace etcd.crt/etcd.key with the renewed apiserver-etcd-client';
+    return { kind: 'change', message, plan: { cm, shape, current } };
+  },
+  async apply(ctx, _args, { cm, shape, current }) {
+    const localBackup = await backupLocally(ctx, cm);
+    ctx.publishCluster('tkeCertsBackup', localBackup);
     if (shape.kind === 'copy' && current && shape.cert.fingerprint256 === current.fingerprint256) {
       return { status: 'ok', message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)}); backup ${localBackup}`, data: { shape: 'copy', localBackup } };
     }
     // A backup on the node too, whatever the shape: the operator restores from where they work.
     const nodeBackup = `${BACKUP_ROOT}/tke-certs-${stamp()}.yaml`;
-    const saved = await runScript(ctx.conn, BACKUP_TKE_CERTS_SCRIPT, [ADMIN_CONF, nodeBackup], { step: 'tke_certs_configmap', timeoutMs: 60_000 });
-    if (saved.exitCode !== 0) throw stepError(ctx, 'tke_certs_configmap', `backing up tke/certs on the node failed: ${tail(saved.stderr || saved.stdout)}`);
+    const saved = await ctx.remote.sh(BACKUP_TKE_CERTS_SCRIPT, [ADMIN_CONF, nodeBackup], { timeoutMs: 60_000 });
+    if (saved.exitCode !== 0) throw ctx.fail(`backing up tke/certs on the node failed: ${tail(saved.stderr || saved.stdout)}`);
     if (shape.kind !== 'copy' || !current) {
       return { status: 'ok', message: `left tke/certs as is: ${describe(shape)}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`, data: { shape: shape.kind, localBackup, nodeBackup } };
     }
-    const res = await runScript(
-      ctx.conn,
-      UPDATE_TKE_CERTS_SCRIPT,
-      [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`],
-      { step: 'tke_certs_configmap', timeoutMs: 60_000 },
-    );
-    if (res.exitCode !== 0) throw stepError(ctx, 'tke_certs_configmap', `updating tke/certs failed: ${tail(res.stderr || res.stdout)}`);
-    const after = detectShape(await kubectlJson<ConfigMap>(ctx, 'tke_certs_configmap', ['-n', 'tke', 'get', 'cm', 'certs']));
+    const res = await ctx.remote.sh(UPDATE_TKE_CERTS_SCRIPT, [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`], { timeoutMs: 60_000 });
+    if (res.exitCode !== 0) throw ctx.fail(`updating tke/certs failed: ${tail(res.stderr || res.stdout)}`);
+    const after = detectShape(await kubectlJson<ConfigMap>(ctx, ['-n', 'tke', 'get', 'cm', 'certs']));
     if (after.kind !== 'copy' || after.cert.fingerprint256 !== current.fingerprint256) {
-      throw stepError(ctx, 'tke_certs_configmap', 'tke/certs etcd.crt does not equal the renewed apiserver-etcd-client.crt after the update');
+      throw ctx.fail('tke/certs etcd.crt does not equal the renewed apiserver-etcd-client.crt after the update');
     }
     return {
       status: 'changed',
@@ -64,7 +70,7 @@ export const tkeCertsConfigMapModule: ModuleDefinition<Record<string, never>> = 
 };
 
 async function diskEtcdClient(ctx: ModuleContext): Promise<CertInfo> {
-  const pem = await ctx.conn.readFile(`${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, { become: true, step: 'tke_certs_configmap' });
+  const pem = await ctx.remote.readFile(`${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`);
   return parseCertificate(pem.toString('utf8'));
 }
 

@@ -2,12 +2,10 @@
 // and serves the certificate on disk, etcd serves its new certificate, every etcd member is
 // healthy, and controller-manager and scheduler are healthy. Read-only.
 import { z } from 'zod';
-import type { ModuleContext, ModuleDefinition } from '../playbook/types.js';
+import type { ModuleContext, ReadOnlyModule } from '../playbook/types.js';
 import type { Host } from '../inventory/types.js';
 import { memberUrls } from '../kube/health.js';
-import { skipUnlessDue } from './support/due.js';
 import { judgeHealth, probeHealth, sleep, type HealthVerdict } from './support/health-probe.js';
-import { stateKeys, stepError } from './support/state.js';
 
 const Args = z
   .object({
@@ -23,16 +21,13 @@ const Args = z
   .strict();
 type Args = z.infer<typeof Args>;
 
-export const waitHealthyModule: ModuleDefinition<Args> = {
+export const waitHealthyModule: ReadOnlyModule<Args> = {
   name: 'wait_healthy',
   description: 'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, and controller-manager and scheduler are healthy.',
   args: Args,
   mutates: false,
+  onlyWhenDue: (args) => args.onlyIfDue && args.scope === 'master',
   async run(ctx, args) {
-    if (args.onlyIfDue && args.scope === 'master') {
-      const skip = skipUnlessDue(ctx);
-      if (skip) return skip;
-    }
     const timeoutMs = (args.timeoutSeconds ?? ctx.options.healthTimeoutMs / 1000) * 1000;
     const started = Date.now();
     const hosts = args.scope === 'cluster' ? ctx.cluster.masters : [ctx.host];
@@ -42,7 +37,7 @@ export const waitHealthyModule: ModuleDefinition<Args> = {
       if (verdicts.every((v) => v.verdict.healthy)) break;
       if (Date.now() - started > timeoutMs || ctx.signal.aborted) {
         const problems = verdicts.flatMap((v) => v.verdict.problems.map((p) => (hosts.length > 1 ? `${v.host.name}: ${p}` : p)));
-        throw stepError(ctx, 'wait_healthy', `not healthy after ${Math.round((Date.now() - started) / 1000)}s: ${problems.join('; ')}`);
+        throw ctx.fail(`not healthy after ${Math.round((Date.now() - started) / 1000)}s: ${problems.join('; ')}`);
       }
       await sleep(args.intervalSeconds * 1000, ctx.signal);
     }
@@ -53,8 +48,8 @@ export const waitHealthyModule: ModuleDefinition<Args> = {
 };
 
 async function probeOnce(ctx: ModuleContext, host: Host, args: Args): Promise<HealthVerdict> {
-  const conn = host.name === ctx.host.name ? ctx.conn : await ctx.connectTo(host);
-  const report = await probeHealth(conn, (ctx.clusterState.get(stateKeys.etcdUrls) as string[] | undefined) ?? []);
-  if (report.etcdMembers && !ctx.clusterState.has(stateKeys.etcdUrls)) ctx.clusterState.set(stateKeys.etcdUrls, memberUrls(report.etcdMembers));
+  const remote = host.name === ctx.host.name ? ctx.remote : await ctx.remoteTo(host);
+  const report = await probeHealth(remote, ctx.clusterFacts.etcdUrls ?? []);
+  if (report.etcdMembers && !ctx.clusterFacts.etcdUrls) ctx.clusterFacts.etcdUrls = memberUrls(report.etcdMembers);
   return judgeHealth(report, { etcd: ctx.cluster.etcd === 'stacked', allMembers: true, servedMatchesDisk: args.servedMatchesDisk, components: true });
 }

@@ -1,5 +1,5 @@
 // Progress events of a run, for reporters (terminal, JSON lines...). Emitted in order per host.
-import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from '../report/types.js';
+import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from './results.js';
 
 export type RunEvent =
   | { type: 'runStart'; playbook: string; dryRun: boolean; startedAt: string; clusters: { name: string; hosts: string[] }[] }

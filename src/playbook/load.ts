@@ -10,27 +10,27 @@ import { inputErrorAt, positionOf, type Position, type YamlPath } from '../yaml/
 import { parseYamlFile, parseYamlText, type YamlSource } from '../yaml/source.js';
 import { validateYaml, zodIssuesToInputError } from '../yaml/zod-issues.js';
 import { ConditionSyntaxError, parseCondition } from './condition.js';
-import { getModule, listModules } from './registry.js';
+import type { ModuleRegistry } from './registry.js';
 import { DEFAULT_DELAY_SECONDS, DEFAULT_UNTIL_RETRIES, rawPlaybookSchema, type RawTask } from './schema.js';
 import type { Play, Playbook, Task } from './types.js';
 
 const CONDITION_HINT = 'conditions are described in docs/playbooks.md';
 
 /** Reads and validates a playbook file. Throws InputError (exit code 4). */
-export async function loadPlaybook(file: string): Promise<Playbook> {
-  return fromSource(await parseYamlFile(file));
+export async function loadPlaybook(file: string, modules: ModuleRegistry): Promise<Playbook> {
+  return fromSource(await parseYamlFile(file), modules);
 }
 
 /** Validates playbook text; `file` names it in errors. */
-export function parsePlaybook(text: string, file: string): Playbook {
-  return fromSource(parseYamlText(file, text));
+export function parsePlaybook(text: string, file: string, modules: ModuleRegistry): Playbook {
+  return fromSource(parseYamlText(file, text), modules);
 }
 
-function fromSource(source: YamlSource): Playbook {
+function fromSource(source: YamlSource, modules: ModuleRegistry): Playbook {
   const raw = validateYaml(source, rawPlaybookSchema);
   const plays: Play[] = raw.plays.map((p, i) => {
     const at = ['plays', i];
-    const tasks = (key: 'tasks' | 'rescue' | 'always'): Task[] => (p[key] ?? []).map((t, j) => toTask(source, t, [...at, key, j]));
+    const tasks = (key: 'tasks' | 'rescue' | 'always'): Task[] => (p[key] ?? []).map((t, j) => toTask(source, modules, t, [...at, key, j]));
     return {
       name: p.name,
       hosts: p.hosts,
@@ -45,10 +45,10 @@ function fromSource(source: YamlSource): Playbook {
   return { file: path.resolve(source.file), name: raw.name, plays };
 }
 
-function toTask(source: YamlSource, t: RawTask, at: YamlPath): Task {
-  const module = getModule(t.module);
+function toTask(source: YamlSource, modules: ModuleRegistry, t: RawTask, at: YamlPath): Task {
+  const module = modules.get(t.module);
   if (!module) {
-    const known = listModules().map((m) => m.name);
+    const known = modules.list().map((m) => m.name);
     throw inputErrorAt(source, [...at, 'module'], `unknown module ${JSON.stringify(t.module)}`, suggestionHint(t.module, known, 'modules'));
   }
   const argsPath = [...at, 'args'];

@@ -1,21 +1,21 @@
-// Modules by name. Built-in modules are listed in `src/modules/index.ts`; the loader checks a task's
-// module name and arguments against this registry when the playbook loads.
+// Modules by name. The caller builds the registry (the CLI from `src/modules/index.ts`, tests from
+// their own modules) and passes it to the loader, which checks each task's module name and
+// arguments against it, and to the runner, which looks the modules up in it.
 import type { ModuleDefinition } from './types.js';
 
-const modules = new Map<string, ModuleDefinition>();
-
-/** Registers a module; a second, different definition under the same name is a programming error. */
-export function registerModule<A>(def: ModuleDefinition<A>): void {
-  const existing = modules.get(def.name);
-  if (existing && existing !== (def as ModuleDefinition)) throw new Error(`module "${def.name}" is registered twice`);
-  modules.set(def.name, def as ModuleDefinition);
+export interface ModuleRegistry {
+  get(name: string): ModuleDefinition | undefined;
+  /** All modules, sorted by name. */
+  list(): ModuleDefinition[];
 }
 
-export function getModule(name: string): ModuleDefinition | undefined {
-  return modules.get(name);
-}
-
-/** All registered modules, sorted by name. */
-export function listModules(): ModuleDefinition[] {
-  return [...modules.values()].sort((a, b) => a.name.localeCompare(b.name));
+/** A registry of `defs`; two definitions under one name are a programming error. */
+export function createRegistry(defs: readonly ModuleDefinition[]): ModuleRegistry {
+  const modules = new Map<string, ModuleDefinition>();
+  for (const def of defs) {
+    if (modules.has(def.name)) throw new Error(`module "${def.name}" is registered twice`);
+    modules.set(def.name, def);
+  }
+  const sorted = [...modules.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return { get: (name) => modules.get(name), list: () => [...sorted] };
 }

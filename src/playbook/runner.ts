@@ -6,17 +6,21 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
-import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from '../report/types.js';
+import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from './results.js';
 import type { Transport } from '../transport/types.js';
 import type { RunEvent, RunEventListener } from './events.js';
+import type { ModuleRegistry } from './registry.js';
 import { clusterStatus, countRecords, emptyCounts, firstFailure, hostStatus, runExitCode } from './summary.js';
 import { conditionHolds, runTask, type HostState, type TaskEnv } from './task.js';
-import type { ClusterState, HostPattern, Play, Playbook, RunOptions, Task } from './types.js';
+import type { ClusterFacts, ClusterReport } from './state.js';
+import type { HostPattern, Play, Playbook, RunOptions, Task } from './types.js';
 
 export interface RunPlaybookParams {
   /** The inventory after targeting (--cluster / --limit). */
   inventory: Inventory;
   playbook: Playbook;
+  /** The modules the playbook was loaded with. */
+  modules: ModuleRegistry;
   transport: Transport;
   options: RunOptions;
   /** How many clusters run at once. */
@@ -45,8 +49,8 @@ interface Stop {
 interface ClusterRun {
   cluster: Cluster;
   hosts: Map<string, HostState>;
-  data: Record<string, unknown>;
-  state: ClusterState;
+  data: ClusterReport;
+  facts: ClusterFacts;
   progress: 'complete' | 'interrupted' | 'not-started';
   stoppedReason?: string;
 }
@@ -94,7 +98,7 @@ async function runCluster(params: RunPlaybookParams, cluster: Cluster, signal: A
     cluster,
     hosts: new Map(hostsOf(cluster, 'all').map((h) => [h.name, { host: h, facts: {}, registered: {}, data: {}, records: [] }])),
     data: {},
-    state: new Map(),
+    facts: {},
     progress: 'not-started',
   };
   // Every place that declines to start something because of the interrupt asks here, so a cluster
@@ -140,9 +144,11 @@ async function runPlay(params: RunPlaybookParams, run: ClusterRun, play: Play, h
   const env: TaskEnv = {
     inventory: params.inventory,
     cluster: run.cluster,
-    clusterState: run.state,
+    clusterFacts: run.facts,
     clusterData: run.data,
+    factsOf: (host) => run.hosts.get(host)?.facts ?? {},
     transport: params.transport,
+    modules: params.modules,
     options: params.options,
     logger: params.logger,
     emit,

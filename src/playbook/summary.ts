@@ -1,9 +1,9 @@
 // Rolling records up: host status, cluster status, run totals and the exit code.
 import { ExitCode } from '../errors.js';
-import type { ClusterSummary, HostStatus, HostSummary, TaskRecord, TaskStatus } from '../report/types.js';
+import type { ClusterSummary, HostStatus, HostSummary, TaskRecord, TaskStatus } from './results.js';
 
 export function emptyCounts(): Record<TaskStatus, number> {
-  return { ok: 0, changed: 0, skipped: 0, failed: 0, unreachable: 0 };
+  return { ok: 0, changed: 0, 'would-change': 0, skipped: 0, failed: 0, unreachable: 0 };
 }
 
 export function countRecords(records: readonly TaskRecord[], into = emptyCounts()): Record<TaskStatus, number> {
@@ -11,11 +11,11 @@ export function countRecords(records: readonly TaskRecord[], into = emptyCounts(
   return into;
 }
 
-/** failed > unreachable > changed > ok > skipped; a tolerated failure counts as ok; no task: not-run. */
+/** failed > unreachable > changed > would-change > ok > skipped; a tolerated failure counts as ok; no task: not-run. */
 export function hostStatus(records: readonly TaskRecord[]): HostStatus {
   if (records.length === 0) return 'not-run';
   const effective = new Set(records.map((r) => (r.status === 'failed' && r.ignored ? 'ok' : r.status)));
-  const order: HostStatus[] = ['failed', 'unreachable', 'changed', 'ok', 'skipped'];
+  const order: HostStatus[] = ['failed', 'unreachable', 'changed', 'would-change', 'ok', 'skipped'];
   return order.find((s) => effective.has(s as TaskStatus)) ?? 'skipped';
 }
 
@@ -32,7 +32,7 @@ export function clusterStatus(hosts: readonly HostSummary[], progress: 'complete
   if (statuses.has('unreachable')) return 'unreachable';
   if (progress === 'not-started') return 'not-run';
   if (progress === 'interrupted') return 'stopped';
-  return statuses.has('changed') ? 'changed' : 'ok';
+  return statuses.has('changed') ? 'changed' : statuses.has('would-change') ? 'would-change' : 'ok';
 }
 
 /** 130 interrupted, 2 a host failed, 3 only unreachable hosts, else 0. */

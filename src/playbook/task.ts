@@ -3,21 +3,23 @@
 import type { Logger } from 'pino';
 import { KcrError, UnreachableError } from '../errors.js';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
-import type { TaskRecord, TaskResult, TaskStatus } from '../report/types.js';
+import type { TaskRecord, TaskResult, TaskStatus } from './results.js';
 import type { Transport } from '../transport/types.js';
 import { evaluateCondition, parseCondition, type Condition } from './condition.js';
 import { buildConditionContext } from './context.js';
 import type { RunEventListener } from './events.js';
-import { getModule } from './registry.js';
+import type { ModuleRegistry } from './registry.js';
+import { createRemote } from './remote.js';
 import { sleep } from './sleep.js';
-import type { ClusterState, ModuleContext, ModuleDefinition, RunOptions, Task } from './types.js';
+import type { ClusterFacts, ClusterReport, HostFacts, HostReport } from './state.js';
+import type { ModuleContext, ModuleDefinition, RunOptions, Task } from './types.js';
 
 /** What the runner keeps per host across the plays of a run. */
 export interface HostState {
   host: Host;
-  facts: Record<string, unknown>;
+  facts: HostFacts;
   registered: Record<string, TaskResult>;
-  data: Record<string, unknown>;
+  data: HostReport;
   records: TaskRecord[];
 }
 
@@ -25,15 +27,19 @@ export interface HostState {
 export interface TaskEnv {
   inventory: Inventory;
   cluster: Cluster;
-  clusterState: ClusterState;
-  clusterData: Record<string, unknown>;
+  clusterFacts: ClusterFacts;
+  clusterData: ClusterReport;
+  /** The facts of a host of this cluster. */
+  factsOf(host: string): HostFacts;
   transport: Transport;
+  modules: ModuleRegistry;
   options: RunOptions;
   logger: Logger;
   emit: RunEventListener;
   play: string;
 }
 
+/** What a module may return: `would-change` is the runner's, from a decision in a dry run. */
 const STATUSES = new Set<TaskStatus>(['ok', 'changed', 'skipped', 'failed', 'unreachable']);
 const parsedConditions = new Map<string, Condition>();
 
@@ -48,7 +54,7 @@ export function condition(text: string): Condition {
 }
 
 export function conditionHolds(text: string, env: TaskEnv, state: HostState, result?: TaskResult): boolean {
-  const ctx = buildConditionContext({ cluster: env.cluster, host: state.host, facts: state.facts, registered: state.registered, options: env.options, result, clusterState: env.clusterState });
+  const ctx = buildConditionContext({ cluster: env.cluster, host: state.host, facts: state.facts, registered: state.registered, options: env.options, result, clusterFacts: env.clusterFacts });
   return evaluateCondition(condition(text), ctx);
 }
 
@@ -87,8 +93,10 @@ export async function runTask(env: TaskEnv, state: HostState, task: Task, phase:
 
 async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Logger): Promise<TaskResult> {
   if (task.when && !conditionHolds(task.when, env, state)) return { status: 'skipped', message: `condition is false: ${task.when}` };
-  const module = getModule(task.module);
+  const module = env.modules.get(task.module);
   if (!module) return { status: 'failed', message: `unknown module "${task.module}"` };
+  // The due gate, declared by the module; a host preflight never judged (undefined) is not gated.
+  if (gatedByDue(module, task.args) && state.facts.due === false) return { status: 'skipped', message: 'not due for renewal' };
 
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -99,9 +107,9 @@ async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Log
       resolve({ status: 'failed', message: `timed out after ${formatSeconds(task.timeoutMs!)}` });
     }, task.timeoutMs);
   });
-  const attempt = (fn: ModuleFn): Promise<TaskResult> => runModule(env, state, module, task, fn, controller.signal, log);
+  const attempt = (): Promise<TaskResult> => runModule(env, state, module, task, controller.signal, log);
   try {
-    const work = env.options.dryRun && module.mutates ? planOnly(module, attempt) : withRetries(env, state, task, attempt, controller.signal);
+    const work = env.options.dryRun && module.mutates ? attempt() : withRetries(env, state, task, attempt, controller.signal);
     return await Promise.race([work, timedOut]);
   } finally {
     clearTimeout(timer);
@@ -110,20 +118,15 @@ async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Log
   }
 }
 
-type ModuleFn = 'run' | 'plan';
-
-async function planOnly(module: ModuleDefinition, attempt: (fn: ModuleFn) => Promise<TaskResult>): Promise<TaskResult> {
-  if (!module.plan) return { status: 'skipped', message: `would run ${module.name} (dry run)` };
-  const planned = await attempt('plan');
-  if (planned.status === 'failed' || planned.status === 'unreachable') return planned;
-  return { ...planned, status: 'skipped' };
+function gatedByDue(module: ModuleDefinition, args: unknown): boolean {
+  return module.onlyWhenDue?.(args) === true;
 }
 
-async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: (fn: ModuleFn) => Promise<TaskResult>, signal: AbortSignal): Promise<TaskResult> {
+async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: () => Promise<TaskResult>, signal: AbortSignal): Promise<TaskResult> {
   const attempts = task.retries + 1;
   let result: TaskResult = { status: 'failed', message: 'not run' };
   for (let n = 1; n <= attempts; n++) {
-    result = await attempt('run');
+    result = await attempt();
     if (result.status === 'unreachable' || signal.aborted) return result;
     let done: boolean;
     if (task.until) {
@@ -145,33 +148,44 @@ async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: 
   return result;
 }
 
-async function runModule(env: TaskEnv, state: HostState, module: ModuleDefinition, task: Task, fn: ModuleFn, signal: AbortSignal, log: Logger): Promise<TaskResult> {
+/** One attempt: a read-only module runs; a mutating one decides, then applies its plan unless this is a dry run. */
+async function runModule(env: TaskEnv, state: HostState, module: ModuleDefinition, task: Task, signal: AbortSignal, log: Logger): Promise<TaskResult> {
   try {
-    const conn = await env.transport.connect(state.host);
-    const ctx: ModuleContext = {
-      inventory: env.inventory,
-      cluster: env.cluster,
-      host: state.host,
-      conn,
-      facts: state.facts,
-      registered: state.registered,
-      clusterState: env.clusterState,
-      options: env.options,
-      log,
-      signal,
-      publish: (key, value) => {
-        state.data[key] = value;
-      },
-      publishCluster: (key, value) => {
-        env.clusterData[key] = value;
-      },
-      connectTo: (other) => env.transport.connect(other),
-    };
-    const result = fn === 'plan' && module.plan ? await module.plan(ctx, task.args) : await module.run(ctx, task.args);
-    return checkResult(result, module.name);
+    const ctx = await moduleContext(env, state, module.name, signal, log);
+    if (!module.mutates) return checkResult(await module.run(ctx, task.args), module.name);
+    const decision = await module.decide(ctx, task.args);
+    if (decision.kind === 'skip') return { status: 'skipped', message: oneLine(decision.message) };
+    if (decision.kind === 'ok') return { status: 'ok', message: oneLine(decision.message), ...(decision.data ? { data: decision.data } : {}) };
+    if (env.options.dryRun) return { status: 'would-change', message: oneLine(decision.message), ...(decision.data ? { data: decision.data } : {}) };
+    return checkResult(await module.apply(ctx, task.args, decision.plan), module.name);
   } catch (err) {
     return resultOfError(err, log);
   }
+}
+
+async function moduleContext(env: TaskEnv, state: HostState, step: string, signal: AbortSignal, log: Logger): Promise<ModuleContext> {
+  const remote = createRemote(await env.transport.connect(state.host), step);
+  return {
+    inventory: env.inventory,
+    cluster: env.cluster,
+    host: state.host,
+    remote,
+    remoteTo: async (other) => createRemote(await env.transport.connect(other), step),
+    facts: state.facts,
+    factsOf: env.factsOf,
+    clusterFacts: env.clusterFacts,
+    registered: state.registered,
+    options: env.options,
+    log,
+    signal,
+    publish: (key, value) => {
+      state.data[key] = value;
+    },
+    publishCluster: (key, value) => {
+      env.clusterData[key] = value;
+    },
+    fail: (message, hint) => remote.fail(message, hint),
+  };
 }
 
 function checkResult(result: TaskResult, moduleName: string): TaskResult {

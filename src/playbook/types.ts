@@ -1,10 +1,12 @@
 // Plays, tasks and the module contract (pyinfra's facts -> decide -> act -> verify, Ansible's
-// result statuses). Modules are TypeScript, registered by name, with a zod schema for their args.
+// result statuses). Modules are TypeScript, listed in a registry by name, with a zod schema for their args.
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Cluster, Host, Inventory } from '../inventory/types.js';
-import type { Connection } from '../transport/types.js';
-import type { TaskResult } from '../report/types.js';
+import type { StepError } from '../errors.js';
+import type { Remote } from './remote.js';
+import type { TaskResult } from './results.js';
+import type { ClusterFacts, ClusterReport, HostFacts, HostReport } from './state.js';
 
 /** Options of the run that modules may read (set by the CLI). */
 export interface RunOptions {
@@ -20,42 +22,64 @@ export interface RunOptions {
   maxClockSkewMs: number;
 }
 
-/** State shared by all hosts of one cluster during a run (e.g. CA fingerprints, path taken). */
-export type ClusterState = Map<string, unknown>;
-
 export interface ModuleContext {
   inventory: Inventory;
   cluster: Cluster;
   host: Host;
-  conn: Connection;
-  /** Facts gathered about this host so far in the run (modules add to it). */
-  facts: Record<string, unknown>;
+  /** This host, bound to the module's step and to become (root). */
+  remote: Remote;
+  /** Another host of the inventory, bound the same way (e.g. health of the other etcd members). */
+  remoteTo(host: Host): Promise<Remote>;
+  /** This host's facts so far in the run (modules add to them; playbooks read them as `facts.*`). */
+  facts: HostFacts;
+  /** The facts of another host of this cluster (cluster_preflight compares the masters). */
+  factsOf(host: string): HostFacts;
+  /** The cluster's facts in this run (playbooks read their plain values as `cluster.state.*`). */
+  clusterFacts: ClusterFacts;
   /** Results registered by earlier tasks of this host (`register: name`). */
   registered: Record<string, TaskResult>;
-  clusterState: ClusterState;
   options: RunOptions;
   log: Logger;
   /** Aborted on Ctrl-C / SIGTERM: long waits should end early; a step in flight may finish. */
   signal: AbortSignal;
   /** Adds data to this host's summary (e.g. backupDir, certificates). */
-  publish(key: string, value: unknown): void;
+  publish<K extends keyof HostReport>(key: K, value: HostReport[K]): void;
   /** Adds data to the cluster's summary. */
-  publishCluster(key: string, value: unknown): void;
-  /** Connects to another host of the inventory (e.g. health of the other etcd members). */
-  connectTo(host: Host): Promise<Connection>;
+  publishCluster<K extends keyof ClusterReport>(key: K, value: ClusterReport[K]): void;
+  /** A StepError naming this cluster, host and the module's step. */
+  fail(message: string, hint?: string): StepError;
 }
 
-export interface ModuleDefinition<A = unknown> {
+/** What a mutating module found: nothing to do here, already right, or a change and its plan. */
+export type Decision<P> =
+  | { kind: 'skip'; message: string }
+  | { kind: 'ok'; message: string; data?: Record<string, unknown> }
+  /** `message` says what would change (the dry run's result); `plan` is what `apply` gets. */
+  | { kind: 'change'; message: string; plan: P; data?: Record<string, unknown> };
+
+interface ModuleBase<A> {
   name: string;
   /** One sentence, for `--help` and docs. */
   description: string;
   args: z.ZodType<A>;
-  /** True when `run` may change anything on a host. */
-  mutates: boolean;
-  run(ctx: ModuleContext, args: A): Promise<TaskResult>;
-  /** For mutating modules in --dry-run: read facts and say what `run` would do, change nothing. */
-  plan?(ctx: ModuleContext, args: A): Promise<TaskResult>;
+  /** The due gate: true when, with these args, a host that preflight found not due skips the task ("not due for renewal"). */
+  onlyWhenDue?(args: A): boolean;
 }
+
+/** Reads and reports; runs the same in a dry run. */
+export interface ReadOnlyModule<A = unknown> extends ModuleBase<A> {
+  mutates: false;
+  run(ctx: ModuleContext, args: A): Promise<TaskResult>;
+}
+
+/** May change a host. `decide` runs in both modes and changes nothing; `apply` runs only outside a dry run, with the plan. */
+export interface MutatingModule<A = unknown, P = unknown> extends ModuleBase<A> {
+  mutates: true;
+  decide(ctx: ModuleContext, args: A): Promise<Decision<P>>;
+  apply(ctx: ModuleContext, args: A, plan: P): Promise<TaskResult>;
+}
+
+export type ModuleDefinition<A = unknown, P = unknown> = ReadOnlyModule<A> | MutatingModule<A, P>;
 
 export type HostPattern = 'masters' | 'workers' | 'all';
 

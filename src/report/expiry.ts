@@ -1,9 +1,8 @@
 // The expiry report of `check`: one entry per certificate (file, kubeconfig, served) per node,
 // built from what node_facts and served_certs published. Pure: no I/O.
-import type { CertLine } from '../modules/support/cert-report.js';
-import type { ServedCert } from '../modules/served-certs.js';
+import type { RunSummary } from '../playbook/results.js';
+import type { NodeSummary } from '../playbook/state.js';
 import { minorOf } from '../kube/version.js';
-import type { RunSummary } from './types.js';
 
 export type CertSource = 'file' | 'kubeconfig' | 'served';
 export type Severity = 'ok' | 'warning' | 'critical';
@@ -44,27 +43,17 @@ export interface ExpiryReport {
   severity: Severity;
 }
 
-// What node_facts and served_certs publish (their types, shared, so the report reads what they write).
-type PublishedCert = CertLine;
-type PublishedServed = ServedCert;
-interface PublishedNode {
-  kubernetesVersion?: string;
-  kubeadmVersion?: string;
-  /** Set when an earlier `renew` left this master's in-progress mark (see modules/finish-renewal.ts). */
-  unfinishedRenewalBackup?: string;
-  kubeletConf?: { present: boolean; embedded: boolean; clientCertPath?: string; notAfter?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
-}
-
 export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: number; criticalSeconds: number }): ExpiryReport {
   const entries: ExpiryEntry[] = [];
   const nodes: NodeReport[] = [];
   const severityOf = (residual: number): Severity => (residual < thresholds.criticalSeconds ? 'critical' : residual < thresholds.warnSeconds ? 'warning' : 'ok');
   for (const cluster of run.clusters) {
     for (const host of cluster.hosts) {
-      const certs = (host.data.certificatesBefore as PublishedCert[] | undefined) ?? [];
-      const served = (host.data.served as PublishedServed[] | undefined) ?? [];
-      const node = (host.data.node as PublishedNode | undefined) ?? {};
-      const problems = [...((host.data.servedProblems as string[] | undefined) ?? [])];
+      // What node_facts and served_certs published (typed in playbook/state.ts).
+      const certs = host.data.certificatesBefore ?? [];
+      const served = host.data.served ?? [];
+      const node: Partial<NodeSummary> = host.data.node ?? {};
+      const problems = [...(host.data.servedProblems ?? [])];
       if (host.failure) problems.push(`${host.failure.task}: ${host.failure.message}`);
       for (const c of certs) {
         if (!c.present) continue;
@@ -111,7 +100,7 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
       }
       nodes.push({
         cluster: cluster.cluster, node: host.host, role: host.role, status: host.status, kubernetesVersion: node.kubernetesVersion,
-        kubeadmVersion: node.kubeadmVersion, apiserverStartedAt: host.data.apiserverStartedAt as string | undefined, problems,
+        kubeadmVersion: node.kubeadmVersion, apiserverStartedAt: host.data.apiserverStartedAt, problems,
       });
     }
   }

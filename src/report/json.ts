@@ -1,6 +1,6 @@
 // `--json`: the run summary as one JSON document (for stdout).
 import type { Writable } from 'node:stream';
-import type { RunSummary } from './types.js';
+import type { RunSummary } from '../playbook/results.js';
 
 /** The summary, with each host's backup directory and certificates lifted beside its status. */
 export function summaryToJson(summary: RunSummary): string {

@@ -1,7 +1,8 @@
 // `--junit FILE`: one test suite per cluster, one test case per host x task (classname
-// `cluster.host`), failures and skips; hosts that never ran appear as one skipped case.
+// `cluster.host`), failures and skips; hosts that never ran appear as one skipped case. A dry
+// run's would-change cases pass, and each suite counts them in a `would-change` property.
 import { chmod, writeFile } from 'node:fs/promises';
-import type { ClusterSummary, RunSummary, TaskRecord } from './types.js';
+import type { ClusterSummary, RunSummary, TaskRecord } from '../playbook/results.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
 export function xmlEscape(text: string): string {
@@ -38,6 +39,7 @@ function suite(c: ClusterSummary): { xml: string; tests: number; failures: numbe
   const cases: string[] = [];
   let failures = 0;
   let skipped = 0;
+  let wouldChange = 0;
   let ms = 0;
   for (const h of c.hosts) {
     if (h.status === 'not-run') {
@@ -51,10 +53,12 @@ function suite(c: ClusterSummary): { xml: string; tests: number; failures: numbe
       ms += r.durationMs;
       if ((r.status === 'failed' && !r.ignored) || r.status === 'unreachable') failures++;
       if (r.status === 'skipped') skipped++;
+      if (r.status === 'would-change') wouldChange++;
     }
   }
   const head = `  <testsuite${attrs({ name: c.cluster, tests: cases.length, failures, errors: 0, skipped, time: seconds(ms) })}>`;
-  return { xml: [head, ...cases, '  </testsuite>'].join('\n'), tests: cases.length, failures, skipped, ms };
+  const properties = wouldChange ? [`    <properties>\n      <property${attrs({ name: 'would-change', value: wouldChange })}/>\n    </properties>`] : [];
+  return { xml: [head, ...properties, ...cases, '  </testsuite>'].join('\n'), tests: cases.length, failures, skipped, ms };
 }
 
 export function summaryToJunit(summary: RunSummary): string {

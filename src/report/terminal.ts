@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent } from '../playbook/events.js';
 import { formatDuration, table } from './format.js';
-import type { RunSummary, TaskRecord } from './types.js';
+import type { RunSummary, TaskRecord, TaskStatus } from '../playbook/results.js';
 
 export interface TerminalReporterOptions {
   out: Writable;
@@ -125,14 +125,15 @@ export function plainLine(r: TaskRecord): string {
   return `[${r.cluster}/${r.host}] ${r.task}${phase} ${status} ${formatDuration(r.durationMs)}${r.message ? ` ${r.message}` : ''}`;
 }
 
-/** The final table: one row per host, then why a cluster stopped, then the outcome. */
+/** The final table: one row per host, then why a cluster stopped, then the outcome. A dry run
+ *  adds the WOULD-CHANGE column: the changes a real run would make. */
 export function summaryTable(summary: RunSummary): string[] {
-  const rows: string[][] = [['CLUSTER', 'HOST', 'STATUS', 'OK', 'CHANGED', 'SKIPPED', 'FAILED', 'UNREACHABLE', 'NOTE']];
+  const statuses: TaskStatus[] = ['ok', 'changed', ...(summary.dryRun ? (['would-change'] as const) : []), 'skipped', 'failed', 'unreachable'];
+  const rows: string[][] = [['CLUSTER', 'HOST', 'STATUS', ...statuses.map((s) => s.toUpperCase()), 'NOTE']];
   for (const c of summary.clusters) {
     for (const h of c.hosts) {
       const note = h.failure ? `${h.failure.task}: ${h.failure.message}` : '';
-      const n = h.counts;
-      rows.push([c.cluster, h.host, h.status, ...[n.ok, n.changed, n.skipped, n.failed, n.unreachable].map(String), note]);
+      rows.push([c.cluster, h.host, h.status, ...statuses.map((s) => String(h.counts[s])), note]);
     }
   }
   const lines = table(rows);
@@ -140,6 +141,7 @@ export function summaryTable(summary: RunSummary): string[] {
   const outcome = summary.interrupted ? 'interrupted' : summary.exitCode === 0 ? 'ok' : summary.exitCode === 3 ? 'some hosts unreachable' : 'some hosts failed';
   // check's exit code also depends on the expiry found: it prints its own final line.
   if (summary.command === 'check') lines.push(`read ${summary.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s): ${outcome} in ${formatDuration(summary.durationMs)}`);
-  else lines.push(`${summary.dryRun ? 'dry run ' : ''}${outcome} in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
+  else if (summary.dryRun) lines.push(`dry run ${outcome}: ${summary.totals['would-change']} change(s) would be made, in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
+  else lines.push(`${outcome} in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
   return lines;
 }

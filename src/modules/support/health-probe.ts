@@ -1,16 +1,15 @@
 // Probes the control plane from one master (HEALTH_SCRIPT), and judges the result.
-import type { Connection } from '../../transport/types.js';
+import type { Remote } from '../../playbook/remote.js';
 import { HEALTH_SCRIPT } from '../../kube/node-scripts.js';
 import { memberUrls, parseHealth, type HealthReport } from '../../kube/health.js';
 import { KUBERNETES_DIR } from '../../kube/paths.js';
-import { runScript } from './remote.js';
 
 /** One probe. When `etcdUrls` is empty the member list read in the same call is probed next. */
-export async function probeHealth(conn: Connection, etcdUrls: string[]): Promise<HealthReport> {
-  const first = parseHealth((await runScript(conn, HEALTH_SCRIPT, [KUBERNETES_DIR, ...etcdUrls], { step: 'health', timeoutMs: 60_000 })).stdout);
+export async function probeHealth(remote: Remote, etcdUrls: string[]): Promise<HealthReport> {
+  const first = parseHealth((await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...etcdUrls], { step: 'health', timeoutMs: 60_000 })).stdout);
   if (etcdUrls.length > 0 || !first.etcdMembers) return first;
   const urls = memberUrls(first.etcdMembers);
-  return parseHealth((await runScript(conn, HEALTH_SCRIPT, [KUBERNETES_DIR, ...urls], { step: 'health', timeoutMs: 60_000 })).stdout);
+  return parseHealth((await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...urls], { step: 'health', timeoutMs: 60_000 })).stdout);
 }
 
 export interface HealthVerdict {

@@ -11,7 +11,6 @@ import { KUBERNETES_DIR } from '../../kube/paths.js';
 import { RUNTIMES } from '../../kube/runtime.js';
 import { COMPONENT_STARTS_SCRIPT } from '../../kube/scripts/components.js';
 import { parseVersion } from '../../kube/version.js';
-import { runScript } from './remote.js';
 
 /** kubeadm renews all certificates within seconds; more apart than this, a renewal was cut short. */
 const SAME_RENEWAL_SECONDS = 3600;
@@ -44,7 +43,7 @@ export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Pro
   if (!facts.runtime) return [];
   const rt = RUNTIMES[facts.runtime];
   const components = Object.keys(COMPONENT_FILES).filter((c) => c !== 'etcd' || ctx.cluster.etcd === 'stacked');
-  const res = await runScript(ctx.conn, COMPONENT_STARTS_SCRIPT, [KUBERNETES_DIR, rt.cli, ...components.map((c) => `${c}:${COMPONENT_FILES[c]}`)], { step: 'preflight' });
+  const res = await ctx.remote.sh(COMPONENT_STARTS_SCRIPT, [KUBERNETES_DIR, rt.cli, ...components.map((c) => `${c}:${COMPONENT_FILES[c]}`)]);
   const s = parseSections(res.stdout);
   return components.filter((c) => {
     const changedSec = Number(s.get(`changed ${c}`) ?? '');

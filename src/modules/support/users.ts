@@ -2,7 +2,6 @@
 import type { ModuleContext } from '../../playbook/types.js';
 import { USER_HOME_SCRIPT } from '../../kube/scripts/backup.js';
 import { ROOT_KUBECONFIG } from '../../kube/paths.js';
-import { runScriptOk } from './remote.js';
 
 export interface KubeconfigTarget {
   path: string;
@@ -14,7 +13,7 @@ export async function kubeconfigTargets(ctx: ModuleContext): Promise<KubeconfigT
   const targets: KubeconfigTarget[] = [{ path: ROOT_KUBECONFIG, owner: 'root', group: 'root' }];
   const user = ctx.host.ssh.user;
   if (user !== 'root') {
-    const out = (await runScriptOk(ctx.conn, USER_HOME_SCRIPT, [user], { step: 'kubeconfig users' })).stdout.trim();
+    const out = (await ctx.remote.shOk(USER_HOME_SCRIPT, [user], { step: 'kubeconfig users' })).stdout.trim();
     const cut = out.lastIndexOf(' ');
     const home = out.slice(0, cut);
     const group = out.slice(cut + 1);

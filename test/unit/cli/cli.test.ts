@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
 import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
-import type { RunSummary } from '../../../src/report/types.js';
+import type { RunSummary } from '../../../src/playbook/results.js';
 import { fakeTransport, inventory } from '../playbook/helpers.js';
 import { Capture } from './capture.js';
 

@@ -6,9 +6,9 @@ import type { RunEvent } from '../../../src/playbook/events.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import { summaryToJson } from '../../../src/report/json.js';
 import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
-import { createTerminalReporter, plainLine, wantsLiveView } from '../../../src/report/terminal.js';
-import type { RunSummary } from '../../../src/report/types.js';
-import { fakeTransport, inventory, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
+import { createTerminalReporter, plainLine, summaryTable, wantsLiveView } from '../../../src/report/terminal.js';
+import type { RunSummary } from '../../../src/playbook/results.js';
+import { fakeTransport, inventory, modules, onePlay, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
 
 beforeEach(resetLog);
 
@@ -31,7 +31,7 @@ plays:
 `);
   return runPlaybook({
     inventory: inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }),
-    playbook: pb,
+    playbook: pb, modules,
     transport: fakeTransport(['m4']),
     options: options(),
     forks: 2,
@@ -105,6 +105,23 @@ describe('JSON', () => {
     expect(doc).toEqual(JSON.parse(JSON.stringify(s)));
     expect(doc.exitCode).toBe(2);
     expect(doc.clusters[0]!.stoppedReason).toMatch(/^m2 failed at "fails <here>/);
+  });
+});
+
+describe('a dry run counts the changes it would make', () => {
+  it('in totals (JSON), in a WOULD-CHANGE column and the last line (terminal), and per suite (JUnit)', async () => {
+    const pb = onePlay({ tasks: ['{ name: read, module: t_step }', '{ name: change, module: t_mutate }', '{ name: already, module: t_mutate, args: { decision: ok } }'] });
+    const s = await runPlaybook({ inventory: inventory({ c: ['m1', 'm2'] }), playbook: pb, modules, transport: fakeTransport(), options: options({ dryRun: true }), forks: 1, logger: silentLogger });
+    expect((JSON.parse(summaryToJson(s)) as RunSummary).totals).toEqual({ ok: 4, changed: 0, 'would-change': 2, skipped: 0, failed: 0, unreachable: 0 });
+    const table = summaryTable(s);
+    expect(table[0]).toMatch(/^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+WOULD-CHANGE\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/);
+    expect(table[1]).toMatch(/^c\s+m1\s+would-change\s+2\s+0\s+1\s+0\s+0\s+0$/);
+    expect(table.at(-1)).toMatch(/^dry run ok: 2 change\(s\) would be made, in \d+ms \(exit code 0\)$/);
+    const xml = summaryToJunit(s);
+    assertWellFormed(xml);
+    expect(xml).toContain('<testsuite name="c" tests="6" failures="0" errors="0" skipped="0"');
+    expect(xml).toContain('<property name="would-change" value="2"/>');
+    expect(xml).toContain('<system-out>would-change: would change it</system-out>');
   });
 });
 

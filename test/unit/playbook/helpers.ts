@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { StepError, UnreachableError } from '../../../src/errors.js';
 import type { Cluster, Host, Inventory } from '../../../src/inventory/types.js';
 import { parsePlaybook } from '../../../src/playbook/load.js';
-import { getModule, registerModule } from '../../../src/playbook/registry.js';
-import type { ModuleDefinition, Playbook, RunOptions } from '../../../src/playbook/types.js';
-import type { TaskStatus } from '../../../src/report/types.js';
+import { BUILTIN_MODULES } from '../../../src/modules/index.js';
+import { createRegistry } from '../../../src/playbook/registry.js';
+import type { MutatingModule, Playbook, ReadOnlyModule, RunOptions } from '../../../src/playbook/types.js';
+import type { TaskStatus } from '../../../src/playbook/results.js';
 import type { Connection, Transport } from '../../../src/transport/types.js';
 
 export interface Interval {
@@ -22,14 +23,14 @@ export interface Interval {
 export const log = {
   intervals: [] as Interval[],
   mutateRuns: 0,
-  planRuns: 0,
+  decideRuns: 0,
   attempts: new Map<string, number>(),
 };
 
 export function resetLog(): void {
   log.intervals = [];
   log.mutateRuns = 0;
-  log.planRuns = 0;
+  log.decideRuns = 0;
   log.attempts.clear();
 }
 
@@ -42,8 +43,10 @@ const stepArgs = z.strictObject({
   dropOn: z.array(z.string()).default([]),
   /** Fails on the first N attempts of each host. */
   failFirst: z.number().default(0),
-  fact: z.string().optional(),
-  publish: z.string().optional(),
+  /** Sets the host's `due` fact (as preflight does). */
+  due: z.boolean().optional(),
+  /** Publishes the host's name as its backupDir and as the cluster's tkeCertsBackup. */
+  publish: z.boolean().default(false),
   ignoreSignal: z.boolean().default(false),
   /** Label recorded with the interval. */
   tag: z.string().optional(),
@@ -59,7 +62,7 @@ function waitMs(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-const stepModule: ModuleDefinition<z.infer<typeof stepArgs>> = {
+const stepModule: ReadOnlyModule<z.infer<typeof stepArgs>> = {
   name: 't_step',
   description: 'Test step: waits, records its interval, returns the status asked for.',
   args: stepArgs,
@@ -74,41 +77,41 @@ const stepModule: ModuleDefinition<z.infer<typeof stepArgs>> = {
     if (a.dropOn.includes(ctx.host.name)) throw new UnreachableError('connection lost', { host: ctx.host.name });
     if (a.failOn.includes(ctx.host.name)) throw new StepError('step failed on purpose', { host: ctx.host.name });
     if (attempt <= a.failFirst) return { status: 'failed', message: `attempt ${attempt} failed`, data: { attempt } };
-    if (a.fact) ctx.facts[a.fact] = true;
+    if (a.due !== undefined) ctx.facts.due = a.due;
     if (a.publish) {
-      ctx.publish(a.publish, ctx.host.name);
-      ctx.publishCluster(a.publish, ctx.host.name);
+      ctx.publish('backupDir', ctx.host.name);
+      ctx.publishCluster('tkeCertsBackup', ctx.host.name);
     }
     return { status: a.status as TaskStatus, message: `${a.status} after ${a.ms}ms`, data: { attempt } };
   },
 };
 
-const mutateArgs = z.strictObject({ withPlan: z.boolean().default(false) });
-const mutateModule: ModuleDefinition<z.infer<typeof mutateArgs>> = {
+const mutateArgs = z.strictObject({
+  /** What `decide` finds. */
+  decision: z.enum(['change', 'ok', 'skip']).default('change'),
+  /** Gated by the host's `due` fact. */
+  gated: z.boolean().default(false),
+});
+const mutateModule: MutatingModule<z.infer<typeof mutateArgs>, string> = {
   name: 't_mutate',
   description: 'Test step that changes things.',
   args: mutateArgs,
   mutates: true,
-  async run() {
-    log.mutateRuns++;
-    return { status: 'changed', message: 'changed it' };
+  onlyWhenDue: (a) => a.gated,
+  async decide(_ctx, a) {
+    log.decideRuns++;
+    if (a.decision === 'ok') return { kind: 'ok', message: 'already right' };
+    if (a.decision === 'skip') return { kind: 'skip', message: 'nothing to do here' };
+    return { kind: 'change', message: 'would change it', plan: 'the plan' };
   },
-};
-const plannedModule: ModuleDefinition<z.infer<typeof mutateArgs>> = {
-  ...mutateModule,
-  name: 't_mutate_planned',
-  async plan() {
-    log.planRuns++;
-    return { status: 'changed', message: 'would change it' };
+  async apply(_ctx, _a, plan) {
+    log.mutateRuns++;
+    return { status: 'changed', message: `changed it (${plan})` };
   },
 };
 
-export function registerTestModules(): void {
-  if (getModule('t_step')) return;
-  registerModule(stepModule);
-  registerModule(mutateModule);
-  registerModule(plannedModule);
-}
+/** The built-in modules and the test modules above, for loading and running test playbooks. */
+export const modules = createRegistry([...BUILTIN_MODULES, stepModule, mutateModule]);
 
 /** A transport whose hosts in `unreachable` refuse connections. */
 export function fakeTransport(unreachable: string[] = []): Transport & { connects: string[] } {
@@ -161,8 +164,7 @@ export function inventory(spec: Record<string, string[]>, types: Record<string, 
 }
 
 export function playbook(yaml: string): Playbook {
-  registerTestModules();
-  return parsePlaybook(yaml, 'test.yaml');
+  return parsePlaybook(yaml, 'test.yaml', modules);
 }
 
 /** A one-play playbook `name: t` over masters; the blocks are YAML list items (already indented). */

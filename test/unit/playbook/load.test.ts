@@ -4,14 +4,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, InputError } from '../../../src/errors.js';
 import { loadPlaybook, parsePlaybook } from '../../../src/playbook/load.js';
-import '../../../src/modules/index.js';
-import { registerTestModules } from './helpers.js';
+import { modules } from './helpers.js';
 
-registerTestModules();
 
 function errorOf(text: string): InputError {
   try {
-    parsePlaybook(text, 'pb.yaml');
+    parsePlaybook(text, 'pb.yaml', modules);
   } catch (e) {
     if (e instanceof InputError) return e;
     throw e;
@@ -44,7 +42,7 @@ plays:
 
 describe('loadPlaybook', () => {
   it('turns YAML into a Playbook with defaults applied and args parsed by the module schema', () => {
-    const pb = parsePlaybook(good, 'pb.yaml');
+    const pb = parsePlaybook(good, 'pb.yaml', modules);
     expect(pb.name).toBe('Renew');
     expect(pb.file).toBe(path.resolve('pb.yaml'));
     const play = pb.plays[0]!;
@@ -84,9 +82,9 @@ describe('loadPlaybook', () => {
 
   it('names an unreadable file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kcr-pb-'));
-    await expect(loadPlaybook(path.join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read the file: not found/);
+    await expect(loadPlaybook(path.join(dir, 'missing.yaml'), modules)).rejects.toThrow(/cannot read the file: not found/);
     const file = path.join(dir, 'pb.yaml');
     await writeFile(file, good);
-    expect((await loadPlaybook(file)).plays).toHaveLength(1);
+    expect((await loadPlaybook(file, modules)).plays).toHaveLength(1);
   });
 });

@@ -4,12 +4,12 @@ import type { RunEvent } from '../../../src/playbook/events.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import type { Playbook } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, log, onePlay, options, overlaps, playbook, resetLog, silentLogger, type Interval } from './helpers.js';
+import { fakeTransport, inventory, modules, log, onePlay, options, overlaps, playbook, resetLog, silentLogger, type Interval } from './helpers.js';
 
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, forks = 10, unreachable: string[] = [], events?: RunEvent[]) {
-  return runPlaybook({ inventory: inv, playbook: pb, transport: fakeTransport(unreachable), options: options(), forks, logger: silentLogger, onEvent: events && ((e) => events.push(e)) });
+  return runPlaybook({ inventory: inv, playbook: pb, modules, transport: fakeTransport(unreachable), options: options(), forks, logger: silentLogger, onEvent: events && ((e) => events.push(e)) });
 }
 
 function maxConcurrency(intervals: Interval[]): number {
@@ -121,8 +121,8 @@ plays:
     hosts: all
     tasks:
       - { name: first, module: t_step, args: { status: changed }, register: first, when: host.role == "master" }
-      - { name: m2 only, module: t_step, args: { tag: m2, fact: ready }, when: 'host.name in ["m2"]' }
-      - { name: ready, module: t_step, args: { tag: ready }, when: facts.ready is defined }
+      - { name: m2 only, module: t_step, args: { tag: m2, due: true }, when: 'host.name in ["m2"]' }
+      - { name: ready, module: t_step, args: { tag: ready }, when: facts.due is defined }
       - { name: after change, module: t_step, args: { tag: changed }, when: results.first.status == "changed" }
 `);
     const summary = await run(inventory({ c: ['m1', 'm2', 'w1'] }), pb);

@@ -1,13 +1,13 @@
 // Task semantics: retries / delay / until, timeout, ignoreErrors, dry-run, register, publish.
 import { beforeEach, describe, expect, it } from 'vitest';
-import '../../../src/modules/index.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { RunOptions } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, log, options, playbook, resetLog, silentLogger } from './helpers.js';
+import { fakeTransport, inventory, modules, log, options, playbook, resetLog, silentLogger } from './helpers.js';
 
 beforeEach(resetLog);
 
-function runOne(tasksYaml: string, opts: Partial<RunOptions> = {}) {
+/** The tasks as one play over the masters of cluster c (`masters`, default m1). */
+function runOne(tasksYaml: string, opts: Partial<RunOptions> = {}, masters = ['m1']) {
   const pb = playbook(`
 name: t
 plays:
@@ -16,7 +16,7 @@ plays:
     tasks:
 ${tasksYaml}
 `);
-  return runPlaybook({ inventory: inventory({ c: ['m1'] }), playbook: pb, transport: fakeTransport(), options: options(opts), forks: 1, logger: silentLogger });
+  return runPlaybook({ inventory: inventory({ c: masters }), playbook: pb, modules, transport: fakeTransport(), options: options(opts), forks: 1, logger: silentLogger });
 }
 
 describe('retries, delay, until', () => {
@@ -88,32 +88,65 @@ describe('ignoreErrors', () => {
 });
 
 describe('dry run', () => {
-  it('never calls run() of a mutating module; read-only modules still run', async () => {
-    const s = await runOne('      - { module: t_step, args: { tag: read } }\n      - { module: t_mutate }\n      - { module: t_mutate_planned }', { dryRun: true });
+  it('decides but never applies a mutating module; a change is "would-change", counted; read-only modules still run', async () => {
+    const s = await runOne(
+      '      - { module: t_step, args: { tag: read } }\n      - { module: t_mutate }\n      - { module: t_mutate, args: { decision: ok } }\n      - { module: t_mutate, args: { decision: skip } }',
+      { dryRun: true },
+    );
     expect(log.mutateRuns).toBe(0);
-    expect(log.planRuns).toBe(1);
+    expect(log.decideRuns).toBe(3);
     expect(log.intervals.map((i) => i.task)).toEqual(['read']);
-    const tasks = s.clusters[0]!.hosts[0]!.tasks;
-    expect(tasks.map((t) => [t.module, t.status, t.message])).toEqual([
+    const host = s.clusters[0]!.hosts[0]!;
+    expect(host.tasks.map((t) => [t.module, t.status, t.message])).toEqual([
       ['t_step', 'ok', 'ok after 0ms'],
-      ['t_mutate', 'skipped', 'would run t_mutate (dry run)'],
-      ['t_mutate_planned', 'skipped', 'would change it'],
+      ['t_mutate', 'would-change', 'would change it'],
+      ['t_mutate', 'ok', 'already right'],
+      ['t_mutate', 'skipped', 'nothing to do here'],
     ]);
+    expect(host.status).toBe('would-change');
+    expect(host.counts).toMatchObject({ ok: 2, 'would-change': 1, skipped: 1, changed: 0 });
+    expect(s.totals['would-change']).toBe(1);
+    expect(s.clusters[0]!.status).toBe('would-change');
     expect(s.dryRun).toBe(true);
     expect(s.exitCode).toBe(0);
   });
 
-  it('without dry run the mutating module runs', async () => {
-    const s = await runOne('      - { module: t_mutate }');
+  it('without dry run the mutating module decides, then applies its plan', async () => {
+    const s = await runOne('      - { module: t_mutate }\n      - { module: t_mutate, args: { decision: ok } }');
+    expect(log.decideRuns).toBe(2);
     expect(log.mutateRuns).toBe(1);
-    expect(s.clusters[0]!.hosts[0]!.status).toBe('changed');
+    const host = s.clusters[0]!.hosts[0]!;
+    expect(host.tasks.map((t) => [t.status, t.message])).toEqual([
+      ['changed', 'changed it (the plan)'],
+      ['ok', 'already right'],
+    ]);
+    expect(host.status).toBe('changed');
+  });
+});
+
+describe('the due gate', () => {
+  it('skips a gated module where `due` is false, in both modes, without deciding; unknown `due` is not gated', async () => {
+    for (const dryRun of [false, true]) {
+      resetLog();
+      const s = await runOne(
+        '      - { module: t_step, args: { due: false }, when: host.name == "m1" }\n      - { module: t_mutate, args: { gated: true } }\n      - { module: t_mutate }',
+        { dryRun },
+        ['m1', 'm2'],
+      );
+      const [m1, m2] = s.clusters[0]!.hosts;
+      const change = dryRun ? 'would-change' : 'changed';
+      expect(m1!.tasks.slice(1).map((t) => [t.status, t.message])).toEqual([['skipped', 'not due for renewal'], [change, dryRun ? 'would change it' : 'changed it (the plan)']]);
+      // m2 never got a `due` fact (no preflight): nothing is gated.
+      expect(m2!.tasks.slice(1).map((t) => t.status)).toEqual([change, change]);
+      expect(log.decideRuns).toBe(3);
+    }
   });
 });
 
 describe('publish', () => {
   it('puts module data into the host and cluster summaries', async () => {
-    const s = await runOne('      - { module: t_step, args: { publish: backupDir } }');
-    expect(s.clusters[0]!.data).toEqual({ backupDir: 'm1' });
+    const s = await runOne('      - { module: t_step, args: { publish: true } }');
+    expect(s.clusters[0]!.data).toEqual({ tkeCertsBackup: 'm1' });
     expect(s.clusters[0]!.hosts[0]!.data).toEqual({ backupDir: 'm1' });
   });
 });

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildExpiryReport } from '../../../src/report/expiry.js';
 import { formatDays, formatExpiryTable, formatPrometheus } from '../../../src/report/expiry-format.js';
-import type { HostSummary, RunSummary, TaskStatus } from '../../../src/report/types.js';
-import type { CertLine } from '../../../src/modules/support/cert-report.js';
-import type { ServedCert } from '../../../src/modules/served-certs.js';
+import type { HostSummary, RunSummary, TaskStatus } from '../../../src/playbook/results.js';
+import type { CertLine } from '../../../src/kube/cert-lines.js';
+import type { ServedCert } from '../../../src/kube/served.js';
 import type { NodeFacts } from '../../../src/kube/node-facts.js';
 
 const DAY = 86400;
@@ -27,7 +27,7 @@ function cert(name: string, residualSeconds: number, extra: Partial<CertLine> = 
   };
 }
 
-const counts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, skipped: 0, failed: 0, unreachable: 0 });
+const counts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, 'would-change': 0, skipped: 0, failed: 0, unreachable: 0 });
 
 function host(cluster: string, name: string, data: Record<string, unknown>, extra: Partial<HostSummary> = {}): HostSummary {
   return { cluster, host: name, role: 'master', status: 'ok', counts: counts(), data, tasks: [], ...extra };

@@ -1,7 +1,7 @@
 // Certificate summaries for reports: names, end dates, days left. Never key material.
-import { CA_CATALOG, CERT_CATALOG } from '../../kube/cert-catalog.js';
-import type { CertFact, NodeFacts } from '../../kube/node-facts.js';
-import { KUBERNETES_DIR } from '../../kube/paths.js';
+import { CA_CATALOG, CERT_CATALOG } from './cert-catalog.js';
+import type { CertFact, NodeFacts } from './node-facts.js';
+import { KUBERNETES_DIR } from './paths.js';
 
 /** One certificate as reports show it (file, kubeconfig, CA). */
 export type CertLine = Omit<CertFact, 'fingerprint256'> & { path: string };
@@ -23,8 +23,17 @@ export function soonestExpiry(facts: NodeFacts): CertFact | undefined {
     .sort((a, b) => (a.residualSeconds ?? 0) - (b.residualSeconds ?? 0))[0];
 }
 
+/** One certificate before and after a renewal (or a restore), for the renew report. */
+export interface CertChange {
+  name: string;
+  notAfterBefore?: string;
+  notAfterAfter?: string;
+  serialBefore?: string;
+  serialAfter?: string;
+}
+
 /** Before/after per certificate, for the renew report. */
-export function beforeAfter(before: NodeFacts, after: NodeFacts): { name: string; notAfterBefore?: string; notAfterAfter?: string; serialBefore?: string; serialAfter?: string }[] {
+export function beforeAfter(before: NodeFacts, after: NodeFacts): CertChange[] {
   return Object.keys(before.certs).filter((name) => before.certs[name]?.present || after.certs[name]?.present).map((name) => ({
     name,
     notAfterBefore: before.certs[name]?.notAfter,

@@ -1,6 +1,9 @@
-// The results model: per host and task, Ansible's five outcomes, with duration, message and data.
+// The results model of a run: per host and task, Ansible's five outcomes plus a dry run's
+// `would-change`, with duration, message and data.
+import type { ClusterReport, HostReport } from './state.js';
 
-export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
+/** `would-change`: a dry run found a change to make (a mutating module's decision), and made none. */
+export type TaskStatus = 'ok' | 'changed' | 'would-change' | 'skipped' | 'failed' | 'unreachable';
 
 export interface TaskResult {
   status: TaskStatus;
@@ -24,7 +27,7 @@ export interface TaskRecord extends TaskResult {
   ignored?: boolean;
 }
 
-export type HostStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable' | 'not-run';
+export type HostStatus = TaskStatus | 'not-run';
 
 export interface HostSummary {
   cluster: string;
@@ -34,18 +37,18 @@ export interface HostSummary {
   counts: Record<TaskStatus, number>;
   /** The first failing task's message, with its step (the module that failed). */
   failure?: { task: string; step?: string; message: string };
-  /** Data modules publish for the report (backupDir, certificates, path taken...). */
-  data: Record<string, unknown>;
+  /** Data modules publish for the report (backupDir, certificates...). */
+  data: HostReport;
   tasks: TaskRecord[];
 }
 
 export interface ClusterSummary {
   cluster: string;
   type: 'global' | 'standalone';
-  status: 'ok' | 'changed' | 'failed' | 'unreachable' | 'stopped' | 'not-run';
+  status: 'ok' | 'changed' | 'would-change' | 'failed' | 'unreachable' | 'stopped' | 'not-run';
   /** Why the rollout of this cluster stopped, when it did. */
   stoppedReason?: string;
-  data: Record<string, unknown>;
+  data: ClusterReport;
   hosts: HostSummary[];
 }
 

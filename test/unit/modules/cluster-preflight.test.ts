@@ -1,0 +1,88 @@
+// cluster_preflight: the same CAs on every master, the renewal path, and a healthy cluster before
+// the first restart of a rolling renewal (read-only).
+import { describe, expect, it } from 'vitest';
+import { HEALTH_SCRIPT } from '../../../src/kube/node-scripts.js';
+import type { NodeFacts } from '../../../src/kube/node-facts.js';
+import { clusterPreflightModule } from '../../../src/modules/cluster-preflight.js';
+import type { HostFacts } from '../../../src/playbook/state.js';
+import { FakeNode, healthReply, nodeFacts, runModule, script, testPem, type HealthSpec } from './harness.js';
+
+const MASTERS = ['m1', 'm2', 'm3'];
+
+function facts(due: boolean, change?: (name: string, f: NodeFacts) => void): Record<string, HostFacts> {
+  return Object.fromEntries(MASTERS.map((m) => {
+    const node = nodeFacts(due ? 10 : 200);
+    change?.(m, node);
+    return [m, { node, due }];
+  }));
+}
+
+function healthy(spec: HealthSpec = {}): Record<string, FakeNode> {
+  return Object.fromEntries(MASTERS.map((m) => [m, new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec))]));
+}
+
+describe('cluster_preflight', () => {
+  it('refuses masters whose CAs differ, naming each fingerprint', async () => {
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm2' && (f.cas.ca!.fingerprint256 = 'other-ca-fingerprint')) });
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toBe('CA ca differs between masters (m1=fp-ca, m2=other-ca-fin, m3=fp-ca) (nothing was changed)');
+  });
+
+  it('refuses masters whose service-account keys differ', async () => {
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm3' && (f.saHashes['pki/sa.key'] = 'another')) });
+    expect(run.record).toMatchObject({ status: 'failed', message: 'pki/sa.key differs between masters (nothing was changed)' });
+  });
+
+  it('takes the recovery path when a certificate the cluster needs has expired, without probing health', async () => {
+    const nodes = healthy();
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm2' && (f.certs['etcd-peer']!.residualSeconds = -60)), nodes });
+    expect(run.record.status).toBe('ok');
+    expect(run.record.message).toMatch(/^certificates already expired \(m2:etcd-peer\): recovery path/);
+    expect(run.clusterFacts.path).toBe('expired-recovery');
+    expect(run.clusterReport).toEqual({ path: 'expired-recovery', expired: ['m2:etcd-peer'] });
+    expect(MASTERS.map((m) => nodes[m]!.calls.length)).toEqual([0, 0, 0]);
+  });
+
+  it('with no master due: rolling, and no probe', async () => {
+    const nodes = healthy();
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(false), nodes });
+    expect(run.record).toMatchObject({ status: 'ok', message: 'no master is due for renewal' });
+    expect(run.clusterFacts.path).toBe('rolling');
+    expect(nodes.m1!.calls).toEqual([]);
+  });
+
+  it('rolling on a healthy cluster: probes every master and keeps the etcd member URLs', async () => {
+    const nodes = healthy();
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
+    expect(run.record.status).toBe('ok');
+    expect(run.record.message).toBe('healthy; CAs identical on 3 master(s); rolling renewal');
+    expect(run.clusterFacts).toEqual({ path: 'rolling', etcdUrls: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'] });
+    for (const m of MASTERS) expect(nodes[m]!.count(script(HEALTH_SCRIPT))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a rolling renewal when an etcd member is unhealthy (quorum at risk)', async () => {
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes: healthy({ unhealthy: ['https://10.0.0.2:2379'] }) });
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toMatch(/^cluster not healthy before renewal: m1: etcd member m2 \(https:\/\/10\.0\.0\.2:2379\) unhealthy/);
+    expect(run.record.message).toMatch(/\(a restart now could lose etcd quorum; nothing was changed\)$/);
+  });
+
+  it('refuses when an API server is not ready, or when a master cannot be probed', async () => {
+    const nodes = healthy();
+    nodes.m3 = new FakeNode().on(script(HEALTH_SCRIPT), healthReply({ apiserverReady: false }));
+    const notReady = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
+    expect(notReady.record.message).toMatch(/m3: kube-apiserver not ready \(HTTP 500 readyz check failed\)/);
+    delete nodes.m3;
+    const unanswered = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
+    expect(unanswered.record.status).toBe('failed');
+  });
+
+  it('reports masters that served certificates other than those on disk', async () => {
+    const nodes = healthy();
+    nodes.m2 = new FakeNode().on(script(HEALTH_SCRIPT), healthReply({ served: testPem('02') }));
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
+    expect(run.record.status).toBe('ok');
+    expect(run.record.message).toMatch(/; m2 served stale certificates \(a restart was missed earlier\)$/);
+    expect(run.clusterReport.servedNotOnDiskBefore).toEqual(['m2']);
+  });
+});
