@@ -1,0 +1,69 @@
+// Bundles the CLI into one CommonJS file, dist/kube-cert-renew.cjs: every dependency inside (so the
+// npm package has none, and no install script runs), the playbooks and the build's identity inside
+// (src/cli/bundle-info.ts). It is the npm package's bin and the script of the single executable.
+// Reproducible: the date is the commit's (or SOURCE_DATE_EPOCH), inputs are read in sorted order.
+//   node scripts/bundle.mjs            (npm run bundle; npm pack runs it as prepack)
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const bundleFile = path.join(repoRoot, 'dist', 'kube-cert-renew.cjs');
+
+function git(args) {
+  try {
+    return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Commit id ("-dirty" when tracked files differ from it), and the build date. */
+export function buildIdentity() {
+  const head = git(['rev-parse', 'HEAD']);
+  const dirty = head !== undefined && git(['status', '--porcelain', '--untracked-files=no']) !== '';
+  const epoch = process.env.SOURCE_DATE_EPOCH ?? git(['log', '-1', '--format=%ct']);
+  if (epoch === undefined || !/^\d+$/.test(epoch)) throw new Error('bundle: no build date: set SOURCE_DATE_EPOCH (seconds) or build from a git clone');
+  return {
+    commit: head === undefined ? (process.env.KCR_COMMIT ?? 'unknown') : `${head}${dirty ? '-dirty' : ''}`,
+    builtAt: new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z'),
+  };
+}
+
+export async function bundle() {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const playbookDir = path.join(repoRoot, 'playbooks');
+  const playbooks = Object.fromEntries(
+    readdirSync(playbookDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => [f, readFileSync(path.join(playbookDir, f), 'utf8')]),
+  );
+  const info = { version: pkg.version, ...buildIdentity(), playbooks };
+  await build({
+    absWorkingDir: repoRoot,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: bundleFile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // The shebang comes from src/cli/main.ts.
+    define: { __KCR_BUNDLE__: JSON.stringify(info) },
+    // ssh2 loads these optional native addons inside try/catch and falls back to pure JS: leaving
+    // them out is what "no install scripts" means (there is nothing to compile).
+    external: ['cpu-features', '*.node'],
+    // package-info.ts reads import.meta only when __KCR_BUNDLE__ is undefined, never in the bundle.
+    logOverride: { 'empty-import-meta': 'silent' },
+    legalComments: 'eof',
+    logLevel: 'warning',
+  });
+  return info;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const info = await bundle();
+  process.stderr.write(`bundle: ${path.relative(repoRoot, bundleFile)} (kube-cert-renew ${info.version}, commit ${info.commit}, built ${info.builtAt})\n`);
+}
