@@ -8,7 +8,7 @@
 // nodejs.org serves). Reproducible: the bundle's date is the commit's, the SEA blob carries no code
 // cache or snapshot (those depend on the machine), and nothing else varies: two runs on one commit
 // give the same SHA256SUMS.
-//   node scripts/dist.mjs [--arch amd64|arm64]...   (default: both)
+//   node scripts/dist.mjs [--arch amd64|arm64]... [--out DIR]   (default: both, out/dist)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const NODE_PACKAGES = {
 /** The fuse every official Node 20 binary carries; postject flips it so Node runs the blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-const outDir = path.join(repoRoot, 'out', 'dist');
+const defaultOutDir = path.join(repoRoot, 'out', 'dist');
 const cacheDir = path.join(repoRoot, 'out', 'cache');
 const workDir = path.join(repoRoot, 'out', 'sea');
 
@@ -82,22 +82,28 @@ async function quietly(work) {
   }
 }
 
-export async function dist(arches) {
-  rmSync(outDir, { recursive: true, force: true });
+export async function dist(arches, outDir = defaultOutDir) {
   mkdirSync(outDir, { recursive: true });
+  // Only what this script writes is removed: --out may name a folder that holds other files.
+  for (const f of readdirSync(outDir)) {
+    if (f === 'SHA256SUMS' || /^renew-linux-[a-z0-9]+$/.test(f) || /^kube-cert-renew-.*\.tgz$/.test(f)) rmSync(path.join(outDir, f));
+  }
+  const made = [];
   const info = await bundle();
   // The npm package (its prepack bundles again: same inputs, same file).
   const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', outDir]))[0].filename;
-  log(`${packed}`);
+  made.push(packed);
+  log(packed);
   const blob = seaBlob(nodeBinary('amd64'));
   for (const arch of arches) {
     const file = path.join(outDir, `renew-linux-${arch}`);
     copyFileSync(nodeBinary(arch), file);
     chmodSync(file, 0o755);
     await quietly(() => inject(file, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE }));
-    log(`renew-linux-${arch}`);
+    made.push(path.basename(file));
+    log(path.basename(file));
   }
-  const names = readdirSync(outDir).filter((f) => f !== 'SHA256SUMS').sort();
+  const names = made.sort();
   writeFileSync(path.join(outDir, 'SHA256SUMS'), names.map((f) => `${sha256(path.join(outDir, f))}  ${f}\n`).join(''));
   log(`SHA256SUMS (kube-cert-renew ${info.version}, commit ${info.commit}, built ${info.builtAt})`);
   return { outDir, names, info };
@@ -106,13 +112,15 @@ export async function dist(arches) {
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(repoRoot, 'scripts', 'dist.mjs')) {
   const args = process.argv.slice(2);
   const arches = [];
+  let out = defaultOutDir;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--arch' && args[i + 1] in NODE_PACKAGES) arches.push(args[++i]);
+    else if (args[i] === '--out' && args[i + 1]) out = path.resolve(args[++i]);
     else {
-      process.stderr.write(`usage: node scripts/dist.mjs [--arch amd64|arm64]...\n`);
+      process.stderr.write(`usage: node scripts/dist.mjs [--arch amd64|arm64]... [--out DIR]\n`);
       process.exit(5);
     }
   }
-  const { outDir: dir } = await dist(arches.length > 0 ? arches : Object.keys(NODE_PACKAGES));
+  const { outDir: dir } = await dist(arches.length > 0 ? arches : Object.keys(NODE_PACKAGES), out);
   process.stdout.write(readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8'));
 }

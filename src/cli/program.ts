@@ -130,7 +130,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .action(async (file: string) => setExit(await inventoryValidate(file, io, deps)));
   addVersionCommand(program, io);
   addCompletionCommands(program, io, deps, setExit);
-  applyEnvDefaults(program);
+  applyEnvDefaults(program, io.env);
   return program;
 }
 
