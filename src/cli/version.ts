@@ -18,7 +18,7 @@ function isSingleExecutable(): boolean {
 }
 
 export function versionLines(): string[] {
-  const kind = isSingleExecutable() ? 'single executable' : bundleInfo ? 'npm package' : 'source build';
+  const kind = isSingleExecutable() ? 'single executable' : bundleInfo ? 'bundled' : 'source build';
   return [
     `kube-cert-renew ${packageVersion()}`,
     `commit: ${bundleInfo?.commit ?? 'unknown (source build)'}`,

@@ -4,7 +4,7 @@
 // the single executable run from a folder of its own with no Node on PATH. Each runs `check` on a
 // lab; the single executable also renews it, judged by the lab (serials served and on disk).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,9 +47,16 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
   });
 
   it('writes SHA256SUMS that `sha256sum -c` verifies, naming the tarball and the amd64 executable', () => {
-    const out = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: distDir, encoding: 'utf8' });
+    const out = execFileSync('sha256sum', ['-c', 'SHA256SUMS', '--ignore-missing'], { cwd: distDir, encoding: 'utf8' });
     expect(out.trim().split('\n').sort()).toEqual([`${path.basename(tarball)}: OK`, 'renew-linux-amd64: OK']);
   });
+
+  it('builds reproducibly: a second build of the same tree gives the same SHA256SUMS', async () => {
+    const again = path.join(tmp, 'dist-again');
+    const built = await run(process.execPath, [path.join(repoRoot, 'scripts/dist.mjs'), '--arch', 'amd64', '--out', again]);
+    expect(built.code, built.stderr.slice(-2000)).toBe(0);
+    expect(readFileSync(path.join(again, 'SHA256SUMS'), 'utf8')).toBe(readFileSync(path.join(distDir, 'SHA256SUMS'), 'utf8'));
+  }, 300_000);
 
   it('the tarball installs into an empty prefix with no registry, no dependencies and no install script', async () => {
     mkdirSync(prefix);
@@ -62,6 +69,12 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
     expect(readdirSync(path.join(installed, 'playbooks')).sort()).toEqual(['check.yaml', 'renew.yaml']);
     expect(existsSync(path.join(installed, 'inventories/example.yaml'))).toBe(true);
     for (const bin of ['renew', 'kube-cert-renew']) expect(existsSync(path.join(prefix, 'bin', bin)), bin).toBe(true);
+  }, 120_000);
+
+  it('npx runs it from the tarball without installing', async () => {
+    const res = await run('npx', ['--yes', '--offline', '--cache', path.join(tmp, 'npx-cache'), '--package', tarball, '--', 'renew', '--help']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: renew \[options\] \[command\]/);
   }, 120_000);
 
   it('the installed `renew --help` and `kube-cert-renew version` run', async () => {
@@ -90,7 +103,7 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
       const binDir = path.join(tmp, 'opt-bin');
       mkdirSync(binDir);
       exe = path.join(binDir, 'renew');
-      copyFileSync(path.join(distDir, 'renew-linux-amd64'), exe);
+      execFileSync('install', ['-m', '0755', path.join(distDir, 'renew-linux-amd64'), exe]);
       // PATH holds only the executable's folder; KCR_INVENTORY gives the inventory (docs/install.md).
       env = { PATH: binDir, KCR_INVENTORY: lab.inventory, KCR_OUTPUT_DIR: path.join(tmp, 'out-sea') };
     });
