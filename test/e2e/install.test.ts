@@ -2,7 +2,8 @@
 // --arch amd64 --out DIR`, the same build), `sha256sum -c SHA256SUMS`, the npm package installed
 // from its tarball into an empty prefix with no registry (`npm install -g --prefix --offline`), and
 // the single executable run from a folder of its own with no Node on PATH. Each runs `check` on a
-// lab; the single executable also renews it, judged by the lab (serials served and on disk).
+// lab; the single executable also renews it, judged by the lab (serials served and on disk). The
+// arm64 executable does the same under qemu-user when KCR_ARM64_SYSROOT is set (docs/install.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -127,15 +128,50 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
     }, 120_000);
 
     it('renews the lab master: every component serves a new certificate, the one on disk', { timeout: 300_000 }, async () => {
-      const before: LabStatus = await lab.status();
-      const res = await run(exe, ['--yes', '--json', '--renew-within', '400d'], env);
-      expect(res.code, res.stderr.slice(-3000)).toBe(0);
-      const report = JSON.parse(res.stdout) as { clusters: { hosts: { host: string; status: string }[] }[] };
-      expect(report.clusters.flatMap((c) => c.hosts).map((h) => [h.host, h.status])).toEqual([[NODE, 'changed']]);
-      const after = await lab.status();
-      const loaded = loadedSerials(after, NODE);
-      for (const [component, serial] of Object.entries(loadedSerials(before, NODE))) expect(loaded[component], component).not.toBe(serial);
-      expect(loaded).toEqual(await diskSerials(lab, NODE));
+      await renewsTheMaster(exe, [], env);
     });
   });
+
+  // The arm64 executable under qemu-user, when this machine has it (scripts/arm64-sysroot.sh).
+  const qemu = '/usr/bin/qemu-aarch64-static';
+  const sysroot = process.env.KCR_ARM64_SYSROOT;
+  const noArm64 = !sysroot ? 'KCR_ARM64_SYSROOT is not set (scripts/arm64-sysroot.sh)' : !existsSync(qemu) ? `${qemu} is missing (apt-get install qemu-user-static)` : undefined;
+  describe.skipIf(noArm64)(`the arm64 single executable under qemu, with no Node on PATH${noArm64 ? ` (skipped: ${noArm64})` : ''}`, () => {
+    let exe: string;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      const arm64Dir = path.join(tmp, 'dist-arm64');
+      const built = await run(process.execPath, [path.join(repoRoot, 'scripts/dist.mjs'), '--arch', 'arm64', '--out', arm64Dir]);
+      if (built.code !== 0) throw new Error(`dist --arch arm64 failed (${built.code}): ${built.stderr.slice(-2000)}`);
+      exe = path.join(arm64Dir, 'renew-linux-arm64');
+      env = { PATH: path.join(tmp, 'opt-bin'), KCR_INVENTORY: lab.inventory, KCR_OUTPUT_DIR: path.join(tmp, 'out-arm64') };
+    }, 300_000);
+
+    it('prints its version and runs `check` on the lab', async () => {
+      const version = await run(qemu, ['-L', sysroot!, exe, 'version'], env);
+      expect(version.code, version.stderr).toBe(0);
+      expect(version.stdout).toMatch(/\nnode: v20\.\d+\.\d+ linux-arm64 \(single executable\)\n$/);
+      const res = await run(qemu, ['-L', sysroot!, exe, 'check', '--json'], env);
+      expect(res.code, res.stderr).toBe(0);
+      const report = JSON.parse(res.stdout) as CheckJson;
+      expect(report.entries.filter((e) => e.node === NODE && e.source === 'served').length).toBeGreaterThanOrEqual(2);
+    }, 120_000);
+
+    it('renews the lab master again', { timeout: 300_000 }, async () => {
+      await renewsTheMaster(qemu, ['-L', sysroot!, exe], env);
+    });
+  });
+
+  /** `cmd prefix... --yes --json --renew-within 400d` renews NODE, as the lab sees it. */
+  async function renewsTheMaster(cmd: string, prefix: string[], env: Record<string, string>): Promise<void> {
+    const before: LabStatus = await lab.status();
+    const res = await run(cmd, [...prefix, '--yes', '--json', '--renew-within', '400d'], env);
+    expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    const report = JSON.parse(res.stdout) as { clusters: { hosts: { host: string; status: string }[] }[] };
+    expect(report.clusters.flatMap((c) => c.hosts).map((h) => [h.host, h.status])).toEqual([[NODE, 'changed']]);
+    const after = await lab.status();
+    const loaded = loadedSerials(after, NODE);
+    for (const [component, serial] of Object.entries(loadedSerials(before, NODE))) expect(loaded[component], component).not.toBe(serial);
+    expect(loaded).toEqual(await diskSerials(lab, NODE));
+  }
 });
