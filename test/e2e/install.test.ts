@@ -47,9 +47,11 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('writes SHA256SUMS that `sha256sum -c` verifies, naming the tarball and the amd64 executable', () => {
+  it('writes SHA256SUMS that `sha256sum -c` verifies, naming the tarball, the amd64 executable and the notices', () => {
     const out = execFileSync('sha256sum', ['-c', 'SHA256SUMS', '--ignore-missing'], { cwd: distDir, encoding: 'utf8' });
-    expect(out.trim().split('\n').sort()).toEqual([`${path.basename(tarball)}: OK`, 'renew-linux-amd64: OK']);
+    expect(out.trim().split('\n').sort()).toEqual(['THIRD-PARTY-NOTICES.txt: OK', `${path.basename(tarball)}: OK`, 'renew-linux-amd64: OK']);
+    const notices = readFileSync(path.join(distDir, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    for (const pkg of ['commander', 'ssh2', 'pino', 'yaml', 'zod', 'Node.js']) expect(notices).toMatch(new RegExp(`^${pkg} \\d+\\.\\d+\\.\\d+ `, 'm'));
   });
 
   it('builds reproducibly: a second build of the same tree gives the same SHA256SUMS', async () => {
