@@ -34,6 +34,20 @@ export function buildIdentity() {
   };
 }
 
+/**
+ * ssh2 loads two optional native addons (cpu-features, its sshcrypto.node) inside try/catch and
+ * falls back to pure JavaScript: in the bundle each is a module that throws, so nothing is compiled
+ * at install and nothing is looked up on disk at run time (a single executable's require would
+ * print a warning for a module that is not built in).
+ */
+const absentNativeAddons = {
+  name: 'absent-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({ path: args.path, namespace: 'absent-native-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent-native-addon' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`${args.path}: native addon not bundled`)});`, loader: 'js' }));
+  },
+};
+
 export async function bundle() {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   const playbookDir = path.join(repoRoot, 'playbooks');
@@ -55,9 +69,7 @@ export async function bundle() {
     format: 'cjs',
     // The shebang comes from src/cli/main.ts.
     define: { __KCR_BUNDLE__: JSON.stringify(info) },
-    // ssh2 loads these optional native addons inside try/catch and falls back to pure JS: leaving
-    // them out is what "no install scripts" means (there is nothing to compile).
-    external: ['cpu-features', '*.node'],
+    plugins: [absentNativeAddons],
     // package-info.ts reads import.meta only when __KCR_BUNDLE__ is undefined, never in the bundle.
     logOverride: { 'empty-import-meta': 'silent' },
     legalComments: 'eof',

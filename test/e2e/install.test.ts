@@ -33,7 +33,7 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
   let tarball: string;
 
   beforeAll(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'kcr-e2e-install-'));
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'kcr-install-'));
     distDir = path.join(tmp, 'dist');
     prefix = path.join(tmp, 'prefix');
     // The build and the lab at once: the build is CPU, the lab mostly waiting.
@@ -122,9 +122,10 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
       expect(res.stdout).toMatch(/^kube-cert-renew \d+\.\d+\.\d+\ncommit: [0-9a-f]{40}(-dirty)?\nbuilt: \S+Z\nnode: v20\.\d+\.\d+ linux-x64 \(single executable\)\n$/);
     });
 
-    it('runs `check` on the lab', async () => {
+    it('runs `check` on the lab, with no warning from Node (nothing is loaded from disk)', async () => {
       const res = await run(exe, ['check', '--json'], env);
       expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).not.toMatch(/Warning|single-executable/);
       const report = JSON.parse(res.stdout) as CheckJson;
       expect(report.entries.filter((e) => e.node === NODE && e.source === 'served').length).toBeGreaterThanOrEqual(2);
     }, 120_000);
@@ -155,6 +156,7 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
       expect(version.stdout).toMatch(/\nnode: v20\.\d+\.\d+ linux-arm64 \(single executable\)\n$/);
       const res = await run(qemu, ['-L', sysroot!, exe, 'check', '--json'], env);
       expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).not.toMatch(/Warning|single-executable/);
       const report = JSON.parse(res.stdout) as CheckJson;
       expect(report.entries.filter((e) => e.node === NODE && e.source === 'served').length).toBeGreaterThanOrEqual(2);
     }, 120_000);
@@ -169,6 +171,7 @@ describe.skipIf(skip)(`installing the npm package and the single executable${ski
     const before: LabStatus = await lab.status();
     const res = await run(cmd, [...prefix, '--yes', '--json', '--renew-within', '400d'], env);
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    expect(res.stderr).not.toMatch(/Warning|single-executable/);
     const report = JSON.parse(res.stdout) as { clusters: { hosts: { host: string; status: string }[] }[] };
     expect(report.clusters.flatMap((c) => c.hosts).map((h) => [h.host, h.status])).toEqual([[NODE, 'changed']]);
     const after = await lab.status();
