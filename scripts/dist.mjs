@@ -65,7 +65,9 @@ function seaBlob(generator) {
   const config = path.join(workDir, 'sea-config.json');
   // No code cache, no snapshot: both are V8 data of the machine that built them (not reproducible,
   // not portable to arm64); the blob is then the script alone, valid for every platform of this Node.
-  writeFileSync(config, `${JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2)}\n`);
+  // The blob records `main` as written: a name relative to workDir keeps the build folder out of it.
+  copyFileSync(bundleFile, path.join(workDir, 'kube-cert-renew.cjs'));
+  writeFileSync(config, `${JSON.stringify({ main: 'kube-cert-renew.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2)}\n`);
   execFileSync(generator, ['--experimental-sea-config', config], { cwd: workDir, stdio: ['ignore', 'ignore', 'inherit'] });
   return readFileSync(blob);
 }
