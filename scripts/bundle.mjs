@@ -70,6 +70,8 @@ export async function bundle() {
     // The shebang comes from src/cli/main.ts.
     define: { __KCR_BUNDLE__: JSON.stringify(info) },
     plugins: [absentNativeAddons],
+    // Paths in the bundle's comments as seen from the clone (node_modules may be a symlink elsewhere).
+    preserveSymlinks: true,
     // package-info.ts reads import.meta only when __KCR_BUNDLE__ is undefined, never in the bundle.
     logOverride: { 'empty-import-meta': 'silent' },
     legalComments: 'eof',
