@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.lab/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.lab/', 'coverage/', 'out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,12 +24,15 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(process.argv.slice(2), {
+// No top-level await: the bundled build (npm package, single executable) is CommonJS.
+void runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
   env: process.env,
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = code;
+  // Let the logs and the output flush; stdin (a prompt) or a lingering socket must not hold us.
+  process.stdin.unref?.();
 });
-// Let the logs and the output flush; stdin (a prompt) or a lingering socket must not hold us.
-process.stdin.unref?.();

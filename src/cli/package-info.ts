@@ -1,8 +1,10 @@
 // Where the package is installed (for the bundled playbooks) and its version. Works from src/
-// (tests) and from dist/src/ (the built bin) by walking up to our package.json.
+// (tests) and from dist/src/ (the built bin) by walking up to our package.json; a bundled build
+// (npm package, single executable) carries both inside (bundle-info.ts) and reads no file.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleInfo, EMBEDDED_PLAYBOOK_PREFIX } from './bundle-info.js';
 
 let cached: { root: string; version: string } | undefined;
 
@@ -22,6 +24,6 @@ function find(): { root: string; version: string } {
 }
 
 export const packageRoot = (): string => find().root;
-export const packageVersion = (): string => find().version;
+export const packageVersion = (): string => bundleInfo?.version ?? find().version;
 /** A playbook shipped with the package, e.g. `bundledPlaybook('renew.yaml')`. */
-export const bundledPlaybook = (name: string): string => path.join(packageRoot(), 'playbooks', name);
+export const bundledPlaybook = (name: string): string => (bundleInfo ? `${EMBEDDED_PLAYBOOK_PREFIX}${name}` : path.join(packageRoot(), 'playbooks', name));

@@ -6,12 +6,15 @@ import { loadInventory } from '../inventory/load.js';
 import { createLogger, LOG_LEVELS } from '../log.js';
 import { builtinModules } from '../modules/index.js';
 import { runPlaybook } from '../playbook/runner.js';
+import { addCompletionCommands } from './completion.js';
 import { askYesNo } from './confirm.js';
 import { collect, durationOption, positiveIntOption } from './duration.js';
+import { applyEnvDefaults } from './env-defaults.js';
 import { inventoryValidate } from './inventory-validate.js';
 import type { CliDeps, CliIo } from './io.js';
 import { bundledPlaybook, packageVersion } from './package-info.js';
 import { runCommand, type RunFlags } from './run-command.js';
+import { addVersionCommand } from './version.js';
 
 export type { CliDeps, CliIo } from './io.js';
 
@@ -126,6 +129,9 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .argument('<file>', 'inventory YAML')
     .addHelpText('after', '\nPrints "ok: N clusters, M hosts", or one line naming file:line:col and exits 4.')
     .action(async (file: string) => setExit(await inventoryValidate(file, io, deps)));
+  addVersionCommand(program, io);
+  addCompletionCommands(program, io, deps, setExit);
+  applyEnvDefaults(program, io.env);
   return program;
 }
 

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { selectTargets } from '../inventory/targeting.js';
-import { loadPlaybook } from '../playbook/load.js';
 import type { RunOptions } from '../playbook/types.js';
 import type { RunSummary } from '../playbook/results.js';
 import { writeJsonSummary } from '../report/json.js';
@@ -14,6 +13,7 @@ import { reportCheck } from './check-report.js';
 import { describePlan } from './confirm.js';
 import type { CliDeps, CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
+import { loadCliPlaybook } from './playbook-source.js';
 
 /** The flags of `renew` (and, where they apply, `check`), as commander parses them. */
 export interface RunFlags {
@@ -45,7 +45,7 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
   const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
   const inventory = selectTargets(await deps.loadInventory(flags.inventory), { clusters: flags.cluster, limit: flags.limit });
-  const playbook = await loadPlaybook(flags.playbook, deps.modules);
+  const playbook = await loadCliPlaybook(flags.playbook, deps.modules);
   // `check` never changes anything: it runs as a dry run whatever its playbook holds.
   const dryRun = command === 'check' || flags.dryRun === true;
 
