@@ -82,7 +82,7 @@ mkdir -p .go/src/k8s.io
 ln -sfn ../../.. .go/src/k8s.io/kubernetes
 
 if [ ! -f "$work/generated.done" ]; then
-  step "generate sources (make generated_files, ~3 min)"
+  step "generate sources (make generated_files, ~1 min)"
   make generated_files >>"$log" 2>&1
   touch "$work/generated.done"
 fi
