@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { embedNodeScripts } from '../tools/embed-node-scripts.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleFile = path.join(repoRoot, 'dist', 'kube-cert-renew.cjs');
@@ -49,6 +50,8 @@ const absentNativeAddons = {
 };
 
 export async function bundle() {
+  // The node scripts (src/**/*.sh, *.awk) become string constants first: a fresh clone has none yet.
+  embedNodeScripts();
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   const playbookDir = path.join(repoRoot, 'playbooks');
   const playbooks = Object.fromEntries(
