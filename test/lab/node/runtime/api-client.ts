@@ -1,6 +1,7 @@
 // A minimal Kubernetes API client for the kubelet's API work on `components: real` nodes: JSON over
 // HTTPS with a kubeconfig's client certificate, as the real kubelet talks with kubelet.conf.
 import https from 'node:https';
+import { resourceForKind } from '../components/apiserver/resources.js';
 import { loadKubeconfig, type KubeconfigCredentials } from '../components/kubeconfig.js';
 
 export interface ApiResponse {
@@ -63,14 +64,10 @@ export class ApiClient {
   }
 }
 
-/** The REST collection path of an object (the kinds the lab seeds). */
+/** The REST collection path of an object (the kinds the lab's API server stand-in knows; the lab seeds no others). */
 export function collectionPath(apiVersion: string, kind: string, namespace: string | undefined): string {
-  const resources: Record<string, string> = {
-    Namespace: 'namespaces', ConfigMap: 'configmaps', Secret: 'secrets', Node: 'nodes', Pod: 'pods',
-    ServiceAccount: 'serviceaccounts', Service: 'services', Deployment: 'deployments', DaemonSet: 'daemonsets',
-  };
-  const resource = resources[kind];
-  if (!resource) throw new Error(`no REST path known for kind ${kind}`);
-  const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  return namespace && kind !== 'Namespace' && kind !== 'Node' ? `${prefix}/namespaces/${namespace}/${resource}` : `${prefix}/${resource}`;
+  const res = resourceForKind(apiVersion, kind);
+  if (!res) throw new Error(`no REST path known for ${apiVersion} ${kind}`);
+  const prefix = res.group ? `/apis/${res.group}/${res.version}` : `/api/${res.version}`;
+  return res.namespaced && namespace ? `${prefix}/namespaces/${namespace}/${res.resource}` : `${prefix}/${res.resource}`;
 }

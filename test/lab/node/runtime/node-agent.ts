@@ -111,14 +111,11 @@ export class NodeAgent {
         },
       },
     };
-    const patched = await api.request('PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
-    if (patched.status === 404) {
-      // Registration, as the kubelet does when its Node does not exist yet.
-      await api.expect([201, 409], 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels: { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } } });
-      await api.expect([200], 'PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
-    } else if (patched.status !== 200) {
-      await api.expect([200], 'PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
-    }
+    const patch = (): Promise<unknown> => api.expect([200], 'PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
+    const node = await api.request('GET', `/api/v1/nodes/${name}`);
+    // Registration, as the kubelet does when its Node does not exist yet.
+    if (node.status === 404) await api.expect([201, 409], 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels: { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } } });
+    await patch();
     const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
     const lease = await api.request('GET', leasePath);
     const spec = { holderIdentity: this.cfg.nodeName, leaseDurationSeconds: 40, renewTime: microTime() };
