@@ -25,6 +25,8 @@ export interface NodeStatus {
   light: boolean;
   sshd: boolean;
   kubelet: { running: boolean; state: string; pid: number | null };
+  /** components: real only: whether the kubelet has registered its Node and mirror pods; null elsewhere. */
+  registered: boolean | null;
   components: Partial<Record<ComponentName, ComponentStatus>>;
 }
 
@@ -162,6 +164,7 @@ async function nodeStatus(state: LabState, n: LabNodeState, labDist: string): Pr
   const kubeletPid = kubeletPidText && /^\d+$/.test(kubeletPidText) ? Number(kubeletPidText) : null;
   const kubeletRunning = pidAlive(kubeletPid);
   const kubeletState = readText(path.join(rootfs, 'var/lib/kcrlab/runtime/kubelet.state')) ?? 'inactive';
+  const real = readJson<{ components?: string }>(path.join(rootfs, 'var/lib/kcrlab/node.json'))?.components === 'real';
   const status: NodeStatus = {
     name: n.name,
     address: n.address,
@@ -169,6 +172,7 @@ async function nodeStatus(state: LabState, n: LabNodeState, labDist: string): Pr
     light: n.light,
     sshd: false,
     kubelet: { running: kubeletRunning, state: kubeletRunning ? kubeletState : kubeletState === 'failed' ? 'failed' : 'inactive', pid: kubeletRunning ? kubeletPid : null },
+    registered: real ? fs.existsSync(path.join(rootfs, 'var/lib/kcrlab/runtime/node-registered')) : null,
     components: {},
   };
   if (n.role === 'master' && !n.light) {
@@ -227,6 +231,7 @@ export function unhealthyReasons(status: LabStatus): string[] {
     for (const n of c.nodes) {
       if (n.light) continue;
       if (!n.kubelet.running) reasons.push(`${n.name}: kubelet ${n.kubelet.state}`);
+      if (n.registered === false) reasons.push(`${n.name}: kubelet has not registered its Node and mirror pods yet`);
       for (const name of componentNames) {
         const comp = n.components[name];
         if (comp && !comp.healthy) reasons.push(`${n.name}: ${name} ${comp.running ? `running (pid ${comp.pid}) but not ${name === 'kube-apiserver' ? 'ready' : 'healthy'}` : 'not running'}`);

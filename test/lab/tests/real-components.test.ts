@@ -10,6 +10,12 @@ import { destroyLab, ensureBuilt, lab, labDir, labSkipReason, topologies, type C
 
 const node = 'real-m1';
 const kubectl = (dir: string, args: string): CliResult => lab(['exec', '--dir', dir, node, '--', 'sh', '-c', `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`]);
+/** kubectl's JSON output; a failed kubectl fails the test with its own error, not a JSON parse error. */
+const kubectlJson = <T>(dir: string, args: string): T => {
+  const r = kubectl(dir, `${args} -o json`);
+  expect(r.code, `kubectl ${args}: ${r.stderr.trim()}`).toBe(0);
+  return JSON.parse(r.stdout) as T;
+};
 const inNode = (dir: string, script: string): CliResult => lab(['exec', '--dir', dir, node, '--', 'sh', '-c', script]);
 /** The certificate served on :6443 (serial), read with the real openssl inside the node. */
 const servedSerial = (dir: string): string =>
@@ -37,17 +43,17 @@ describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master'
       expect(c?.healthy, name).toBe(true);
       expect(fs.readlinkSync(`/proc/${c?.pid}/exe`), name).toBe(path.join(realKubernetesDir(), name));
     }
-    const version = JSON.parse(kubectl(dir, 'version -o json').stdout) as { serverVersion: { gitVersion: string; gitCommit: string } };
+    const version = kubectlJson<{ serverVersion: { gitVersion: string; gitCommit: string } }>(dir, 'version');
     expect(version.serverVersion.gitVersion).toBe('v1.20.2');
     expect(version.serverVersion.gitCommit).toBe('faecb196815e248d3ecfb03c680a4507229c2a56');
     expect(inNode(dir, 'kubeadm version -o short').stdout.trim()).toBe('v1.20.2');
   });
 
   it('holds what kubeadm init leaves: Node with its CRI socket, mirror pods with the advertise address, kubelet-config-1.20', () => {
-    const nodeObj = JSON.parse(kubectl(dir, `get node ${node} -o json`).stdout) as { metadata: { annotations: Record<string, string> }; status: { conditions: { type: string; status: string }[] } };
+    const nodeObj = kubectlJson<{ metadata: { annotations: Record<string, string> }; status: { conditions: { type: string; status: string }[] } }>(dir, `get node ${node}`);
     expect(nodeObj.metadata.annotations['kubeadm.alpha.kubernetes.io/cri-socket']).toBe('/var/run/dockershim.sock');
     expect(nodeObj.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
-    const mirror = JSON.parse(kubectl(dir, `-n kube-system get pod kube-apiserver-${node} -o json`).stdout) as { metadata: { annotations: Record<string, string> }; status: { phase: string } };
+    const mirror = kubectlJson<{ metadata: { annotations: Record<string, string> }; status: { phase: string } }>(dir, `-n kube-system get pod kube-apiserver-${node}`);
     expect(mirror.metadata.annotations['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint']).toMatch(/^10\.231\.\d+\.10:6443$/);
     expect(mirror.metadata.annotations['kubernetes.io/config.mirror']).toMatch(/^[0-9a-f]{32}$/);
     expect(mirror.status.phase).toBe('Running');

@@ -23,6 +23,8 @@ export const nodePaths = {
   kubeletPid: p('var/lib/kcrlab/runtime/kubelet.pid'),
   kubeletLog: p('var/lib/kcrlab/runtime/kubelet.log'),
   kubeletState: p('var/lib/kcrlab/runtime/kubelet.state'),
+  /** components: real: written once the node agent has registered its Node and mirror pods (node-agent.ts). */
+  nodeRegistered: p('var/lib/kcrlab/runtime/node-registered'),
   /** systemd: real: the kubelet unit's state as systemd keeps it (systemd-unit.ts). */
   kubeletUnit: p('var/lib/kcrlab/runtime/kubelet.unit.json'),
   bootstrapKubeletConf: p('etc/kubernetes/bootstrap-kubelet.conf'),

@@ -31,6 +31,7 @@ const seconds = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/,
 
 export class NodeAgent {
   private seeded = false;
+  private registered = false;
   private readonly reported = new Map<string, string>();
   private readonly lastErrors = new Map<string, string>();
 
@@ -48,6 +49,15 @@ export class NodeAgent {
     await this.step('node status', () => this.heartbeat(node));
     await this.step('mirror pods', () => this.syncMirrorPods(node));
     await this.step('pods', () => this.syncBoundPods(node));
+    // `lab up` waits for this, as `kubeadm init` returns only once the kubelet has registered the Node.
+    if (!this.registered && this.seededOrWorker() && this.lastErrors.size === 0) {
+      fs.writeFileSync(nodePaths.nodeRegistered, `${this.cfg.nodeName}\n`);
+      this.registered = true;
+    }
+  }
+
+  private seededOrWorker(): boolean {
+    return this.cfg.role !== 'master' || this.seeded;
   }
 
   private async step(name: string, fn: () => Promise<void>): Promise<void> {
