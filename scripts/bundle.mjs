@@ -28,7 +28,8 @@ export function buildIdentity() {
   const head = git(['rev-parse', 'HEAD']);
   const dirty = head !== undefined && git(['status', '--porcelain', '--untracked-files=no']) !== '';
   const epoch = process.env.SOURCE_DATE_EPOCH ?? git(['log', '-1', '--format=%ct']);
-  if (epoch === undefined || !/^\d+$/.test(epoch)) throw new Error('bundle: no build date: set SOURCE_DATE_EPOCH (seconds) or build from a git clone');
+  if (epoch === undefined || !/^\d+$/.test(epoch))
+    throw new Error('bundle: no build date: set SOURCE_DATE_EPOCH (seconds) or build from a git clone');
   return {
     commit: head === undefined ? (process.env.KCR_COMMIT ?? 'unknown') : `${head}${dirty ? '-dirty' : ''}`,
     builtAt: new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z'),
@@ -44,8 +45,14 @@ export function buildIdentity() {
 const absentNativeAddons = {
   name: 'absent-native-addons',
   setup(b) {
-    b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({ path: args.path, namespace: 'absent-native-addon' }));
-    b.onLoad({ filter: /.*/, namespace: 'absent-native-addon' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`${args.path}: native addon not bundled`)});`, loader: 'js' }));
+    b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({
+      path: args.path,
+      namespace: 'absent-native-addon',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'absent-native-addon' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path}: native addon not bundled`)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -94,8 +101,13 @@ function thirdPartyNotices(inputs) {
   const sections = [...dirs]
     .map((dir) => {
       const pkg = JSON.parse(readFileSync(path.join(repoRoot, dir, 'package.json'), 'utf8'));
-      const licenseFile = readdirSync(path.join(repoRoot, dir)).sort().find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-      const text = licenseFile && existsSync(path.join(repoRoot, dir, licenseFile)) ? readFileSync(path.join(repoRoot, dir, licenseFile), 'utf8').trim() : `(no license file; package.json says: ${pkg.license ?? 'nothing'})`;
+      const licenseFile = readdirSync(path.join(repoRoot, dir))
+        .sort()
+        .find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const text =
+        licenseFile && existsSync(path.join(repoRoot, dir, licenseFile))
+          ? readFileSync(path.join(repoRoot, dir, licenseFile), 'utf8').trim()
+          : `(no license file; package.json says: ${pkg.license ?? 'nothing'})`;
       return { name: pkg.name, text: `${pkg.name} ${pkg.version} (${pkg.license ?? 'unknown license'})\n\n${text}\n` };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -105,5 +117,7 @@ function thirdPartyNotices(inputs) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const info = await bundle();
-  process.stderr.write(`bundle: ${path.relative(repoRoot, bundleFile)} (kube-cert-renew ${info.version}, commit ${info.commit}, built ${info.builtAt})\n`);
+  process.stderr.write(
+    `bundle: ${path.relative(repoRoot, bundleFile)} (kube-cert-renew ${info.version}, commit ${info.commit}, built ${info.builtAt})\n`,
+  );
 }

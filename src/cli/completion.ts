@@ -39,7 +39,8 @@ function commandWords(cmd: Command, name: string): CommandWords {
     if (!o.required && !o.optional) continue;
     valued.push(...names);
     if (o.argChoices) for (const n of names) choices[n] = o.argChoices;
-    else if (o.long && ['--playbook', '--junit', '--log-file', '--prometheus'].includes(o.long)) fileFlags.push(...names);
+    else if (o.long && ['--playbook', '--junit', '--log-file', '--prometheus'].includes(o.long))
+      fileFlags.push(...names);
   }
   return { name, description: cmd.description(), flags, valued, choices, fileFlags };
 }
@@ -55,9 +56,19 @@ const shellWords = (words: readonly string[]): string => words.join(' ');
 export function bashScript(program: Command): string {
   const cmds = allCommands(program);
   const names = cmds.filter((c) => c.name !== '').map((c) => c.name);
-  const flagCases = cmds.map((c) => `    ${c.name === '' ? "''" : c.name}) flags='${shellWords(c.flags)}' ;;`).join('\n');
+  const flagCases = cmds
+    .map((c) => `    ${c.name === '' ? "''" : c.name}) flags='${shellWords(c.flags)}' ;;`)
+    .join('\n');
   const valued = [...new Set(cmds.flatMap((c) => c.valued))];
-  const choiceCases = [...new Set(cmds.flatMap((c) => Object.entries(c.choices).map(([f, v]) => `    ${f}) COMPREPLY=($(compgen -W '${shellWords(v)}' -- "$cur")); return ;;`)))].join('\n');
+  const choiceCases = [
+    ...new Set(
+      cmds.flatMap((c) =>
+        Object.entries(c.choices).map(
+          ([f, v]) => `    ${f}) COMPREPLY=($(compgen -W '${shellWords(v)}' -- "$cur")); return ;;`,
+        ),
+      ),
+    ),
+  ].join('\n');
   const fileFlags = [...new Set(cmds.flatMap((c) => c.fileFlags))];
   const progName = program.name();
   return `# bash completion for ${progName} (kube-cert-renew). Load it with:
@@ -167,24 +178,36 @@ export function fishScript(program: Command): string {
   ];
   const root = `not __fish_seen_subcommand_from ${shellWords(names)}`;
   for (const c of cmds) {
-    if (c.name !== '') lines.push(`complete -c ${progName} -n ${fishQuote(`__fish_use_subcommand`)} -a ${c.name} -d ${fishQuote(c.description)}`);
+    if (c.name !== '')
+      lines.push(
+        `complete -c ${progName} -n ${fishQuote(`__fish_use_subcommand`)} -a ${c.name} -d ${fishQuote(c.description)}`,
+      );
   }
   for (const c of cmds) {
     const when = c.name === '' ? root : `__fish_seen_subcommand_from ${c.name}`;
     const longs = c.flags.filter((f) => f.startsWith('--'));
     for (const long of longs) {
       const short = c.flags.find((f) => !f.startsWith('--') && pairedShort(program, c.name, long) === f);
-      const parts = [`complete -c ${progName} -n ${fishQuote(when)}`, short ? `-s ${short.slice(1)}` : '', `-l ${long.slice(2)}`];
+      const parts = [
+        `complete -c ${progName} -n ${fishQuote(when)}`,
+        short ? `-s ${short.slice(1)}` : '',
+        `-l ${long.slice(2)}`,
+      ];
       if (CLUSTER_FLAGS.includes(long)) parts.push(`-x -a ${fishQuote(`(__${progName}_names clusters)`)}`);
       else if (HOST_FLAGS.includes(long)) parts.push(`-x -a ${fishQuote(`(__${progName}_names hosts)`)}`);
       else if (c.choices[long]) parts.push(`-x -a ${fishQuote(shellWords(c.choices[long]))}`);
-      else if (INVENTORY_FLAGS.includes(long) || DIR_FLAGS.includes(long) || c.fileFlags.includes(long)) parts.push('-r -F');
+      else if (INVENTORY_FLAGS.includes(long) || DIR_FLAGS.includes(long) || c.fileFlags.includes(long))
+        parts.push('-r -F');
       else if (c.valued.includes(long)) parts.push('-x');
       lines.push(parts.filter((p) => p !== '').join(' '));
     }
   }
-  lines.push(`complete -c ${progName} -n ${fishQuote('__fish_seen_subcommand_from completion')} -x -a ${fishQuote(shellWords(SHELLS))}`);
-  lines.push(`complete -c ${progName} -n ${fishQuote('__fish_seen_subcommand_from inventory; and not __fish_seen_subcommand_from validate')} -x -a validate`);
+  lines.push(
+    `complete -c ${progName} -n ${fishQuote('__fish_seen_subcommand_from completion')} -x -a ${fishQuote(shellWords(SHELLS))}`,
+  );
+  lines.push(
+    `complete -c ${progName} -n ${fishQuote('__fish_seen_subcommand_from inventory; and not __fish_seen_subcommand_from validate')} -x -a validate`,
+  );
   lines.push(`complete -c ${progName} -n ${fishQuote('__fish_seen_subcommand_from validate')} -r -F`);
   lines.push(`complete -c kube-cert-renew -w ${progName}`);
   return `${lines.join('\n')}\n`;
@@ -197,11 +220,20 @@ function pairedShort(program: Command, name: string, long: string): string | und
 }
 
 /** Cluster or host names of an inventory, one a line; silent (and exit 0) when it cannot be read. */
-export async function completeNames(kind: string, file: string, clusters: string[], io: CliIo, deps: Pick<CliDeps, 'loadInventory'>): Promise<number> {
+export async function completeNames(
+  kind: string,
+  file: string,
+  clusters: string[],
+  io: CliIo,
+  deps: Pick<CliDeps, 'loadInventory'>,
+): Promise<number> {
   try {
     const inv = await deps.loadInventory(file);
     const chosen = clusters.length > 0 ? inv.clusters.filter((c) => clusters.includes(c.name)) : inv.clusters;
-    const names = kind === 'clusters' ? inv.clusters.map((c) => c.name) : chosen.flatMap((c) => [...c.masters, ...c.workers].map((h) => h.name));
+    const names =
+      kind === 'clusters'
+        ? inv.clusters.map((c) => c.name)
+        : chosen.flatMap((c) => [...c.masters, ...c.workers].map((h) => h.name));
     if (names.length > 0) io.stdout.write(`${names.join('\n')}\n`);
   } catch {
     // A half-written inventory must not spill errors into the operator's prompt.
@@ -209,13 +241,23 @@ export async function completeNames(kind: string, file: string, clusters: string
   return 0;
 }
 
-export function addCompletionCommands(program: Command, io: CliIo, deps: CliDeps, setExit: (code: number) => void): void {
+export function addCompletionCommands(
+  program: Command,
+  io: CliIo,
+  deps: CliDeps,
+  setExit: (code: number) => void,
+): void {
   const scripts: Record<Shell, (p: Command) => string> = { bash: bashScript, zsh: zshScript, fish: fishScript };
   program
     .command('completion')
-    .description('Prints a shell completion script: commands, flags, and cluster and host names from the inventory given.')
+    .description(
+      'Prints a shell completion script: commands, flags, and cluster and host names from the inventory given.',
+    )
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .addHelpText('after', `\nbash: source <(renew completion bash)   (or save it in /etc/bash_completion.d/renew)\nzsh:  source <(renew completion zsh)\nfish: renew completion fish | source   (or save it in ~/.config/fish/completions/renew.fish)`)
+    .addHelpText(
+      'after',
+      `\nbash: source <(renew completion bash)   (or save it in /etc/bash_completion.d/renew)\nzsh:  source <(renew completion zsh)\nfish: renew completion fish | source   (or save it in ~/.config/fish/completions/renew.fish)`,
+    )
     .action((shell: Shell) => {
       io.stdout.write(scripts[shell](program));
     });
@@ -224,5 +266,7 @@ export function addCompletionCommands(program: Command, io: CliIo, deps: CliDeps
     .argument('<kind>', 'clusters | hosts')
     .argument('<inventory>', 'inventory YAML')
     .argument('[clusters...]', 'only the hosts of these clusters')
-    .action(async (kind: string, file: string, clusters: string[]) => setExit(await completeNames(kind, file, clusters, io, deps)));
+    .action(async (kind: string, file: string, clusters: string[]) =>
+      setExit(await completeNames(kind, file, clusters, io, deps)),
+    );
 }

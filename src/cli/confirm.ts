@@ -13,7 +13,11 @@ export function describePlan(inv: Inventory, playbook: Playbook, forks: number):
     lines.push(`  ${c.name} (${c.type}): masters in this order: ${masters}${workers}`);
   }
   for (const p of playbook.plays) {
-    const how = p.once ? 'one host per cluster' : p.serial ? `${p.serial} host(s) of a cluster at a time` : 'all hosts of a cluster at once';
+    const how = p.once
+      ? 'one host per cluster'
+      : p.serial
+        ? `${p.serial} host(s) of a cluster at a time`
+        : 'all hosts of a cluster at once';
     lines.push(`  play "${p.name}": ${p.hosts}, ${how}${p.when ? `, when ${p.when}` : ''}`);
   }
   return lines;

@@ -15,13 +15,15 @@ export function parseDurationMs(text: string): number | undefined {
 /** A commander argument parser for a duration flag. */
 export function durationOption(text: string): number {
   const ms = parseDurationMs(text);
-  if (ms === undefined) throw new InvalidArgumentError(`"${text}" is not a duration; write e.g. 500ms, 90s, 15m, 12h or 30d.`);
+  if (ms === undefined)
+    throw new InvalidArgumentError(`"${text}" is not a duration; write e.g. 500ms, 90s, 15m, 12h or 30d.`);
   return ms;
 }
 
 export function positiveIntOption(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${text}" is not a whole number of 1 or more.`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`"${text}" is not a whole number of 1 or more.`);
   return n;
 }
 

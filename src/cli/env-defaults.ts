@@ -25,7 +25,8 @@ export const ENV_DEFAULTS: Readonly<Record<string, string>> = {
   '--prometheus': 'KCR_PROMETHEUS',
 };
 
-const variableOf = (long: string | undefined): string | undefined => (long === undefined ? undefined : ENV_DEFAULTS[long]);
+const variableOf = (long: string | undefined): string | undefined =>
+  long === undefined ? undefined : ENV_DEFAULTS[long];
 
 /** Names the variables in the help of `program` and its subcommands, and applies them from `env` before each action. */
 export function applyEnvDefaults(program: Command, env: NodeJS.ProcessEnv): void {
@@ -48,7 +49,11 @@ export function applyEnvDefaults(program: Command, env: NodeJS.ProcessEnv): void
       try {
         action.setOptionValueWithSource(key, option.parseArg ? option.parseArg(value, undefined) : value, 'env');
       } catch (err) {
-        if (err instanceof CommanderError) throw new UsageError(`${variable}=${value}: ${err.message}`, `the value of ${variable} is used as ${option.long}`);
+        if (err instanceof CommanderError)
+          throw new UsageError(
+            `${variable}=${value}: ${err.message}`,
+            `the value of ${variable} is used as ${option.long}`,
+          );
         throw err;
       }
     }

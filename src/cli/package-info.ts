@@ -26,4 +26,5 @@ function find(): { root: string; version: string } {
 export const packageRoot = (): string => find().root;
 export const packageVersion = (): string => bundleInfo?.version ?? find().version;
 /** A playbook shipped with the package, e.g. `bundledPlaybook('renew.yaml')`. */
-export const bundledPlaybook = (name: string): string => (bundleInfo ? `${EMBEDDED_PLAYBOOK_PREFIX}${name}` : path.join(packageRoot(), 'playbooks', name));
+export const bundledPlaybook = (name: string): string =>
+  bundleInfo ? `${EMBEDDED_PLAYBOOK_PREFIX}${name}` : path.join(packageRoot(), 'playbooks', name);

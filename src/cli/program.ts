@@ -68,34 +68,55 @@ ${EXIT_CODES}
 
 /** A duration flag (500ms, 90s, 15m, 12h, 30d) whose default is shown as written. */
 function durationFlag(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, `${description} (500ms, 90s, 15m, 12h, 30d)`).argParser(durationOption).default(durationOption(defaultText), defaultText);
+  return new Option(flags, `${description} (500ms, 90s, 15m, 12h, 30d)`)
+    .argParser(durationOption)
+    .default(durationOption(defaultText), defaultText);
 }
 
 /** Flags shared by `renew` and `check`. */
 function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
-  return cmd
-    // Not commander's requiredOption: on the program it would be demanded of every subcommand too.
-    .option('-i, --inventory <file>', 'inventory YAML: the clusters, their masters and SSH settings (required)')
-    .option('-c, --cluster <name>', 'only this cluster (repeatable; comma-separated lists too)', collect)
-    .option('-l, --limit <host>', 'only this host (repeatable; comma-separated lists too)', collect)
-    .option('--playbook <file>', 'playbook to run', defaultPlaybook)
-    .option('--forks <n>', 'how many clusters run at once', positiveIntOption, 10)
-    .option('--json', 'print the run summary as one JSON document on stdout')
-    .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
-    .option('--log-file <file>', 'write the structured (pino JSON) log here instead of stderr')
-    .addOption(new Option('--log-level <level>', 'log level (default: warn; info with --log-file)').choices(LOG_LEVELS))
-    .option('-v, --verbose', 'more logging: -v info, -vv debug, -vvv trace; stacks of internal errors', (_: string, n: number) => n + 1, 0)
-    .option('--accept-new-host-keys', 'record unknown SSH host keys in known_hosts (a changed key is always refused)')
-    .addOption(durationFlag('--renew-within <duration>', 'renew a certificate when less than this is left', '30d'))
-    .addOption(durationFlag('--health-timeout <duration>', 'longest wait for a control plane to be healthy again', '300s'))
-    .addOption(durationFlag('--max-clock-skew <duration>', 'largest accepted clock difference between a node and this machine', '60s'))
-    .option('--output-dir <dir>', 'local folder for reports and backups taken to this machine', 'kcr-output');
+  return (
+    cmd
+      // Not commander's requiredOption: on the program it would be demanded of every subcommand too.
+      .option('-i, --inventory <file>', 'inventory YAML: the clusters, their masters and SSH settings (required)')
+      .option('-c, --cluster <name>', 'only this cluster (repeatable; comma-separated lists too)', collect)
+      .option('-l, --limit <host>', 'only this host (repeatable; comma-separated lists too)', collect)
+      .option('--playbook <file>', 'playbook to run', defaultPlaybook)
+      .option('--forks <n>', 'how many clusters run at once', positiveIntOption, 10)
+      .option('--json', 'print the run summary as one JSON document on stdout')
+      .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+      .option('--log-file <file>', 'write the structured (pino JSON) log here instead of stderr')
+      .addOption(
+        new Option('--log-level <level>', 'log level (default: warn; info with --log-file)').choices(LOG_LEVELS),
+      )
+      .option(
+        '-v, --verbose',
+        'more logging: -v info, -vv debug, -vvv trace; stacks of internal errors',
+        (_: string, n: number) => n + 1,
+        0,
+      )
+      .option('--accept-new-host-keys', 'record unknown SSH host keys in known_hosts (a changed key is always refused)')
+      .addOption(durationFlag('--renew-within <duration>', 'renew a certificate when less than this is left', '30d'))
+      .addOption(
+        durationFlag('--health-timeout <duration>', 'longest wait for a control plane to be healthy again', '300s'),
+      )
+      .addOption(
+        durationFlag(
+          '--max-clock-skew <duration>',
+          'largest accepted clock difference between a node and this machine',
+          '60s',
+        ),
+      )
+      .option('--output-dir <dir>', 'local folder for reports and backups taken to this machine', 'kcr-output')
+  );
 }
 
 export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void): Command {
   const program = new Command('renew');
   program
-    .description('Renews the kubeadm certificates of TKEStack clusters over SSH, one master at a time, and proves the result.')
+    .description(
+      'Renews the kubeadm certificates of TKEStack clusters over SSH, one master at a time, and proves the result.',
+    )
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .enablePositionalOptions()
@@ -115,10 +136,22 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .addHelpText('after', RENEW_HELP)
     .action(async (flags: RunFlags) => setExit(await runCommand('renew', flags, io, deps)));
 
-  addRunOptions(program.command('check').description('Reports every certificate of every node (files, kubeconfigs, CAs, and what :6443 and :2379 serve), soonest expiry first; changes nothing.'), bundledPlaybook('check.yaml'))
+  addRunOptions(
+    program
+      .command('check')
+      .description(
+        'Reports every certificate of every node (files, kubeconfigs, CAs, and what :6443 and :2379 serve), soonest expiry first; changes nothing.',
+      ),
+    bundledPlaybook('check.yaml'),
+  )
     .addOption(durationFlag('--warn <duration>', 'exit 10 when a certificate has less than this left', '30d'))
-    .addOption(durationFlag('--critical <duration>', 'exit 11 when a certificate has less than this left, or has expired', '7d'))
-    .option('--prometheus <file>', 'write a node-exporter textfile (x509-certificate-exporter metric names) to this file')
+    .addOption(
+      durationFlag('--critical <duration>', 'exit 11 when a certificate has less than this left, or has expired', '7d'),
+    )
+    .option(
+      '--prometheus <file>',
+      'write a node-exporter textfile (x509-certificate-exporter metric names) to this file',
+    )
     .addHelpText('after', CHECK_HELP)
     .action(async (flags: RunFlags) => setExit(await runCommand('check', flags, io, deps)));
 
@@ -150,7 +183,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     }
     const verbose = argv.some((a) => /^-v+$/.test(a) || a === '--verbose');
     const text = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`error: internal error: ${text.replace(/[\r\n]+/g, ' ')}${verbose ? '' : ' (run with -v for details)'}\n`);
+    io.stderr.write(
+      `error: internal error: ${text.replace(/[\r\n]+/g, ' ')}${verbose ? '' : ' (run with -v for details)'}\n`,
+    );
     if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return ExitCode.internal;
   }

@@ -41,21 +41,39 @@ export interface RunFlags {
   prometheus?: string;
 }
 
-export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io: CliIo, deps: CliDeps): Promise<number> {
+export async function runCommand(
+  command: 'renew' | 'check',
+  flags: RunFlags,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<number> {
   if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
   const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
-  const inventory = selectTargets(await deps.loadInventory(flags.inventory), { clusters: flags.cluster, limit: flags.limit });
+  const inventory = selectTargets(await deps.loadInventory(flags.inventory), {
+    clusters: flags.cluster,
+    limit: flags.limit,
+  });
   const playbook = await loadCliPlaybook(flags.playbook, deps.modules);
   // `check` never changes anything: it runs as a dry run whatever its playbook holds.
   const dryRun = command === 'check' || flags.dryRun === true;
 
   // Report files are written after the run: a folder that does not exist must fail now, not then.
-  for (const [flag, file] of [['--junit', flags.junit], ['--prometheus', flags.prometheus]] as const) {
-    if (file !== undefined && !existsSync(path.dirname(path.resolve(file)))) throw new UsageError(`${flag} ${file}: folder ${path.dirname(path.resolve(file))} does not exist`, 'create it first');
+  for (const [flag, file] of [
+    ['--junit', flags.junit],
+    ['--prometheus', flags.prometheus],
+  ] as const) {
+    if (file !== undefined && !existsSync(path.dirname(path.resolve(file))))
+      throw new UsageError(
+        `${flag} ${file}: folder ${path.dirname(path.resolve(file))} does not exist`,
+        'create it first',
+      );
   }
 
   if (!dryRun && !flags.yes && !io.stdin.isTTY) {
-    throw new UsageError('this run may change the hosts and stdin is not a terminal to confirm it', 'pass --yes, or --dry-run to only see what would be done');
+    throw new UsageError(
+      'this run may change the hosts and stdin is not a terminal to confirm it',
+      'pass --yes, or --dry-run to only see what would be done',
+    );
   }
 
   const execute = async (asDryRun: boolean): Promise<RunSummary> => {
@@ -70,7 +88,19 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
     try {
-      return await deps.runPlaybook({ inventory, playbook, modules: deps.modules, transport, options, forks: flags.forks, logger, signal: io.signal, onEvent: terminal.onEvent, command, version: packageVersion() });
+      return await deps.runPlaybook({
+        inventory,
+        playbook,
+        modules: deps.modules,
+        transport,
+        options,
+        forks: flags.forks,
+        logger,
+        signal: io.signal,
+        onEvent: terminal.onEvent,
+        command,
+        version: packageVersion(),
+      });
     } finally {
       terminal.close();
       await transport.closeAll();
@@ -80,15 +110,28 @@ export async function runCommand(command: 'renew' | 'check', flags: RunFlags, io
   if (!dryRun && !flags.yes) {
     // On a terminal: the plan first. The preflight runs read-only and every change is described
     // per master (what would be backed up, renewed, restarted, copied) before the question.
-    io.stderr.write(`${describePlan(inventory, playbook, flags.forks).join('\n')}\nThe plan (dry run, nothing changes):\n`);
+    io.stderr.write(
+      `${describePlan(inventory, playbook, flags.forks).join('\n')}\nThe plan (dry run, nothing changes):\n`,
+    );
     const plan = await execute(true);
     if (plan.interrupted) return plan.exitCode;
-    if (!(await deps.confirm('Renew the certificates of these hosts as planned?', io))) throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
+    if (!(await deps.confirm('Renew the certificates of these hosts as planned?', io)))
+      throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
   }
   const summary = await execute(dryRun);
   if (flags.junit) await writeJunitFile(summary, flags.junit);
   if (command === 'check') {
-    return reportCheck(summary, { json: flags.json, prometheus: flags.prometheus, warnMs: flags.warn ?? 30 * 86400_000, criticalMs: flags.critical ?? 7 * 86400_000 }, io.stdout, io.stderr);
+    return reportCheck(
+      summary,
+      {
+        json: flags.json,
+        prometheus: flags.prometheus,
+        warnMs: flags.warn ?? 30 * 86400_000,
+        criticalMs: flags.critical ?? 7 * 86400_000,
+      },
+      io.stdout,
+      io.stderr,
+    );
   }
   if (flags.json) writeJsonSummary(summary, io.stdout);
   return summary.exitCode;

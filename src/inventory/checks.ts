@@ -23,7 +23,12 @@ function located<T>(source: YamlSource, items: Array<{ path: YamlPath; item: T }
 }
 
 /** Throws at the second of two items with the same key. */
-function refuseRepeats<T>(source: YamlSource, items: Array<Located<T>>, keyOf: (item: T) => string, describe: (item: T, first: Located<T>) => [string, string]): void {
+function refuseRepeats<T>(
+  source: YamlSource,
+  items: Array<Located<T>>,
+  keyOf: (item: T) => string,
+  describe: (item: T, first: Located<T>) => [string, string],
+): void {
   const seen = new Map<string, Located<T>>();
   for (const entry of items) {
     const key = keyOf(entry.item);
@@ -41,18 +46,34 @@ export function checkUniqueNames(source: YamlSource, raw: RawInventory): void {
     source,
     raw.clusters.map((c, i) => ({ path: ['clusters', i, 'name'], item: c.name })),
   );
-  refuseRepeats(source, clusters, (name) => name, (name, first) => [`cluster "${name}" is already defined at ${first.line}:${first.col}`, 'give each cluster its own name']);
+  refuseRepeats(
+    source,
+    clusters,
+    (name) => name,
+    (name, first) => [
+      `cluster "${name}" is already defined at ${first.line}:${first.col}`,
+      'give each cluster its own name',
+    ],
+  );
   const hosts = located(
     source,
     raw.clusters.flatMap((c, i) =>
-      (['masters', 'workers'] as const).flatMap((role) => (c[role] ?? []).map((h, j) => ({ path: ['clusters', i, role, j, 'name'], item: { name: h.name, cluster: c.name } }))),
+      (['masters', 'workers'] as const).flatMap((role) =>
+        (c[role] ?? []).map((h, j) => ({
+          path: ['clusters', i, role, j, 'name'],
+          item: { name: h.name, cluster: c.name },
+        })),
+      ),
     ),
   );
   refuseRepeats(
     source,
     hosts,
     (h) => h.name,
-    (h, first) => [`host "${h.name}" is already listed at ${first.line}:${first.col}, in cluster "${first.item.cluster}"`, 'list each host once, in one cluster'],
+    (h, first) => [
+      `host "${h.name}" is already listed at ${first.line}:${first.col}, in cluster "${first.item.cluster}"`,
+      'list each host once, in one cluster',
+    ],
   );
 }
 
@@ -60,7 +81,10 @@ export function checkUniqueNames(source: YamlSource, raw: RawInventory): void {
 export function checkUniqueEndpoints(source: YamlSource, hostPaths: Map<Host, YamlPath>): void {
   const hosts = located(
     source,
-    [...hostPaths].map(([host, path]) => ({ path: host.ssh.address === host.name ? [...path, 'name'] : [...path, 'address'], item: host })),
+    [...hostPaths].map(([host, path]) => ({
+      path: host.ssh.address === host.name ? [...path, 'name'] : [...path, 'address'],
+      item: host,
+    })),
   );
   const endpoint = (t: SshTarget) => `${t.address.toLowerCase()}:${t.port}`;
   refuseRepeats(
@@ -79,8 +103,16 @@ export function checkKubeadm(source: YamlSource, raw: RawInventory): void {
   raw.clusters.forEach((cluster, i) => {
     const layers = [cluster.kubeadm, raw.defaults?.kubeadm];
     if (nearest(layers, 'provision') !== 'upload' || nearest(layers, 'localBinary') !== undefined) return;
-    const path = cluster.kubeadm?.provision !== undefined ? ['clusters', i, 'kubeadm', 'provision'] : ['defaults', 'kubeadm', 'provision'];
-    throw inputErrorAt(source, path, `"provision: upload" needs "localBinary" in cluster "${cluster.name}"`, 'set kubeadm.localBinary to the kubeadm binary to upload, or use provision: download');
+    const path =
+      cluster.kubeadm?.provision !== undefined
+        ? ['clusters', i, 'kubeadm', 'provision']
+        : ['defaults', 'kubeadm', 'provision'];
+    throw inputErrorAt(
+      source,
+      path,
+      `"provision: upload" needs "localBinary" in cluster "${cluster.name}"`,
+      'set kubeadm.localBinary to the kubeadm binary to upload, or use provision: download',
+    );
   });
 }
 
@@ -95,10 +127,18 @@ export async function checkLocalFiles(source: YamlSource, raw: RawInventory, ctx
   const files: Array<{ path: YamlPath; item: { kind: string; file: string } }> = [];
   for (const { path, ssh } of declaredSsh(raw)) {
     if (ssh.agent === true && !ctx.env.SSH_AUTH_SOCK) {
-      throw inputErrorAt(source, [...path, 'agent'], '"agent: true" but SSH_AUTH_SOCK is not set', 'start ssh-agent and ssh-add your key, or give the socket path');
+      throw inputErrorAt(
+        source,
+        [...path, 'agent'],
+        '"agent: true" but SSH_AUTH_SOCK is not set',
+        'start ssh-agent and ssh-add your key, or give the socket path',
+      );
     }
-    if (ssh.identityFile !== undefined) files.push({ path: [...path, 'identityFile'], item: { kind: 'identity file', file: ssh.identityFile } });
-    (ssh.knownHostsFiles ?? []).forEach((file, k) => files.push({ path: [...path, 'knownHostsFiles', k], item: { kind: 'known_hosts file', file } }));
+    if (ssh.identityFile !== undefined)
+      files.push({ path: [...path, 'identityFile'], item: { kind: 'identity file', file: ssh.identityFile } });
+    (ssh.knownHostsFiles ?? []).forEach((file, k) =>
+      files.push({ path: [...path, 'knownHostsFiles', k], item: { kind: 'known_hosts file', file } }),
+    );
   }
   const verdicts = new Map<string, Promise<string | undefined>>();
   for (const { path, item } of located(source, files)) {
@@ -106,7 +146,12 @@ export async function checkLocalFiles(source: YamlSource, raw: RawInventory, ctx
     if (!verdicts.has(absolute)) verdicts.set(absolute, unreadableReason(absolute));
     const reason = await verdicts.get(absolute);
     if (reason) {
-      throw inputErrorAt(source, path, `${item.kind} ${absolute} cannot be read: ${reason}`, 'check the path and its permissions; relative paths start at the inventory\'s folder, ~ is your home');
+      throw inputErrorAt(
+        source,
+        path,
+        `${item.kind} ${absolute} cannot be read: ${reason}`,
+        "check the path and its permissions; relative paths start at the inventory's folder, ~ is your home",
+      );
     }
   }
 }
@@ -124,7 +169,9 @@ async function unreadableReason(file: string): Promise<string | undefined> {
 
 /** Every `ssh` block and bastion written in the file, with its path. */
 function declaredSsh(raw: RawInventory): Array<{ path: YamlPath; ssh: RawSsh | RawBastion }> {
-  const blocks: Array<{ path: YamlPath; ssh: RawSsh | undefined }> = [{ path: ['defaults', 'ssh'], ssh: raw.defaults?.ssh }];
+  const blocks: Array<{ path: YamlPath; ssh: RawSsh | undefined }> = [
+    { path: ['defaults', 'ssh'], ssh: raw.defaults?.ssh },
+  ];
   raw.clusters.forEach((c, i) => {
     blocks.push({ path: ['clusters', i, 'ssh'], ssh: c.ssh });
     for (const role of ['masters', 'workers'] as const) {

@@ -24,7 +24,12 @@ export async function loadInventory(file: string, options: LoadInventoryOptions 
   const source = await parseYamlFile(file, { maxBytes: options.maxBytes });
   const value = source.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw inputErrorAt(source, [], 'the inventory must be a mapping with a "clusters" list', 'start the file with "clusters:"; see inventories/example.yaml');
+    throw inputErrorAt(
+      source,
+      [],
+      'the inventory must be a mapping with a "clusters" list',
+      'start the file with "clusters:"; see inventories/example.yaml',
+    );
   }
   const raw = validateYaml(source, inventorySchema, { unknownKey: inlineSecretKey });
   checkUniqueNames(source, raw);

@@ -3,7 +3,16 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { YamlPath } from '../yaml/positions.js';
-import type { RawBastion, RawCluster, RawDefaults, RawHost, RawInventory, RawKubeadm, RawSsh, RawVars } from './schema.js';
+import type {
+  RawBastion,
+  RawCluster,
+  RawDefaults,
+  RawHost,
+  RawInventory,
+  RawKubeadm,
+  RawSsh,
+  RawVars,
+} from './schema.js';
 import type { Cluster, Host, HostRole, Inventory, KubeadmSettings, SshSettings, SshTarget } from './types.js';
 
 export const BUILT_IN = {
@@ -102,12 +111,23 @@ function resolveSsh(address: string, layers: Array<RawSsh | undefined>, ctx: Res
  * `identityFile` only uses its own `passphraseEnv`.
  */
 function resolveBastion(bastion: RawBastion, layers: Array<RawSsh | undefined>, ctx: ResolveContext): SshTarget {
-  const withheld = new Set<string>(['port', 'passwordEnv', 'bastion', ...(bastion.identityFile !== undefined ? ['passphraseEnv'] : [])]);
-  const inherited = layers.map((l) => (l ? (Object.fromEntries(Object.entries(l).filter(([k]) => !withheld.has(k))) as RawSsh) : undefined));
+  const withheld = new Set<string>([
+    'port',
+    'passwordEnv',
+    'bastion',
+    ...(bastion.identityFile !== undefined ? ['passphraseEnv'] : []),
+  ]);
+  const inherited = layers.map((l) =>
+    l ? (Object.fromEntries(Object.entries(l).filter(([k]) => !withheld.has(k))) as RawSsh) : undefined,
+  );
   return resolveTarget(bastion.address, [bastion, ...inherited], ctx);
 }
 
-function resolveTarget(address: string, layers: Array<RawSsh | RawBastion | undefined>, ctx: ResolveContext): SshTarget {
+function resolveTarget(
+  address: string,
+  layers: Array<RawSsh | RawBastion | undefined>,
+  ctx: ResolveContext,
+): SshTarget {
   const local = (p: string) => expandLocalPath(p, ctx.baseDir, ctx.home);
   const identityFile = nearest(layers, 'identityFile');
   const agent = nearest(layers, 'agent');
@@ -116,7 +136,8 @@ function resolveTarget(address: string, layers: Array<RawSsh | RawBastion | unde
     port: nearest(layers, 'port') ?? BUILT_IN.port,
     user: nearest(layers, 'user') ?? BUILT_IN.user,
     identityFile: identityFile === undefined ? undefined : local(identityFile),
-    agentSocket: agent === true ? (ctx.env ?? process.env).SSH_AUTH_SOCK : typeof agent === 'string' ? local(agent) : undefined,
+    agentSocket:
+      agent === true ? (ctx.env ?? process.env).SSH_AUTH_SOCK : typeof agent === 'string' ? local(agent) : undefined,
     passwordEnv: nearest(layers, 'passwordEnv'),
     passphraseEnv: nearest(layers, 'passphraseEnv'),
     knownHostsFiles: (nearest(layers, 'knownHostsFiles') ?? BUILT_IN.knownHostsFiles).map(local),
@@ -135,7 +156,10 @@ function resolveKubeadm(layers: Array<RawKubeadm | undefined>, ctx: ResolveConte
 }
 
 /** The value of `key` at the nearest level that sets it (levels listed nearest first). */
-export function nearest<T extends object, K extends keyof T>(layers: ReadonlyArray<T | undefined>, key: K): T[K] | undefined {
+export function nearest<T extends object, K extends keyof T>(
+  layers: ReadonlyArray<T | undefined>,
+  key: K,
+): T[K] | undefined {
   for (const layer of layers) {
     if (layer && layer[key] !== undefined) return layer[key];
   }

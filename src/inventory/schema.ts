@@ -55,7 +55,12 @@ const envNameSchema = matching(
 
 /** A local file path: relative to the inventory's folder, `~` or `~/...` for the home folder. */
 const localPathSchema = must(
-  must(z.string().min(1), (v) => !/[\0\r\n]/.test(v), 'invalid path (it contains a control character)', 'write the path on one line'),
+  must(
+    z.string().min(1),
+    (v) => !/[\0\r\n]/.test(v),
+    'invalid path (it contains a control character)',
+    'write the path on one line',
+  ),
   (v) => !/^~[^/]/.test(v),
   'only "~" and "~/..." are expanded, not "~user"',
   'write the full path',
@@ -65,7 +70,12 @@ const portSchema = z.number().int().min(1).max(65535);
 
 const agentSchema = z.union([
   z.boolean(),
-  must(localPathSchema, (v) => v.includes('/'), '"agent" must be true, false or the path of an ssh-agent socket', 'write true to use SSH_AUTH_SOCK, or a path such as /run/user/1000/ssh-agent.sock'),
+  must(
+    localPathSchema,
+    (v) => v.includes('/'),
+    '"agent" must be true, false or the path of an ssh-agent socket',
+    'write true to use SSH_AUTH_SOCK, or a path such as /run/user/1000/ssh-agent.sock',
+  ),
 ]);
 
 const sshTargetFields = {
@@ -91,7 +101,12 @@ export const becomeSchema = z.strictObject({
 });
 
 const mirrorUrlSchema = must(
-  must(z.string(), (v) => /^https?:\/\/[^\s"'`\\]+$/.test(v) && URL.canParse(v.replace(/\{(version|arch)\}/g, 'x')), 'invalid "mirrorUrl"', 'write an http(s) URL; {version} and {arch} are substituted'),
+  must(
+    z.string(),
+    (v) => /^https?:\/\/[^\s"'`\\]+$/.test(v) && URL.canParse(v.replace(/\{(version|arch)\}/g, 'x')),
+    'invalid "mirrorUrl"',
+    'write an http(s) URL; {version} and {arch} are substituted',
+  ),
   (v) => !/\{(?!version\}|arch\})/.test(v),
   '"mirrorUrl" has an unknown placeholder',
   'only {version} and {arch} are substituted',
@@ -128,7 +143,7 @@ export const clusterSchema = z.strictObject({
   type: must(
     z.string(),
     (v) => v !== 'imported',
-    'imported clusters are not supported: TKEStack did not build them, and their PKI is not kubeadm\'s',
+    "imported clusters are not supported: TKEStack did not build them, and their PKI is not kubeadm's",
     'remove this cluster, or renew its certificates with the tools of whoever built it',
   ).pipe(z.enum(['global', 'standalone'])),
   kubernetesVersion: matching(VERSION_RE, 'invalid "kubernetesVersion"', 'write it in quotes, as "1.18.3"').optional(),

@@ -17,7 +17,8 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
   const hostNames = splitNames(selection.limit);
   const known = inv.clusters.map((c) => c.name);
   for (const name of clusterNames) {
-    if (!known.includes(name)) throw new UsageError(`no cluster named "${name}" in ${inv.file}`, suggestionHint(name, known, 'clusters'));
+    if (!known.includes(name))
+      throw new UsageError(`no cluster named "${name}" in ${inv.file}`, suggestionHint(name, known, 'clusters'));
   }
   let clusters = clusterNames.size > 0 ? inv.clusters.filter((c) => clusterNames.has(c.name)) : inv.clusters;
   if (hostNames.size > 0) {
@@ -25,7 +26,11 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
       if (!clusters.some((c) => hostsOf(c).some((h) => h.name === name))) throw unmatchedHost(inv, name);
     }
     clusters = clusters
-      .map((c) => ({ ...c, masters: c.masters.filter((h) => hostNames.has(h.name)), workers: c.workers.filter((h) => hostNames.has(h.name)) }))
+      .map((c) => ({
+        ...c,
+        masters: c.masters.filter((h) => hostNames.has(h.name)),
+        workers: c.workers.filter((h) => hostNames.has(h.name)),
+      }))
       .filter((c) => c.masters.length + c.workers.length > 0);
   }
   return { ...inv, clusters };
@@ -33,7 +38,11 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
 
 function unmatchedHost(inv: Inventory, name: string): UsageError {
   const owner = inv.clusters.find((c) => hostsOf(c).some((h) => h.name === name));
-  if (owner) return new UsageError(`host "${name}" is in cluster "${owner.name}", which --cluster did not select`, `add --cluster ${owner.name}, or drop --limit ${name}`);
+  if (owner)
+    return new UsageError(
+      `host "${name}" is in cluster "${owner.name}", which --cluster did not select`,
+      `add --cluster ${owner.name}, or drop --limit ${name}`,
+    );
   const all = inv.clusters.flatMap((c) => hostsOf(c).map((h) => h.name));
   return new UsageError(`no host named "${name}" in ${inv.file}`, suggestionHint(name, all, 'hosts'));
 }
@@ -44,5 +53,10 @@ function hostsOf(cluster: Cluster) {
 
 /** `['a,b', 'c']` -> {a, b, c}; empty items ignored. */
 function splitNames(values: string[] | undefined): Set<string> {
-  return new Set((values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0));
+  return new Set(
+    (values ?? [])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  );
 }

@@ -13,7 +13,10 @@ const PATHS: Record<string, string> = Object.fromEntries([
 
 /** Every certificate of the node: catalog certificates, then the CAs. */
 export function certSummary(facts: NodeFacts): CertLine[] {
-  return [...Object.values(facts.certs), ...Object.values(facts.cas)].map(({ fingerprint256: _fp, ...c }) => ({ ...c, path: PATHS[c.name] ?? c.name }));
+  return [...Object.values(facts.certs), ...Object.values(facts.cas)].map(({ fingerprint256: _fp, ...c }) => ({
+    ...c,
+    path: PATHS[c.name] ?? c.name,
+  }));
 }
 
 /** The present certificate that expires first. */
@@ -34,11 +37,13 @@ export interface CertChange {
 
 /** Before/after per certificate, for the renew report. */
 export function beforeAfter(before: NodeFacts, after: NodeFacts): CertChange[] {
-  return Object.keys(before.certs).filter((name) => before.certs[name]?.present || after.certs[name]?.present).map((name) => ({
-    name,
-    notAfterBefore: before.certs[name]?.notAfter,
-    notAfterAfter: after.certs[name]?.notAfter,
-    serialBefore: before.certs[name]?.serial,
-    serialAfter: after.certs[name]?.serial,
-  }));
+  return Object.keys(before.certs)
+    .filter((name) => before.certs[name]?.present || after.certs[name]?.present)
+    .map((name) => ({
+      name,
+      notAfterBefore: before.certs[name]?.notAfter,
+      notAfterAfter: after.certs[name]?.notAfter,
+      serialBefore: before.certs[name]?.serial,
+      serialAfter: after.certs[name]?.serial,
+    }));
 }

@@ -50,7 +50,8 @@ export function parseHealth(output: string): HealthReport {
   let etcdMembers: EtcdMember[] | undefined;
   try {
     const doc = JSON.parse(s.get('etcd-members') ?? '') as { members?: { name?: string; clientURLs?: string[] }[] };
-    if (Array.isArray(doc.members)) etcdMembers = doc.members.map((m) => ({ name: m.name ?? '', clientUrls: m.clientURLs ?? [] }));
+    if (Array.isArray(doc.members))
+      etcdMembers = doc.members.map((m) => ({ name: m.name ?? '', clientUrls: m.clientURLs ?? [] }));
   } catch {
     etcdMembers = undefined;
   }
@@ -63,7 +64,11 @@ export function parseHealth(output: string): HealthReport {
       } catch {
         healthy = false;
       }
-      return { url: key.slice('etcd-health '.length), healthy, detail: healthy ? 'healthy' : body.trim().slice(0, 200) || 'no answer' };
+      return {
+        url: key.slice('etcd-health '.length),
+        healthy,
+        detail: healthy ? 'healthy' : body.trim().slice(0, 200) || 'no answer',
+      };
     });
   const served = { apiserver: fingerprint(s.get('served-apiserver')), etcd: fingerprint(s.get('served-etcd')) };
   const disk = { apiserver: fingerprint(s.get('disk-apiserver')), etcd: fingerprint(s.get('disk-etcd')) };

@@ -20,7 +20,8 @@ export function parseKubeconfigPublic(lines: string): KubeconfigPublic {
     const unquoted = value.replace(/^["']|["']$/g, '');
     if (key === 'server' && out.server === undefined) out.server = unquoted;
     else if (key === 'certificate-authority-data' && out.caData === undefined) out.caData = unquoted;
-    else if (key === 'client-certificate-data' && out.clientCertPem === undefined) out.clientCertPem = Buffer.from(unquoted, 'base64').toString('utf8');
+    else if (key === 'client-certificate-data' && out.clientCertPem === undefined)
+      out.clientCertPem = Buffer.from(unquoted, 'base64').toString('utf8');
     else if (key === 'client-certificate' && out.clientCertPath === undefined) out.clientCertPath = unquoted;
   }
   return out;

@@ -51,7 +51,16 @@ export interface NodeFacts {
   cas: Record<string, CertFact>;
   saHashes: Record<string, string>;
   /** kubelet.conf's client certificate: embedded, or the file it points at (kubelet-client-current.pem). */
-  kubeletConf: { present: boolean; embedded: boolean; notAfter?: string; clientCertPath?: string; residualSeconds?: number; serial?: string; subject?: string; issuer?: string };
+  kubeletConf: {
+    present: boolean;
+    embedded: boolean;
+    notAfter?: string;
+    clientCertPath?: string;
+    residualSeconds?: number;
+    serial?: string;
+    subject?: string;
+    issuer?: string;
+  };
 }
 
 /** The `crt:`/`key:`/`conf:`/`confpub:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
@@ -146,8 +155,11 @@ function detectRuntime(s: Map<string, string>): Pick<NodeFacts, 'runtime' | 'run
   const crictl = probe('runtime-crictl');
   if (docker === 'found' && crictl !== 'found') return { runtime: 'docker' };
   if (crictl === 'found' && docker !== 'found') return { runtime: 'containerd' };
-  if (docker === 'found' && crictl === 'found') return { runtimeProblem: 'both docker and crictl list a kube-apiserver container' };
-  return { runtimeProblem: `no container runtime lists a kube-apiserver container (docker: ${docker}, crictl: ${crictl})` };
+  if (docker === 'found' && crictl === 'found')
+    return { runtimeProblem: 'both docker and crictl list a kube-apiserver container' };
+  return {
+    runtimeProblem: `no container runtime lists a kube-apiserver container (docker: ${docker}, crictl: ${crictl})`,
+  };
 }
 
 function catalogCertFact(c: CatalogCert, s: Map<string, string>, now: Date, caPems: Map<CaName, string>): CertFact {
@@ -160,14 +172,21 @@ function catalogCertFact(c: CatalogCert, s: Map<string, string>, now: Date, caPe
   const body = s.get(`conf ${c.path}`) ?? 'MISSING';
   if (body === 'MISSING') return { name: c.name, kind: 'kubeconfig', present: false, ca: c.ca };
   const kc = parseKubeconfigPublic(body);
-  if (!kc.clientCertPem) return { name: c.name, kind: 'kubeconfig', present: true, ca: c.ca, problem: 'no embedded client certificate' };
+  if (!kc.clientCertPem)
+    return { name: c.name, kind: 'kubeconfig', present: true, ca: c.ca, problem: 'no embedded client certificate' };
   const fact = certFact(c.name, 'kubeconfig', kc.clientCertPem, now);
   finishLeaf(fact, c, kc.clientCertPem, s.get(`confkey ${c.path}`), caPems);
   return fact;
 }
 
 /** `keyPublicPem`: the key's public half as the node printed it (`openssl pkey -pubout`). */
-function finishLeaf(fact: CertFact, c: CatalogCert, pem: string | undefined, keyPublicPem: string | undefined, caPems: Map<CaName, string>): void {
+function finishLeaf(
+  fact: CertFact,
+  c: CatalogCert,
+  pem: string | undefined,
+  keyPublicPem: string | undefined,
+  caPems: Map<CaName, string>,
+): void {
   fact.ca = c.ca;
   if (!pem || !fact.present || fact.problem) return;
   const caPem = caPems.get(c.ca);
@@ -199,7 +218,11 @@ function certFact(name: string, kind: CertFact['kind'], body: string, now: Date)
   }
 }
 
-function kubeletConfFact(body: string | undefined, referencedPem: string | undefined, now: Date): NodeFacts['kubeletConf'] {
+function kubeletConfFact(
+  body: string | undefined,
+  referencedPem: string | undefined,
+  now: Date,
+): NodeFacts['kubeletConf'] {
   if (body === undefined || body.trim() === 'MISSING') return { present: false, embedded: false };
   const kc = parseKubeconfigPublic(body);
   const embedded = Boolean(kc.clientCertPem);
@@ -208,7 +231,14 @@ function kubeletConfFact(body: string | undefined, referencedPem: string | undef
   if (!pem) return base;
   try {
     const info = parseCertificate(pem);
-    return { ...base, notAfter: info.notAfter.toISOString(), residualSeconds: secondsLeft(info.notAfter, now), serial: info.serial, subject: info.subject, issuer: info.issuer };
+    return {
+      ...base,
+      notAfter: info.notAfter.toISOString(),
+      residualSeconds: secondsLeft(info.notAfter, now),
+      serial: info.serial,
+      subject: info.subject,
+      issuer: info.issuer,
+    };
   } catch {
     return base;
   }

@@ -2,7 +2,12 @@
 // containers with docker or crictl. Modules detect the runtime actually in use; never assume.
 export type RuntimeName = 'docker' | 'containerd';
 
-export const CONTROL_PLANE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'] as const;
+export const CONTROL_PLANE_COMPONENTS = [
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'etcd',
+] as const;
 export type ControlPlaneComponent = (typeof CONTROL_PLANE_COMPONENTS)[number];
 
 export interface RuntimeCommands {
@@ -49,6 +54,9 @@ function validDate(text: string): Date | undefined {
 
 /** Splits `docker ps -q` / `crictl ps -q` output into ids, refusing anything that is not an id. */
 export function parseIds(output: string): string[] | undefined {
-  const ids = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const ids = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return ids.every((id) => /^[0-9a-f]{12,64}$/.test(id)) ? ids : undefined;
 }

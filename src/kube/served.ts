@@ -18,7 +18,15 @@ export interface ServedCert {
 }
 
 /** The first certificate of `body` as served on `port`; `present: false` when there is none or it does not parse. */
-export function servedCertOf(name: string, port: number, diskName: string, ca: string, body: string | undefined, diskFingerprint: string | undefined, now: Date): ServedCert {
+export function servedCertOf(
+  name: string,
+  port: number,
+  diskName: string,
+  ca: string,
+  body: string | undefined,
+  diskFingerprint: string | undefined,
+  now: Date,
+): ServedCert {
   const pem = splitPemCertificates(body ?? '')[0];
   if (!pem) return { name, port, diskName, ca, present: false };
   try {

@@ -27,7 +27,10 @@ export function splitPemCertificates(text: string): string[] {
 }
 
 export function normalizeSerial(hex: string): string {
-  return hex.replace(/[:\s]/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+  return hex
+    .replace(/[:\s]/g, '')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 /**
@@ -64,7 +67,9 @@ function describe(cert: X509Certificate): CertInfo {
     dnsNames: entries.filter((e) => e.startsWith('DNS:')).map((e) => e.slice(4)),
     ipAddresses: entries.filter((e) => e.startsWith('IP Address:')).map((e) => e.slice(11)),
     isCa: cert.ca,
-    publicKeySha256: createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+    publicKeySha256: createHash('sha256')
+      .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
   };
 }
 
@@ -78,7 +83,9 @@ export function publicKeySha256(publicPem: string | undefined): string | undefin
   const pem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/.exec(publicPem ?? '')?.[0];
   if (!pem) return undefined;
   try {
-    return createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest('hex');
+    return createHash('sha256')
+      .update(createPublicKey(pem).export({ type: 'spki', format: 'der' }))
+      .digest('hex');
   } catch {
     return undefined;
   }

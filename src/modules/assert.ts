@@ -24,7 +24,8 @@ export const assertModule: ReadOnlyModule<z.infer<typeof args>> = {
   args,
   mutates: false,
   async run(ctx, a) {
-    if (checkCondition(a.that, buildConditionContext(ctx))) return { status: 'ok', message: `assertion holds: ${a.that}` };
+    if (checkCondition(a.that, buildConditionContext(ctx)))
+      return { status: 'ok', message: `assertion holds: ${a.that}` };
     return { status: 'failed', message: a.message ?? `assertion failed: ${a.that}` };
   },
 };

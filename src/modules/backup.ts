@@ -11,32 +11,51 @@ import { kubeconfigTargets } from './support/users.js';
 
 export const backupModule: MutatingModule<Record<string, never>, undefined> = {
   name: 'backup',
-  description: 'Backs up /etc/kubernetes, the users\' kubeconfigs and etcd (snapshot) into a new timestamped directory on the master.',
+  description:
+    "Backs up /etc/kubernetes, the users' kubeconfigs and etcd (snapshot) into a new timestamped directory on the master.",
   args: z.object({}).strict(),
   mutates: true,
   onlyWhenDue: () => true,
   async decide() {
-    return { kind: 'change', message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>`, plan: undefined };
+    return {
+      kind: 'change',
+      message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>`,
+      plan: undefined,
+    };
   },
   async apply(ctx) {
     const name = backupName(ctx);
     const targets = await kubeconfigTargets(ctx);
     // Expired certificates: etcd rejects every client, so no snapshot can be taken; its data is
     // copied instead (with no quorum, nothing is being written).
-    const etcdMode = ctx.cluster.etcd !== 'stacked' ? 'none' : renewalPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
-    const res = await ctx.remote.sh(BACKUP_SCRIPT, [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)], { timeoutMs: 300_000 });
-    if (res.exitCode !== 0) throw ctx.fail(`backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
+    const etcdMode =
+      ctx.cluster.etcd !== 'stacked' ? 'none' : renewalPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
+    const res = await ctx.remote.sh(
+      BACKUP_SCRIPT,
+      [KUBERNETES_DIR, BACKUP_ROOT, name, ETCD_DATA_DIR, etcdMode, ...targets.map((t) => t.path)],
+      { timeoutMs: 300_000 },
+    );
+    if (res.exitCode !== 0)
+      throw ctx.fail(`backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
     const dir = /^dir=(.+)$/m.exec(res.stdout)?.[1];
     const etcd = /^etcd=(.+)$/m.exec(res.stdout)?.[1];
     if (!dir) throw ctx.fail('backup script gave no directory');
     ctx.facts.backupDir = dir;
     ctx.publish('backupDir', dir);
-    const warning = etcd !== 'copy' ? '' : etcdMode === 'copy' ? '; certificates expired: etcd data copied live (may be inconsistent), not snapshotted' : '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted';
+    const warning =
+      etcd !== 'copy'
+        ? ''
+        : etcdMode === 'copy'
+          ? '; certificates expired: etcd data copied live (may be inconsistent), not snapshotted'
+          : '; etcdctl absent: etcd data copied live (may be inconsistent), not snapshotted';
     return { status: 'changed', message: `backup in ${dir} (etcd: ${etcd})${warning}`, data: { backupDir: dir, etcd } };
   },
 };
 
 function backupName(ctx: ModuleContext): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${ctx.host.name}-${randomBytes(3).toString('hex')}`;
 }

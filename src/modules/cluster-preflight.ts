@@ -10,11 +10,19 @@ import { judgeHealth, probeHealth } from './support/health-probe.js';
 import { getFacts } from './support/state.js';
 
 /** Certificates whose expiry breaks the cluster's own health (peers and clients reject them). */
-const CRITICAL_FOR_HEALTH = ['apiserver', 'apiserver-etcd-client', 'etcd-peer', 'etcd-server', 'admin.conf', 'etcd-healthcheck-client'];
+const CRITICAL_FOR_HEALTH = [
+  'apiserver',
+  'apiserver-etcd-client',
+  'etcd-peer',
+  'etcd-server',
+  'admin.conf',
+  'etcd-healthcheck-client',
+];
 
 export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
   name: 'cluster_preflight',
-  description: 'Checks that all masters share their CAs and the cluster is healthy, and picks the renewal path (read-only).',
+  description:
+    'Checks that all masters share their CAs and the cluster is healthy, and picks the renewal path (read-only).',
   args: z.object({}).strict(),
   mutates: false,
   async run(ctx) {
@@ -32,25 +40,42 @@ export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
     const anyDue = masters.some((m) => ctx.factsOf(m.name).due === true);
     if (path === 'expired-recovery') {
       ctx.publishCluster('expired', expired);
-      return { status: 'ok', message: `certificates already expired (${expired.join(', ')}): recovery path (renew every master's files, then restart master by master)`, data: { path, expired } };
+      return {
+        status: 'ok',
+        message: `certificates already expired (${expired.join(', ')}): recovery path (renew every master's files, then restart master by master)`,
+        data: { path, expired },
+      };
     }
     if (!anyDue) {
       return { status: 'ok', message: 'no master is due for renewal', data: { path, anyDue } };
     }
     // Rolling path: the cluster must be healthy before the first restart, or a restart could lose quorum.
     const reports = await Promise.all(
-      masters.map(async (m) => ({ host: m, report: await probeHealth(await ctx.remoteTo(m), ctx.clusterFacts.etcdUrls ?? []) })),
+      masters.map(async (m) => ({
+        host: m,
+        report: await probeHealth(await ctx.remoteTo(m), ctx.clusterFacts.etcdUrls ?? []),
+      })),
     );
     const unhealthy: string[] = [];
     for (const { host, report } of reports) {
-      const verdict = judgeHealth(report, { etcd: ctx.cluster.etcd === 'stacked', allMembers: true, servedMatchesDisk: false, components: true });
+      const verdict = judgeHealth(report, {
+        etcd: ctx.cluster.etcd === 'stacked',
+        allMembers: true,
+        servedMatchesDisk: false,
+        components: true,
+      });
       unhealthy.push(...verdict.problems.map((p) => `${host.name}: ${p}`));
       if (report.etcdMembers && !ctx.clusterFacts.etcdUrls) ctx.clusterFacts.etcdUrls = memberUrls(report.etcdMembers);
     }
     if (unhealthy.length) {
-      throw ctx.fail(`cluster not healthy before renewal: ${[...new Set(unhealthy)].join('; ')}`, 'a restart now could lose etcd quorum; nothing was changed');
+      throw ctx.fail(
+        `cluster not healthy before renewal: ${[...new Set(unhealthy)].join('; ')}`,
+        'a restart now could lose etcd quorum; nothing was changed',
+      );
     }
-    const stale = reports.filter(({ report }) => !report.apiserverServesDisk || (ctx.cluster.etcd === 'stacked' && !report.etcdServesDisk)).map(({ host }) => host.name);
+    const stale = reports
+      .filter(({ report }) => !report.apiserverServesDisk || (ctx.cluster.etcd === 'stacked' && !report.etcdServesDisk))
+      .map(({ host }) => host.name);
     if (stale.length) ctx.publishCluster('servedNotOnDiskBefore', stale);
     return {
       status: 'ok',
@@ -66,7 +91,10 @@ function caProblems(all: { host: { name: string }; facts: NodeFacts }[]): string
   if (!first) return ['the cluster has no masters'];
   for (const ca of Object.keys(first.facts.cas)) {
     const fps = new Set(all.map(({ facts }) => facts.cas[ca]?.fingerprint256 ?? 'missing'));
-    if (fps.size > 1) problems.push(`CA ${ca} differs between masters (${all.map(({ host, facts }) => `${host.name}=${(facts.cas[ca]?.fingerprint256 ?? 'missing').slice(0, 12)}`).join(', ')})`);
+    if (fps.size > 1)
+      problems.push(
+        `CA ${ca} differs between masters (${all.map(({ host, facts }) => `${host.name}=${(facts.cas[ca]?.fingerprint256 ?? 'missing').slice(0, 12)}`).join(', ')})`,
+      );
   }
   for (const key of Object.keys(first.facts.saHashes)) {
     const hashes = new Set(all.map(({ facts }) => facts.saHashes[key]));
@@ -74,4 +102,3 @@ function caProblems(all: { host: { name: string }; facts: NodeFacts }[]): string
   }
   return problems;
 }
-

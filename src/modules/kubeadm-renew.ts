@@ -31,7 +31,9 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
     if (!version) throw ctx.fail('unknown Kubernetes version');
     const choice = chooseKubeadm(facts);
     const newEnd = new Date(Date.now() + 365 * 86400_000).toISOString();
-    const present = renewableCerts(version, ctx.cluster.etcd).map((c) => facts.certs[c.name]).filter((c) => c?.present && c.notAfter);
+    const present = renewableCerts(version, ctx.cluster.etcd)
+      .map((c) => facts.certs[c.name])
+      .filter((c) => c?.present && c.notAfter);
     const soonest = [...present].sort((a, b) => (a?.notAfter ?? '').localeCompare(b?.notAfter ?? ''))[0];
     const certificates = present.map((c) => ({ name: c?.name, notAfterBefore: c?.notAfter, notAfterExpected: newEnd }));
     return {
@@ -48,7 +50,9 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
 
     const res = await ctx.remote.exec([choice.path, ...renewAllArgs(version)], { timeoutMs: 180_000 });
     if (res.exitCode !== 0) {
-      throw ctx.fail(`${choice.path} ${renewAllArgs(version).join(' ')} exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`);
+      throw ctx.fail(
+        `${choice.path} ${renewAllArgs(version).join(' ')} exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`,
+      );
     }
     const { warnings, renewed } = judgeOutput(ctx, version, res.stdout, res.stderr);
     const after = await gatherNodeFacts(ctx, 'kubeadm_renew verify');
@@ -69,7 +73,12 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
 };
 
 /** Turns kubeadm's output into failures (thrown) and warnings (returned). */
-function judgeOutput(ctx: ModuleContext, version: KubeVersion, stdout: string, stderr: string): { warnings: string[]; renewed: string[] } {
+function judgeOutput(
+  ctx: ModuleContext,
+  version: KubeVersion,
+  stdout: string,
+  stderr: string,
+): { warnings: string[]; renewed: string[] } {
   const out = parseRenewOutput(stdout, stderr);
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -77,8 +86,10 @@ function judgeOutput(ctx: ModuleContext, version: KubeVersion, stdout: string, s
   if (out.fellBackToDefaults) {
     // When the cluster is down (expired certificates) kubeadm cannot read its ConfigMap. The defaults
     // are then what kubeadm uses; preflight proved the PKI lives in the default place and etcd is local.
-    if (renewalPath(ctx) === 'expired-recovery' && !atLeast(version, 1, 31)) warnings.push('kubeadm could not read the cluster configuration (cluster down) and used its defaults');
-    else problems.push('kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)');
+    if (renewalPath(ctx) === 'expired-recovery' && !atLeast(version, 1, 31))
+      warnings.push('kubeadm could not read the cluster configuration (cluster down) and used its defaults');
+    else
+      problems.push('kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)');
   }
   for (const c of renewableCerts(version, ctx.cluster.etcd)) {
     const outcome = out.certs.get(c.name);
@@ -102,7 +113,8 @@ function verifyRenewed(ctx: ModuleContext, renewed: string[], before: NodeFacts,
     if (!b?.present) continue;
     if (!a?.present) problems.push(`${c.name} disappeared`);
     else if (a.problem) problems.push(`${c.name}: ${a.problem}`);
-    else if (a.serial === b.serial || (a.notAfter ?? '') <= (b.notAfter ?? '')) problems.push(`${c.name} was not renewed (same serial or end date)`);
+    else if (a.serial === b.serial || (a.notAfter ?? '') <= (b.notAfter ?? ''))
+      problems.push(`${c.name} was not renewed (same serial or end date)`);
     else if (!a.keyMatches) problems.push(`${c.name} does not match its key after renewal`);
     else if (!a.chainsToCa) problems.push(`${c.name} is not signed by ${c.ca} after renewal`);
   }

@@ -30,7 +30,8 @@ interface KubeletPlan {
 
 export const kubeletClientCertModule: MutatingModule<Record<string, never>, KubeletPlan> = {
   name: 'kubelet_client_cert',
-  description: 'Makes kubelet.conf use the rotating kubelet-client-current.pem instead of an embedded certificate; restarts the kubelet only if changed.',
+  description:
+    'Makes kubelet.conf use the rotating kubelet-client-current.pem instead of an embedded certificate; restarts the kubelet only if changed.',
   args: z.object({}).strict(),
   mutates: true,
   async decide(ctx) {
@@ -39,8 +40,18 @@ export const kubeletClientCertModule: MutatingModule<Record<string, never>, Kube
       if (state.kubelet !== 'active') throw ctx.fail(`kubelet is ${state.kubelet}`);
       return { kind: 'ok', message: 'kubelet.conf uses kubelet-client-current.pem; kubelet active' };
     }
-    if (state.pemValid) return { kind: 'change', message: 'would point kubelet.conf at kubelet-client-current.pem and restart the kubelet', plan: { action: 'repoint', embeddedNotAfter: state.embeddedNotAfter } };
-    if (!state.bootstrap) return { kind: 'change', message: 'would create bootstrap-kubelet.conf from kubelet.conf and restart the kubelet', plan: { action: 'bootstrap', embeddedNotAfter: state.embeddedNotAfter } };
+    if (state.pemValid)
+      return {
+        kind: 'change',
+        message: 'would point kubelet.conf at kubelet-client-current.pem and restart the kubelet',
+        plan: { action: 'repoint', embeddedNotAfter: state.embeddedNotAfter },
+      };
+    if (!state.bootstrap)
+      return {
+        kind: 'change',
+        message: 'would create bootstrap-kubelet.conf from kubelet.conf and restart the kubelet',
+        plan: { action: 'bootstrap', embeddedNotAfter: state.embeddedNotAfter },
+      };
     return { kind: 'ok', message: 'kubelet.conf embeds a certificate; bootstrap-kubelet.conf already present' };
   },
   async apply(ctx, _args, plan) {
@@ -53,17 +64,26 @@ export const kubeletClientCertModule: MutatingModule<Record<string, never>, Kube
     } else {
       const res = await ctx.remote.exec(['cp', '-p', '--', KUBELET_CONF, BOOTSTRAP_CONF]);
       if (res.exitCode !== 0) throw ctx.fail(`creating bootstrap-kubelet.conf failed: ${tail(res.stderr)}`);
-      action = 'kubelet-client-current.pem is not valid: created bootstrap-kubelet.conf from kubelet.conf (TKEStack guide)';
+      action =
+        'kubelet-client-current.pem is not valid: created bootstrap-kubelet.conf from kubelet.conf (TKEStack guide)';
     }
     const restart = await ctx.remote.exec(['systemctl', 'restart', 'kubelet']);
     if (restart.exitCode !== 0) throw ctx.fail(`kubelet restart failed: ${tail(restart.stderr || restart.stdout)}`);
     for (let i = 0; i < 20; i++) {
       await sleep(500, ctx.signal);
       const active = await ctx.remote.exec(['systemctl', 'is-active', 'kubelet']);
-      if (active.stdout.trim() === 'active' && i >= 3) return { status: 'changed', message: `${action}; kubelet restarted and running`, data: { embeddedNotAfter: plan.embeddedNotAfter } };
+      if (active.stdout.trim() === 'active' && i >= 3)
+        return {
+          status: 'changed',
+          message: `${action}; kubelet restarted and running`,
+          data: { embeddedNotAfter: plan.embeddedNotAfter },
+        };
       if (active.stdout.trim() === 'failed') break;
     }
-    throw ctx.fail(`${action}; but the kubelet is not running after its restart`, 'see journalctl -u kubelet on the node');
+    throw ctx.fail(
+      `${action}; but the kubelet is not running after its restart`,
+      'see journalctl -u kubelet on the node',
+    );
   },
 };
 
@@ -77,5 +97,11 @@ async function readState(ctx: ModuleContext): Promise<KubeletState> {
   } catch {
     embeddedNotAfter = undefined;
   }
-  return { embedded: s.get('embedded') === 'yes', embeddedNotAfter, pemValid: s.get('pem-valid') === 'yes', bootstrap: s.get('bootstrap') === 'yes', kubelet: s.get('kubelet') || 'unknown' };
+  return {
+    embedded: s.get('embedded') === 'yes',
+    embeddedNotAfter,
+    pemValid: s.get('pem-valid') === 'yes',
+    bootstrap: s.get('bootstrap') === 'yes',
+    kubelet: s.get('kubelet') || 'unknown',
+  };
 }

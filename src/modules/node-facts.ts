@@ -8,7 +8,8 @@ import { certSummary, soonestExpiry } from '../kube/cert-lines.js';
 
 export const nodeFactsModule: ReadOnlyModule<Record<string, never>> = {
   name: 'node_facts',
-  description: 'Reads the master: Kubernetes version, runtime, kubelet, kubeadm, clock, disk and every certificate (read-only).',
+  description:
+    'Reads the master: Kubernetes version, runtime, kubelet, kubeadm, clock, disk and every certificate (read-only).',
   args: z.object({}).strict(),
   mutates: false,
   async run(ctx) {

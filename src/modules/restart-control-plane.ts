@@ -4,7 +4,13 @@
 import { z } from 'zod';
 import { tail } from '../playbook/remote.js';
 import type { ModuleContext, MutatingModule } from '../playbook/types.js';
-import { CONTROL_PLANE_COMPONENTS, RUNTIMES, parseIds, type ControlPlaneComponent, type RuntimeCommands } from '../kube/runtime.js';
+import {
+  CONTROL_PLANE_COMPONENTS,
+  RUNTIMES,
+  parseIds,
+  type ControlPlaneComponent,
+  type RuntimeCommands,
+} from '../kube/runtime.js';
 import { ETCD_MOVE_LEADER_SCRIPT } from '../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
 import { CLOCK_THEN_EXEC_SCRIPT } from '../kube/scripts/components.js';
@@ -13,7 +19,10 @@ import { getFacts } from './support/state.js';
 
 const Args = z
   .object({
-    components: z.array(z.enum(CONTROL_PLANE_COMPONENTS)).min(1).default([...CONTROL_PLANE_COMPONENTS]),
+    components: z
+      .array(z.enum(CONTROL_PLANE_COMPONENTS))
+      .min(1)
+      .default([...CONTROL_PLANE_COMPONENTS]),
     /** Refuse to restart etcd unless every other member is healthy (quorum kept). */
     checkQuorum: z.boolean().default(true),
     /** Only restart when this run already restarted something on this host (used in rescue). */
@@ -31,17 +40,28 @@ export const restartControlPlaneModule: MutatingModule<Args, ControlPlaneCompone
   mutates: true,
   onlyWhenDue: () => true,
   async decide(ctx, args) {
-    if (args.onlyIfRestarted && !ctx.facts.restartedAny) return { kind: 'skip', message: 'no component was restarted in this run: the running ones still use the certificates on disk' };
+    if (args.onlyIfRestarted && !ctx.facts.restartedAny)
+      return {
+        kind: 'skip',
+        message: 'no component was restarted in this run: the running ones still use the certificates on disk',
+      };
     const facts = getFacts(ctx);
     const components = ordered(ctx, args);
-    return { kind: 'change', message: `would restart ${components.join(', ')} with ${facts.runtime ? RUNTIMES[facts.runtime].cli : 'the detected runtime'}`, plan: components };
+    return {
+      kind: 'change',
+      message: `would restart ${components.join(', ')} with ${facts.runtime ? RUNTIMES[facts.runtime].cli : 'the detected runtime'}`,
+      plan: components,
+    };
   },
   async apply(ctx, args, components) {
     const facts = getFacts(ctx);
     if (!facts.runtime) throw ctx.fail('container runtime unknown');
     const rt = RUNTIMES[facts.runtime];
     const kubelet = await ctx.remote.exec(['systemctl', 'is-active', 'kubelet']);
-    if (kubelet.stdout.trim() !== 'active') throw ctx.fail(`kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`);
+    if (kubelet.stdout.trim() !== 'active')
+      throw ctx.fail(
+        `kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`,
+      );
     const restarted: Record<string, string> = {};
     // Time spent waiting for the node (containers coming back, local etcd serving again), as
     // opposed to our own work: reported so a run's duration can be split (docs/benchmarks.md).
@@ -60,7 +80,11 @@ export const restartControlPlaneModule: MutatingModule<Args, ControlPlaneCompone
       }
     }
     ctx.publish('restartedAt', restarted);
-    return { status: 'changed', message: `restarted ${Object.keys(restarted).join(', ')} (${rt.cli})`, data: { restartedAt: restarted, waitedMs: waited.ms } };
+    return {
+      status: 'changed',
+      message: `restarted ${Object.keys(restarted).join(', ')} (${rt.cli})`,
+      data: { restartedAt: restarted, waitedMs: waited.ms },
+    };
   },
 };
 
@@ -71,13 +95,22 @@ function ordered(ctx: ModuleContext, args: Args): ControlPlaneComponent[] {
 }
 
 /** Removes the containers; returns the node's clock just before the removal. */
-async function removeStamped(ctx: ModuleContext, rt: RuntimeCommands, component: string, ids: string[]): Promise<number> {
+async function removeStamped(
+  ctx: ModuleContext,
+  rt: RuntimeCommands,
+  component: string,
+  ids: string[],
+): Promise<number> {
   const res = await ctx.remote.sh(CLOCK_THEN_EXEC_SCRIPT, rt.remove(ids));
   const [first = '', ...rest] = res.stdout.split('\n');
   const removedAtSec = Number(first.trim());
   // Not a number: the script stopped before the removal.
-  if (!/^\d+$/.test(first.trim()) || removedAtSec <= 0) throw ctx.fail(`cannot read the node's clock: ${tail(res.stdout.replace(/^not a clock: ?/, '')) || '(nothing)'}; nothing was removed`);
-  if (res.exitCode !== 0) throw ctx.fail(`${rt.cli} could not remove ${component}: ${tail(res.stderr || rest.join('\n'))}`);
+  if (!/^\d+$/.test(first.trim()) || removedAtSec <= 0)
+    throw ctx.fail(
+      `cannot read the node's clock: ${tail(res.stdout.replace(/^not a clock: ?/, '')) || '(nothing)'}; nothing was removed`,
+    );
+  if (res.exitCode !== 0)
+    throw ctx.fail(`${rt.cli} could not remove ${component}: ${tail(res.stderr || rest.join('\n'))}`);
   return removedAtSec;
 }
 
@@ -90,14 +123,22 @@ async function listIds(ctx: ModuleContext, rt: RuntimeCommands, component: strin
 
 /** Removes the component's container and returns the new container's start time (ISO); adds the
  *  time from the removal until the new container was seen to `waited`. */
-async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: string, timeoutMs: number, waited: { ms: number }): Promise<string> {
+async function restartOne(
+  ctx: ModuleContext,
+  rt: RuntimeCommands,
+  component: string,
+  timeoutMs: number,
+  waited: { ms: number },
+): Promise<string> {
   const old = await listIds(ctx, rt, component);
   if (old.length === 0) throw ctx.fail(`no running ${component} container`);
   const removedAtSec = await removeStamped(ctx, rt, component, old);
   const removedAt = Date.now();
   const deadline = removedAt + timeoutMs;
   while (Date.now() < deadline) {
-    const fresh = (await listIds(ctx, rt, component)).filter((id) => !old.some((o) => o.startsWith(id) || id.startsWith(o)));
+    const fresh = (await listIds(ctx, rt, component)).filter(
+      (id) => !old.some((o) => o.startsWith(id) || id.startsWith(o)),
+    );
     for (const id of fresh) {
       const res = await ctx.remote.exec(rt.inspect(id));
       const startedAt = res.exitCode === 0 ? rt.parseStartedAt(res.stdout) : undefined;
@@ -109,14 +150,19 @@ async function restartOne(ctx: ModuleContext, rt: RuntimeCommands, component: st
     }
     await sleep(500, ctx.signal);
   }
-  throw ctx.fail(`${component} did not come back within ${Math.round(timeoutMs / 1000)}s after its container was removed`);
+  throw ctx.fail(
+    `${component} did not come back within ${Math.round(timeoutMs / 1000)}s after its container was removed`,
+  );
 }
 
 async function requireOtherMembersHealthy(ctx: ModuleContext): Promise<void> {
   const h = await probeHealth(ctx.remote, ctx.clusterFacts.etcdUrls ?? []);
   const verdict = judgeHealth(h, { etcd: true, allMembers: true, servedMatchesDisk: false, components: false });
-  const etcdProblems = verdict.problems.filter((p) => p.startsWith('etcd') || p.startsWith('local etcd') || p.startsWith('not every'));
-  if (etcdProblems.length) throw ctx.fail(`refusing to restart etcd: ${etcdProblems.join('; ')}`, 'restarting now could lose quorum');
+  const etcdProblems = verdict.problems.filter(
+    (p) => p.startsWith('etcd') || p.startsWith('local etcd') || p.startsWith('not every'),
+  );
+  if (etcdProblems.length)
+    throw ctx.fail(`refusing to restart etcd: ${etcdProblems.join('; ')}`, 'restarting now could lose quorum');
 }
 
 async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<void> {
@@ -137,6 +183,11 @@ async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<voi
 async function moveLeaderAway(ctx: ModuleContext): Promise<void> {
   const res = await ctx.remote.sh(ETCD_MOVE_LEADER_SCRIPT, [KUBERNETES_DIR]);
   const out = res.stdout.trim();
-  if (out.startsWith('moved')) ctx.log.info({ etcd: out }, 'etcd leadership handed to another member before the restart');
-  else if (out !== 'not-leader') ctx.log.warn({ etcd: out.slice(0, 200) }, 'could not hand etcd leadership over; the restart will cause an election');
+  if (out.startsWith('moved'))
+    ctx.log.info({ etcd: out }, 'etcd leadership handed to another member before the restart');
+  else if (out !== 'not-leader')
+    ctx.log.warn(
+      { etcd: out.slice(0, 200) },
+      'could not hand etcd leadership over; the restart will cause an election',
+    );
 }

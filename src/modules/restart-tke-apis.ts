@@ -10,7 +10,10 @@ interface PodList {
   items?: { metadata?: { name?: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
 }
 interface DeploymentList {
-  items?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { selector?: { matchLabels?: Record<string, string> } } }[];
+  items?: {
+    metadata?: { name?: string; labels?: Record<string, string> };
+    spec?: { selector?: { matchLabels?: Record<string, string> } };
+  }[];
 }
 
 const Args = z.object({ timeoutSeconds: z.number().positive().default(180) }).strict();
@@ -48,7 +51,11 @@ async function tkeApiDeployments(ctx: ModuleContext): Promise<string[]> {
 
 async function pods(ctx: ModuleContext, app: string): Promise<{ name: string; phase: string; deleting: boolean }[]> {
   const list = await kubectlJson<PodList>(ctx, ['-n', 'tke', 'get', 'pods', '-l', `app=${app}`]);
-  return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', phase: p.status?.phase ?? '', deleting: Boolean(p.metadata?.deletionTimestamp) }));
+  return (list.items ?? []).map((p) => ({
+    name: p.metadata?.name ?? '',
+    phase: p.status?.phase ?? '',
+    deleting: Boolean(p.metadata?.deletionTimestamp),
+  }));
 }
 
 async function recreate(ctx: ModuleContext, app: string, timeoutMs: number): Promise<void> {
@@ -59,7 +66,12 @@ async function recreate(ctx: ModuleContext, app: string, timeoutMs: number): Pro
     await sleep(1000, ctx.signal);
     const now = (await pods(ctx, app)).filter((p) => !p.deleting);
     const fresh = now.filter((p) => !before.some((b) => b.name === p.name));
-    if (fresh.length >= Math.max(1, before.length) && fresh.every((p) => p.phase === 'Running') && now.length === fresh.length) return;
+    if (
+      fresh.length >= Math.max(1, before.length) &&
+      fresh.every((p) => p.phase === 'Running') &&
+      now.length === fresh.length
+    )
+      return;
   }
   throw ctx.fail(`pods of ${app} not running again within ${Math.round(timeoutMs / 1000)}s`);
 }

@@ -20,7 +20,11 @@ export const restoreBackupModule: MutatingModule<Record<string, never>, string> 
   },
   async apply(ctx, _args, dir) {
     const res = await ctx.remote.sh(RESTORE_SCRIPT, [dir], { timeoutMs: 120_000 });
-    if (res.exitCode !== 0) throw ctx.fail(`restore from ${dir} failed: ${tail(res.stderr || res.stdout)}`, `restore by hand: docs/runbook.md`);
+    if (res.exitCode !== 0)
+      throw ctx.fail(
+        `restore from ${dir} failed: ${tail(res.stderr || res.stdout)}`,
+        `restore by hand: docs/runbook.md`,
+      );
     ctx.publish('rolledBackFrom', dir);
     // The report's certificates then say what is on disk now: the ones from before the run.
     const before = ctx.facts.factsBefore;
@@ -28,9 +32,17 @@ export const restoreBackupModule: MutatingModule<Record<string, never>, string> 
     ctx.facts.node = restored;
     if (before) {
       const differ = Object.keys(before.certs).filter((n) => before.certs[n]?.serial !== restored.certs[n]?.serial);
-      if (differ.length) throw ctx.fail(`restored from ${dir}, but ${differ.join(', ')} differ from the certificates before the run`, 'restore by hand: docs/runbook.md');
+      if (differ.length)
+        throw ctx.fail(
+          `restored from ${dir}, but ${differ.join(', ')} differ from the certificates before the run`,
+          'restore by hand: docs/runbook.md',
+        );
       ctx.publish('certificates', beforeAfter(before, restored));
     }
-    return { status: 'changed', message: `restored /etc/kubernetes and kubeconfigs from ${dir}: certificates are again those from before the run`, data: { backupDir: dir } };
+    return {
+      status: 'changed',
+      message: `restored /etc/kubernetes and kubeconfigs from ${dir}: certificates are again those from before the run`,
+      data: { backupDir: dir },
+    };
   },
 };

@@ -27,7 +27,8 @@ interface ConfigMapPlan {
 
 export const tkeCertsConfigMapModule: MutatingModule<Record<string, never>, ConfigMapPlan> = {
   name: 'tke_certs_configmap',
-  description: 'Backs up ConfigMap tke/certs and, where it holds a copy of apiserver-etcd-client (TKEStack 1.2.x), updates it with the renewed one.',
+  description:
+    'Backs up ConfigMap tke/certs and, where it holds a copy of apiserver-etcd-client (TKEStack 1.2.x), updates it with the renewed one.',
   args: z.object({}).strict(),
   mutates: true,
   async decide(ctx) {
@@ -46,16 +47,33 @@ export const tkeCertsConfigMapModule: MutatingModule<Record<string, never>, Conf
     const localBackup = await backupLocally(ctx, cm);
     ctx.publishCluster('tkeCertsBackup', localBackup);
     if (shape.kind === 'copy' && current && shape.cert.fingerprint256 === current.fingerprint256) {
-      return { status: 'ok', message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)}); backup ${localBackup}`, data: { shape: 'copy', localBackup } };
+      return {
+        status: 'ok',
+        message: `tke/certs already holds the current apiserver-etcd-client (until ${current.notAfter.toISOString().slice(0, 10)}); backup ${localBackup}`,
+        data: { shape: 'copy', localBackup },
+      };
     }
     // A backup on the node too, whatever the shape: the operator restores from where they work.
     const nodeBackup = `${BACKUP_ROOT}/tke-certs-${stamp()}.yaml`;
     const saved = await ctx.remote.sh(BACKUP_TKE_CERTS_SCRIPT, [ADMIN_CONF, nodeBackup], { timeoutMs: 60_000 });
-    if (saved.exitCode !== 0) throw ctx.fail(`backing up tke/certs on the node failed: ${tail(saved.stderr || saved.stdout)}`);
+    if (saved.exitCode !== 0)
+      throw ctx.fail(`backing up tke/certs on the node failed: ${tail(saved.stderr || saved.stdout)}`);
     if (shape.kind !== 'copy' || !current) {
-      return { status: 'ok', message: `left tke/certs as is: ${describe(shape)}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`, data: { shape: shape.kind, localBackup, nodeBackup } };
+      return {
+        status: 'ok',
+        message: `left tke/certs as is: ${describe(shape)}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`,
+        data: { shape: shape.kind, localBackup, nodeBackup },
+      };
     }
-    const res = await ctx.remote.sh(UPDATE_TKE_CERTS_SCRIPT, [ADMIN_CONF, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`, `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`], { timeoutMs: 60_000 });
+    const res = await ctx.remote.sh(
+      UPDATE_TKE_CERTS_SCRIPT,
+      [
+        ADMIN_CONF,
+        `${KUBERNETES_DIR}/pki/apiserver-etcd-client.crt`,
+        `${KUBERNETES_DIR}/pki/apiserver-etcd-client.key`,
+      ],
+      { timeoutMs: 60_000 },
+    );
     if (res.exitCode !== 0) throw ctx.fail(`updating tke/certs failed: ${tail(res.stderr || res.stdout)}`);
     const after = detectShape(await kubectlJson<ConfigMap>(ctx, ['-n', 'tke', 'get', 'cm', 'certs']));
     if (after.kind !== 'copy' || after.cert.fingerprint256 !== current.fingerprint256) {
@@ -64,7 +82,13 @@ export const tkeCertsConfigMapModule: MutatingModule<Record<string, never>, Conf
     return {
       status: 'changed',
       message: `tke/certs etcd.crt/etcd.key updated (TKEStack 1.2.x shape): ${shape.cert.notAfter.toISOString()} -> ${after.cert.notAfter.toISOString()}; backups ${localBackup} and ${ctx.host.name}:${nodeBackup}`,
-      data: { shape: 'copy', notAfterBefore: shape.cert.notAfter.toISOString(), notAfterAfter: after.cert.notAfter.toISOString(), nodeBackup, localBackup },
+      data: {
+        shape: 'copy',
+        notAfterBefore: shape.cert.notAfter.toISOString(),
+        notAfterAfter: after.cert.notAfter.toISOString(),
+        nodeBackup,
+        localBackup,
+      },
     };
   },
 };
@@ -93,7 +117,10 @@ function describe(shape: Shape): string {
 }
 
 function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** The ConfigMap holds private keys: the local copy is mode 0600 in a 0700 folder. */

@@ -23,7 +23,8 @@ type Args = z.infer<typeof Args>;
 
 export const waitHealthyModule: ReadOnlyModule<Args> = {
   name: 'wait_healthy',
-  description: 'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, and controller-manager and scheduler are healthy.',
+  description:
+    'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, and controller-manager and scheduler are healthy.',
   args: Args,
   mutates: false,
   onlyWhenDue: (args) => args.onlyIfDue && args.scope === 'master',
@@ -36,14 +37,20 @@ export const waitHealthyModule: ReadOnlyModule<Args> = {
       verdicts = await Promise.all(hosts.map(async (host) => ({ host, verdict: await probeOnce(ctx, host, args) })));
       if (verdicts.every((v) => v.verdict.healthy)) break;
       if (Date.now() - started > timeoutMs || ctx.signal.aborted) {
-        const problems = verdicts.flatMap((v) => v.verdict.problems.map((p) => (hosts.length > 1 ? `${v.host.name}: ${p}` : p)));
+        const problems = verdicts.flatMap((v) =>
+          v.verdict.problems.map((p) => (hosts.length > 1 ? `${v.host.name}: ${p}` : p)),
+        );
         throw ctx.fail(`not healthy after ${Math.round((Date.now() - started) / 1000)}s: ${problems.join('; ')}`);
       }
       await sleep(args.intervalSeconds * 1000, ctx.signal);
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     ctx.publish('healthyAfterSeconds', Number(seconds));
-    return { status: 'ok', message: `healthy after ${seconds}s${hosts.length > 1 ? ` on all ${hosts.length} masters` : ''}`, data: { waitedMs: Date.now() - started } };
+    return {
+      status: 'ok',
+      message: `healthy after ${seconds}s${hosts.length > 1 ? ` on all ${hosts.length} masters` : ''}`,
+      data: { waitedMs: Date.now() - started },
+    };
   },
 };
 
@@ -51,5 +58,10 @@ async function probeOnce(ctx: ModuleContext, host: Host, args: Args): Promise<He
   const remote = host.name === ctx.host.name ? ctx.remote : await ctx.remoteTo(host);
   const report = await probeHealth(remote, ctx.clusterFacts.etcdUrls ?? []);
   if (report.etcdMembers && !ctx.clusterFacts.etcdUrls) ctx.clusterFacts.etcdUrls = memberUrls(report.etcdMembers);
-  return judgeHealth(report, { etcd: ctx.cluster.etcd === 'stacked', allMembers: true, servedMatchesDisk: args.servedMatchesDisk, components: true });
+  return judgeHealth(report, {
+    etcd: ctx.cluster.etcd === 'stacked',
+    allMembers: true,
+    servedMatchesDisk: args.servedMatchesDisk,
+    components: true,
+  });
 }

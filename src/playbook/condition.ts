@@ -77,7 +77,8 @@ function tokenize(src: string): Token[] {
         if (c === '\\') {
           const next = src[i + 1];
           const escapes: Record<string, string> = { n: '\n', t: '\t', '\\': '\\', '"': '"', "'": "'" };
-          if (next === undefined || !(next in escapes)) throw new ConditionSyntaxError(`unknown escape "\\${next ?? ''}"`, i);
+          if (next === undefined || !(next in escapes))
+            throw new ConditionSyntaxError(`unknown escape "\\${next ?? ''}"`, i);
           text += escapes[next];
           i += 2;
           continue;
@@ -121,7 +122,13 @@ function tokenize(src: string): Token[] {
 function lastIsValue(tokens: Token[]): boolean {
   const last = tokens[tokens.length - 1];
   if (!last) return false;
-  return last.kind === 'number' || last.kind === 'string' || (last.kind === 'ident' && !KEYWORDS.has(last.text)) || last.text === ')' || last.text === ']';
+  return (
+    last.kind === 'number' ||
+    last.kind === 'string' ||
+    (last.kind === 'ident' && !KEYWORDS.has(last.text)) ||
+    last.text === ')' ||
+    last.text === ']'
+  );
 }
 
 class Parser {
@@ -153,7 +160,10 @@ class Parser {
   private expect(text: string): Token {
     const t = this.next();
     if (t.text !== text || t.kind === 'string') {
-      throw new ConditionSyntaxError(t.kind === 'end' ? `expected "${text}" but the condition ended` : `expected "${text}" but found "${t.text}"`, t.offset);
+      throw new ConditionSyntaxError(
+        t.kind === 'end' ? `expected "${text}" but the condition ended` : `expected "${text}" but found "${t.text}"`,
+        t.offset,
+      );
     }
     return t;
   }
@@ -200,7 +210,8 @@ class Parser {
       const negate = this.isWord('not');
       if (negate) this.next();
       const d = this.next();
-      if (d.kind !== 'ident' || d.text !== 'defined') throw new ConditionSyntaxError(`expected "defined" after "is${negate ? ' not' : ''}"`, d.offset);
+      if (d.kind !== 'ident' || d.text !== 'defined')
+        throw new ConditionSyntaxError(`expected "defined" after "is${negate ? ' not' : ''}"`, d.offset);
       return { kind: 'defined', operand: left, negate };
     }
     return left;
@@ -244,13 +255,15 @@ class Parser {
     if (t.text === 'true' || t.text === 'false') return { kind: 'literal', value: t.text === 'true' };
     if (t.text === 'null') return { kind: 'literal', value: null };
     if (this.peek().text === '(') {
-      if (!FUNCTIONS.has(t.text)) throw new ConditionSyntaxError(`"${t.text}" is not a function (only ${[...FUNCTIONS].join(', ')})`, t.offset);
+      if (!FUNCTIONS.has(t.text))
+        throw new ConditionSyntaxError(`"${t.text}" is not a function (only ${[...FUNCTIONS].join(', ')})`, t.offset);
       this.next();
       const arg = this.or();
       this.expect(')');
       return t.text === 'defined' ? { kind: 'defined', operand: arg, negate: false } : { kind: 'length', operand: arg };
     }
-    if (KEYWORDS.has(t.text)) throw new ConditionSyntaxError(`unexpected "${t.text}" where a value was expected`, t.offset);
+    if (KEYWORDS.has(t.text))
+      throw new ConditionSyntaxError(`unexpected "${t.text}" where a value was expected`, t.offset);
     return this.path(t);
   }
   private path(first: Token): Node {
@@ -267,7 +280,8 @@ class Parser {
       } else if (t.text === '[' && t.kind === 'punct') {
         this.next();
         const key = this.next();
-        if (key.kind !== 'string' && key.kind !== 'number') throw new ConditionSyntaxError('expected a string or a number inside [ ]', key.offset);
+        if (key.kind !== 'string' && key.kind !== 'number')
+          throw new ConditionSyntaxError('expected a string or a number inside [ ]', key.offset);
         segments.push(typeof key.value === 'string' ? this.segment(key.value, key.offset) : key.value!);
         end = this.expect(']').offset + 1;
       } else {
@@ -275,7 +289,11 @@ class Parser {
       }
     }
     const text = this.src.slice(first.offset, end);
-    if (this.peek().text === '(') throw new ConditionSyntaxError(`"${text}" is not a function (only ${[...FUNCTIONS].join(', ')})`, this.peek().offset);
+    if (this.peek().text === '(')
+      throw new ConditionSyntaxError(
+        `"${text}" is not a function (only ${[...FUNCTIONS].join(', ')})`,
+        this.peek().offset,
+      );
     return { kind: 'path', segments, text };
   }
   private segment(name: string, offset: number): string {
@@ -286,7 +304,8 @@ class Parser {
 
 /** Parses a condition; throws ConditionSyntaxError with the offset of the problem. */
 export function parseCondition(source: string): Condition {
-  if (source.length > MAX_LENGTH) throw new ConditionSyntaxError(`condition longer than ${MAX_LENGTH} characters`, MAX_LENGTH);
+  if (source.length > MAX_LENGTH)
+    throw new ConditionSyntaxError(`condition longer than ${MAX_LENGTH} characters`, MAX_LENGTH);
   return { source, root: new Parser(source).parse() };
 }
 
@@ -353,7 +372,8 @@ function compare(op: CompareOp, a: Value, b: Value): boolean {
       return !contains(b, a);
     default: {
       // Ordering only between two numbers or two strings; anything else is false, never a coercion.
-      const comparable = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+      const comparable =
+        (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
       if (!comparable) return false;
       const x = a as number | string;
       const y = b as number | string;

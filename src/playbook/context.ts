@@ -43,7 +43,11 @@ export function buildConditionContext(inputs: ConditionInputs): Record<string, u
     results: inputs.registered,
     // Host vars win over cluster vars, as in the inventory.
     vars: { ...c.vars, ...inputs.host.vars },
-    options: { dryRun: inputs.options.dryRun, force: inputs.options.force, renewWithinSeconds: inputs.options.renewWithinSeconds },
+    options: {
+      dryRun: inputs.options.dryRun,
+      force: inputs.options.force,
+      renewWithinSeconds: inputs.options.renewWithinSeconds,
+    },
     result: inputs.result,
   };
 }

@@ -2,10 +2,24 @@
 import type { ClusterSummary, HostSummary, RunSummary, TaskRecord } from './results.js';
 
 export type RunEvent =
-  | { type: 'runStart'; playbook: string; dryRun: boolean; startedAt: string; clusters: { name: string; hosts: string[] }[] }
+  | {
+      type: 'runStart';
+      playbook: string;
+      dryRun: boolean;
+      startedAt: string;
+      clusters: { name: string; hosts: string[] }[];
+    }
   | { type: 'clusterStart'; cluster: string }
   | { type: 'playStart'; cluster: string; play: string; hosts: string[] }
-  | { type: 'taskStart'; cluster: string; host: string; play: string; task: string; module: string; phase: TaskRecord['phase'] }
+  | {
+      type: 'taskStart';
+      cluster: string;
+      host: string;
+      play: string;
+      task: string;
+      module: string;
+      phase: TaskRecord['phase'];
+    }
   | { type: 'taskEnd'; record: TaskRecord }
   | { type: 'hostEnd'; summary: HostSummary }
   | { type: 'clusterEnd'; summary: ClusterSummary }

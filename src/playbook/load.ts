@@ -30,7 +30,8 @@ function fromSource(source: YamlSource, modules: ModuleRegistry): Playbook {
   const raw = validateYaml(source, rawPlaybookSchema);
   const plays: Play[] = raw.plays.map((p, i) => {
     const at = ['plays', i];
-    const tasks = (key: 'tasks' | 'rescue' | 'always'): Task[] => (p[key] ?? []).map((t, j) => toTask(source, modules, t, [...at, key, j]));
+    const tasks = (key: 'tasks' | 'rescue' | 'always'): Task[] =>
+      (p[key] ?? []).map((t, j) => toTask(source, modules, t, [...at, key, j]));
     return {
       name: p.name,
       hosts: p.hosts,
@@ -49,7 +50,12 @@ function toTask(source: YamlSource, modules: ModuleRegistry, t: RawTask, at: Yam
   const module = modules.get(t.module);
   if (!module) {
     const known = modules.list().map((m) => m.name);
-    throw inputErrorAt(source, [...at, 'module'], `unknown module ${JSON.stringify(t.module)}`, suggestionHint(t.module, known, 'modules'));
+    throw inputErrorAt(
+      source,
+      [...at, 'module'],
+      `unknown module ${JSON.stringify(t.module)}`,
+      suggestionHint(t.module, known, 'modules'),
+    );
   }
   const argsPath = [...at, 'args'];
   const args = module.args.safeParse(t.args ?? {});
@@ -78,7 +84,9 @@ function toTask(source: YamlSource, modules: ModuleRegistry, t: RawTask, at: Yam
 
 /** A schema that holds `inner` at `path` (only for listing the keys known there). */
 function nestAt(at: YamlPath, inner: z.ZodType): z.ZodType {
-  return [...at].reverse().reduce<z.ZodType>((s, seg) => (typeof seg === 'number' ? z.array(s) : z.object({ [String(seg)]: s })), inner);
+  return [...at]
+    .reverse()
+    .reduce<z.ZodType>((s, seg) => (typeof seg === 'number' ? z.array(s) : z.object({ [String(seg)]: s })), inner);
 }
 
 function checkedCondition(source: YamlSource, text: string | undefined, at: YamlPath): string | undefined {
@@ -87,7 +95,11 @@ function checkedCondition(source: YamlSource, text: string | undefined, at: Yaml
     parseCondition(text);
   } catch (err) {
     if (!(err instanceof ConditionSyntaxError)) throw err;
-    throw new InputError(`condition: ${err.message}`, { file: source.file, ...conditionPosition(source, at, err.offset) }, CONDITION_HINT);
+    throw new InputError(
+      `condition: ${err.message}`,
+      { file: source.file, ...conditionPosition(source, at, err.offset) },
+      CONDITION_HINT,
+    );
   }
   return text;
 }

@@ -28,7 +28,8 @@ export interface Remote {
 }
 
 export function createRemote(conn: Connection, step: string): Remote {
-  const fail = (message: string, hint?: string, at = step): StepError => new StepError(message, { cluster: conn.host.cluster, host: conn.host.name, step: at }, hint);
+  const fail = (message: string, hint?: string, at = step): StepError =>
+    new StepError(message, { cluster: conn.host.cluster, host: conn.host.name, step: at }, hint);
   const sh = (script: string, args: readonly string[] = [], opts: RemoteOptions = {}): Promise<ExecResult> =>
     conn.exec(['sh', '-c', script, 'sh', ...args], { become: true, step, ...opts });
   return {
@@ -37,7 +38,12 @@ export function createRemote(conn: Connection, step: string): Remote {
     sh,
     async shOk(script, args = [], opts = {}) {
       const res = await sh(script, args, opts);
-      if (res.exitCode !== 0) throw fail(`exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`, undefined, opts.step ?? step);
+      if (res.exitCode !== 0)
+        throw fail(
+          `exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`,
+          undefined,
+          opts.step ?? step,
+        );
       return res;
     },
     readFile: (path, opts = {}) => conn.readFile(path, { become: true, step, ...opts }),

@@ -67,10 +67,15 @@ export async function runPlaybook(params: RunPlaybookParams): Promise<RunSummary
     startedAt: startedAt.toISOString(),
     clusters: inventory.clusters.map((c) => ({ name: c.name, hosts: hostsOf(c, 'all').map((h) => h.name) })),
   });
-  logger.info({ playbook: playbook.file, clusters: inventory.clusters.length, forks: params.forks, dryRun: options.dryRun }, 'run started');
+  logger.info(
+    { playbook: playbook.file, clusters: inventory.clusters.length, forks: params.forks, dryRun: options.dryRun },
+    'run started',
+  );
 
   const limit = pLimit(Math.max(1, params.forks));
-  const clusters = await Promise.all(inventory.clusters.map((cluster) => limit(() => runCluster(params, cluster, signal, emit))));
+  const clusters = await Promise.all(
+    inventory.clusters.map((cluster) => limit(() => runCluster(params, cluster, signal, emit))),
+  );
 
   const finishedAt = new Date();
   const interrupted = signal.aborted;
@@ -86,17 +91,31 @@ export async function runPlaybook(params: RunPlaybookParams): Promise<RunSummary
     interrupted,
     exitCode: runExitCode(clusters, interrupted),
     clusters,
-    totals: clusters.reduce((t, c) => countRecords(c.hosts.flatMap((h) => h.tasks), t), emptyCounts()),
+    totals: clusters.reduce(
+      (t, c) =>
+        countRecords(
+          c.hosts.flatMap((h) => h.tasks),
+          t,
+        ),
+      emptyCounts(),
+    ),
   };
   logger.info({ exitCode: summary.exitCode, interrupted, durationMs: summary.durationMs }, 'run finished');
   emit({ type: 'runEnd', summary });
   return summary;
 }
 
-async function runCluster(params: RunPlaybookParams, cluster: Cluster, signal: AbortSignal, emit: RunEventListener): Promise<ClusterSummary> {
+async function runCluster(
+  params: RunPlaybookParams,
+  cluster: Cluster,
+  signal: AbortSignal,
+  emit: RunEventListener,
+): Promise<ClusterSummary> {
   const run: ClusterRun = {
     cluster,
-    hosts: new Map(hostsOf(cluster, 'all').map((h) => [h.name, { host: h, facts: {}, registered: {}, data: {}, records: [] }])),
+    hosts: new Map(
+      hostsOf(cluster, 'all').map((h) => [h.name, { host: h, facts: {}, registered: {}, data: {}, records: [] }]),
+    ),
     data: {},
     facts: {},
     progress: 'not-started',
@@ -115,7 +134,8 @@ async function runCluster(params: RunPlaybookParams, cluster: Cluster, signal: A
       await runPlay(params, run, play, halted, emit);
     }
   }
-  if (run.progress === 'interrupted' && !run.stoppedReason) run.stoppedReason = 'interrupted (Ctrl-C): no new step started';
+  if (run.progress === 'interrupted' && !run.stoppedReason)
+    run.stoppedReason = 'interrupted (Ctrl-C): no new step started';
 
   const hosts: HostSummary[] = [...run.hosts.values()].map((s) => ({
     cluster: cluster.name,
@@ -140,7 +160,13 @@ async function runCluster(params: RunPlaybookParams, cluster: Cluster, signal: A
   return summary;
 }
 
-async function runPlay(params: RunPlaybookParams, run: ClusterRun, play: Play, halted: () => boolean, emit: RunEventListener): Promise<void> {
+async function runPlay(
+  params: RunPlaybookParams,
+  run: ClusterRun,
+  play: Play,
+  halted: () => boolean,
+  emit: RunEventListener,
+): Promise<void> {
   const env: TaskEnv = {
     inventory: params.inventory,
     cluster: run.cluster,
@@ -180,7 +206,12 @@ async function runPlay(params: RunPlaybookParams, run: ClusterRun, play: Play, h
 
 /** `once`: the first host that can be reached runs the play. Hosts found unreachable on the way are
  *  recorded as such, and still stop the cluster once the play is done. */
-async function runOnce(env: TaskEnv, play: Play, candidates: HostState[], halted: () => boolean): Promise<Stop | undefined> {
+async function runOnce(
+  env: TaskEnv,
+  play: Play,
+  candidates: HostState[],
+  halted: () => boolean,
+): Promise<Stop | undefined> {
   let unreachable: Stop | undefined;
   for (const s of candidates) {
     if (halted()) break;
@@ -202,7 +233,12 @@ function stopCluster(run: ClusterRun, stop: Stop | undefined, play: Play): void 
 }
 
 /** A host's run of one play: main tasks, then rescue (after a failure) and always. */
-async function runHostPlay(env: TaskEnv, play: Play, state: HostState, halted: () => boolean): Promise<Stop | undefined> {
+async function runHostPlay(
+  env: TaskEnv,
+  play: Play,
+  state: HostState,
+  halted: () => boolean,
+): Promise<Stop | undefined> {
   const stopAt = (record: TaskRecord, rescue?: string): Stop => ({
     host: state.host.name,
     task: record.task,
@@ -230,7 +266,8 @@ async function runHostPlay(env: TaskEnv, play: Play, state: HostState, halted: (
   }
   // Recovery runs in full even after an interrupt, so a host is not left half-done.
   const rescueFrom = state.records.length;
-  const lost = (await runBlock(env, state, play.rescue, 'rescue')) ?? (await runBlock(env, state, play.always, 'always'));
+  const lost =
+    (await runBlock(env, state, play.rescue, 'rescue')) ?? (await runBlock(env, state, play.always, 'always'));
   return stopAt(lost ?? failed, play.rescue.length ? rescueOutcome(state.records.slice(rescueFrom)) : undefined);
 }
 
@@ -244,7 +281,12 @@ function rescueOutcome(records: TaskRecord[]): string {
 }
 
 /** Runs a rescue / always block up to its first failure; returns the record when the host became unreachable. */
-async function runBlock(env: TaskEnv, state: HostState, tasks: Task[], phase: 'rescue' | 'always'): Promise<TaskRecord | undefined> {
+async function runBlock(
+  env: TaskEnv,
+  state: HostState,
+  tasks: Task[],
+  phase: 'rescue' | 'always',
+): Promise<TaskRecord | undefined> {
   for (const task of tasks) {
     const record = await runTask(env, state, task, phase);
     if (record.status === 'unreachable') return record;

@@ -18,7 +18,11 @@ export const rawTaskSchema = z.strictObject({
   delay: z.number().min(0).max(86_400).optional(),
   until: condition.optional(),
   /** Seconds before the task is aborted and fails. */
-  timeout: z.number().positive().max(7 * 86_400).optional(),
+  timeout: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional(),
   ignoreErrors: z.boolean().optional(),
 });
 

@@ -35,7 +35,16 @@ export interface ClusterFacts {
 }
 
 /** What node_facts publishes about the node. */
-export type NodeSummary = Pick<NodeFacts, 'kubernetesVersion' | 'runtime' | 'kubeletState' | 'kubeletConf' | 'clockSkewMs' | 'isControlPlane' | 'unfinishedRenewalBackup'> & {
+export type NodeSummary = Pick<
+  NodeFacts,
+  | 'kubernetesVersion'
+  | 'runtime'
+  | 'kubeletState'
+  | 'kubeletConf'
+  | 'clockSkewMs'
+  | 'isControlPlane'
+  | 'unfinishedRenewalBackup'
+> & {
   kubeadmVersion?: string;
 };
 

@@ -26,7 +26,10 @@ export function firstFailure(records: readonly TaskRecord[]): HostSummary['failu
 }
 
 /** `progress`: whether the cluster ran all it had to, was cut short by an interrupt, or never began. */
-export function clusterStatus(hosts: readonly HostSummary[], progress: 'complete' | 'interrupted' | 'not-started'): ClusterSummary['status'] {
+export function clusterStatus(
+  hosts: readonly HostSummary[],
+  progress: 'complete' | 'interrupted' | 'not-started',
+): ClusterSummary['status'] {
   const statuses = new Set(hosts.map((h) => h.status));
   if (statuses.has('failed')) return 'failed';
   if (statuses.has('unreachable')) return 'unreachable';

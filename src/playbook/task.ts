@@ -54,14 +54,35 @@ export function condition(text: string): Condition {
 }
 
 export function conditionHolds(text: string, env: TaskEnv, state: HostState, result?: TaskResult): boolean {
-  const ctx = buildConditionContext({ cluster: env.cluster, host: state.host, facts: state.facts, registered: state.registered, options: env.options, result, clusterFacts: env.clusterFacts });
+  const ctx = buildConditionContext({
+    cluster: env.cluster,
+    host: state.host,
+    facts: state.facts,
+    registered: state.registered,
+    options: env.options,
+    result,
+    clusterFacts: env.clusterFacts,
+  });
   return evaluateCondition(condition(text), ctx);
 }
 
 /** Runs a task on a host and records it (also in `state.records`). Never throws. */
-export async function runTask(env: TaskEnv, state: HostState, task: Task, phase: TaskRecord['phase']): Promise<TaskRecord> {
+export async function runTask(
+  env: TaskEnv,
+  state: HostState,
+  task: Task,
+  phase: TaskRecord['phase'],
+): Promise<TaskRecord> {
   const host = state.host;
-  env.emit({ type: 'taskStart', cluster: env.cluster.name, host: host.name, play: env.play, task: task.name, module: task.module, phase });
+  env.emit({
+    type: 'taskStart',
+    cluster: env.cluster.name,
+    host: host.name,
+    play: env.play,
+    task: task.name,
+    module: task.module,
+    phase,
+  });
   const startedAt = new Date();
   const log = env.logger.child({ cluster: env.cluster.name, host: host.name, task: task.name, module: task.module });
   let result: TaskResult;
@@ -92,11 +113,13 @@ export async function runTask(env: TaskEnv, state: HostState, task: Task, phase:
 }
 
 async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Logger): Promise<TaskResult> {
-  if (task.when && !conditionHolds(task.when, env, state)) return { status: 'skipped', message: `condition is false: ${task.when}` };
+  if (task.when && !conditionHolds(task.when, env, state))
+    return { status: 'skipped', message: `condition is false: ${task.when}` };
   const module = env.modules.get(task.module);
   if (!module) return { status: 'failed', message: `unknown module "${task.module}"` };
   // The due gate, declared by the module; a host preflight never judged (undefined) is not gated.
-  if (gatedByDue(module, task.args) && state.facts.due === false) return { status: 'skipped', message: 'not due for renewal' };
+  if (gatedByDue(module, task.args) && state.facts.due === false)
+    return { status: 'skipped', message: 'not due for renewal' };
 
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -109,7 +132,8 @@ async function decideAndRun(env: TaskEnv, state: HostState, task: Task, log: Log
   });
   const attempt = (): Promise<TaskResult> => runModule(env, state, module, task, controller.signal, log);
   try {
-    const work = env.options.dryRun && module.mutates ? attempt() : withRetries(env, state, task, attempt, controller.signal);
+    const work =
+      env.options.dryRun && module.mutates ? attempt() : withRetries(env, state, task, attempt, controller.signal);
     return await Promise.race([work, timedOut]);
   } finally {
     clearTimeout(timer);
@@ -122,7 +146,13 @@ function gatedByDue(module: ModuleDefinition, args: unknown): boolean {
   return module.onlyWhenDue?.(args) === true;
 }
 
-async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: () => Promise<TaskResult>, signal: AbortSignal): Promise<TaskResult> {
+async function withRetries(
+  env: TaskEnv,
+  state: HostState,
+  task: Task,
+  attempt: () => Promise<TaskResult>,
+  signal: AbortSignal,
+): Promise<TaskResult> {
   const attempts = task.retries + 1;
   let result: TaskResult = { status: 'failed', message: 'not run' };
   for (let n = 1; n <= attempts; n++) {
@@ -133,14 +163,21 @@ async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: 
       if (task.register) state.registered[task.register] = result;
       done = conditionHolds(task.until, env, state, result);
       if (!done && n === attempts) {
-        return { ...result, status: 'failed', message: `until "${task.until}" still false after ${attempts} attempt(s); last: ${result.message}` };
+        return {
+          ...result,
+          status: 'failed',
+          message: `until "${task.until}" still false after ${attempts} attempt(s); last: ${result.message}`,
+        };
       }
     } else {
       done = result.status !== 'failed';
     }
     if (done) return result;
     if (n < attempts) {
-      env.logger.debug({ cluster: env.cluster.name, host: state.host.name, task: task.name, attempt: n }, 'retrying task');
+      env.logger.debug(
+        { cluster: env.cluster.name, host: state.host.name, task: task.name, attempt: n },
+        'retrying task',
+      );
       await sleep(task.delayMs, signal);
     }
   }
@@ -149,21 +186,40 @@ async function withRetries(env: TaskEnv, state: HostState, task: Task, attempt: 
 }
 
 /** One attempt: a read-only module runs; a mutating one decides, then applies its plan unless this is a dry run. */
-async function runModule(env: TaskEnv, state: HostState, module: ModuleDefinition, task: Task, signal: AbortSignal, log: Logger): Promise<TaskResult> {
+async function runModule(
+  env: TaskEnv,
+  state: HostState,
+  module: ModuleDefinition,
+  task: Task,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<TaskResult> {
   try {
     const ctx = await moduleContext(env, state, module.name, signal, log);
     if (!module.mutates) return checkResult(await module.run(ctx, task.args), module.name);
     const decision = await module.decide(ctx, task.args);
     if (decision.kind === 'skip') return { status: 'skipped', message: oneLine(decision.message) };
-    if (decision.kind === 'ok') return { status: 'ok', message: oneLine(decision.message), ...(decision.data ? { data: decision.data } : {}) };
-    if (env.options.dryRun) return { status: 'would-change', message: oneLine(decision.message), ...(decision.data ? { data: decision.data } : {}) };
+    if (decision.kind === 'ok')
+      return { status: 'ok', message: oneLine(decision.message), ...(decision.data ? { data: decision.data } : {}) };
+    if (env.options.dryRun)
+      return {
+        status: 'would-change',
+        message: oneLine(decision.message),
+        ...(decision.data ? { data: decision.data } : {}),
+      };
     return checkResult(await module.apply(ctx, task.args, decision.plan), module.name);
   } catch (err) {
     return resultOfError(err, log);
   }
 }
 
-async function moduleContext(env: TaskEnv, state: HostState, step: string, signal: AbortSignal, log: Logger): Promise<ModuleContext> {
+async function moduleContext(
+  env: TaskEnv,
+  state: HostState,
+  step: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<ModuleContext> {
   const remote = createRemote(await env.transport.connect(state.host), step);
   return {
     inventory: env.inventory,
@@ -189,7 +245,8 @@ async function moduleContext(env: TaskEnv, state: HostState, step: string, signa
 }
 
 function checkResult(result: TaskResult, moduleName: string): TaskResult {
-  if (!result || !STATUSES.has(result.status)) return { status: 'failed', message: `module ${moduleName} returned no valid status` };
+  if (!result || !STATUSES.has(result.status))
+    return { status: 'failed', message: `module ${moduleName} returned no valid status` };
   return { ...result, message: oneLine(result.message ?? '') };
 }
 

@@ -12,7 +12,11 @@ export function formatDays(seconds: number): string {
 export function formatExpiryTable(report: ExpiryReport): string {
   const lines: string[] = [];
   const s = report.soonest;
-  lines.push(s ? `Soonest expiry in the fleet: ${s.cluster}/${s.node} ${s.name} (${s.source}) on ${s.notAfter.slice(0, 10)}, ${formatDays(s.residualSeconds)}` : 'No certificates found.');
+  lines.push(
+    s
+      ? `Soonest expiry in the fleet: ${s.cluster}/${s.node} ${s.name} (${s.source}) on ${s.notAfter.slice(0, 10)}, ${formatDays(s.residualSeconds)}`
+      : 'No certificates found.',
+  );
   const byNode = new Map<string, ExpiryEntry[]>();
   for (const e of report.entries) {
     const key = `${e.cluster}/${e.node}`;
@@ -28,12 +32,27 @@ export function formatExpiryTable(report: ExpiryReport): string {
   const clusters = [...new Set(report.nodes.map((n) => n.cluster))].sort((a, b) => order(a) - order(b));
   for (const cluster of clusters) {
     lines.push('', `== cluster ${cluster}`);
-    for (const node of report.nodes.filter((n) => n.cluster === cluster).sort((a, b) => order(`${cluster}/${a.node}`) - order(`${cluster}/${b.node}`))) {
-      lines.push(`-- ${node.node} (${node.role}, Kubernetes ${node.kubernetesVersion ?? '?'}, kubeadm ${node.kubeadmVersion ?? 'absent'}, ${node.status})`);
+    for (const node of report.nodes
+      .filter((n) => n.cluster === cluster)
+      .sort((a, b) => order(`${cluster}/${a.node}`) - order(`${cluster}/${b.node}`))) {
+      lines.push(
+        `-- ${node.node} (${node.role}, Kubernetes ${node.kubernetesVersion ?? '?'}, kubeadm ${node.kubeadmVersion ?? 'absent'}, ${node.status})`,
+      );
       const rows = (byNode.get(`${cluster}/${node.node}`) ?? []).map((e) => [
-        e.severity === 'ok' ? '' : e.severity.toUpperCase(), e.name, e.source, e.notAfter.slice(0, 16).replace('T', ' '), formatDays(e.residualSeconds), e.caName ?? '', e.problems.join('; '),
+        e.severity === 'ok' ? '' : e.severity.toUpperCase(),
+        e.name,
+        e.source,
+        e.notAfter.slice(0, 16).replace('T', ' '),
+        formatDays(e.residualSeconds),
+        e.caName ?? '',
+        e.problems.join('; '),
       ]);
-      if (rows.length) lines.push(...table([['', 'CERTIFICATE', 'SOURCE', 'EXPIRES (UTC)', 'LEFT', 'CA', 'PROBLEMS'], ...rows]).map((l) => `   ${l}`));
+      if (rows.length)
+        lines.push(
+          ...table([['', 'CERTIFICATE', 'SOURCE', 'EXPIRES (UTC)', 'LEFT', 'CA', 'PROBLEMS'], ...rows]).map(
+            (l) => `   ${l}`,
+          ),
+        );
       for (const p of node.problems) lines.push(`   ! ${p}`);
     }
   }
@@ -42,7 +61,12 @@ export function formatExpiryTable(report: ExpiryReport): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function cn(dn: string | undefined, field: string): string {
@@ -60,7 +84,10 @@ export function formatPrometheus(report: ExpiryReport): string {
     '# HELP x509_cert_not_after Unix timestamp of the certificate NotAfter field',
     '# TYPE x509_cert_not_after gauge',
   ];
-  const expired: string[] = ['# HELP x509_cert_expired 1 if the certificate is expired', '# TYPE x509_cert_expired gauge'];
+  const expired: string[] = [
+    '# HELP x509_cert_expired 1 if the certificate is expired',
+    '# TYPE x509_cert_expired gauge',
+  ];
   for (const e of report.entries) {
     const labels: Record<string, string> = {
       cluster: e.cluster,
@@ -76,7 +103,9 @@ export function formatPrometheus(report: ExpiryReport): string {
       subject_O: cn(e.subject, 'O'),
       issuer_CN: cn(e.issuer, 'CN'),
     };
-    const l = `{${Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+    const l = `{${Object.entries(labels)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',')}}`;
     const notAfter = Date.parse(e.notAfter) / 1000;
     out.push(`x509_cert_not_after${l} ${notAfter}`);
     expired.push(`x509_cert_expired${l} ${notAfter <= now ? 1 : 0}`);

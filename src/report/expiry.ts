@@ -43,10 +43,14 @@ export interface ExpiryReport {
   severity: Severity;
 }
 
-export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: number; criticalSeconds: number }): ExpiryReport {
+export function buildExpiryReport(
+  run: RunSummary,
+  thresholds: { warnSeconds: number; criticalSeconds: number },
+): ExpiryReport {
   const entries: ExpiryEntry[] = [];
   const nodes: NodeReport[] = [];
-  const severityOf = (residual: number): Severity => (residual < thresholds.criticalSeconds ? 'critical' : residual < thresholds.warnSeconds ? 'warning' : 'ok');
+  const severityOf = (residual: number): Severity =>
+    residual < thresholds.criticalSeconds ? 'critical' : residual < thresholds.warnSeconds ? 'warning' : 'ok';
   for (const cluster of run.clusters) {
     for (const host of cluster.hosts) {
       // What node_facts and served_certs published (typed in playbook/state.ts).
@@ -66,46 +70,96 @@ export function buildExpiryReport(run: RunSummary, thresholds: { warnSeconds: nu
         if (c.chainsToCa === false) p.push(`not signed by ${c.ca}`);
         if (c.keyMatches === false) p.push('does not match its private key');
         entries.push({
-          cluster: cluster.cluster, node: host.host, name: c.name, source: c.kind === 'kubeconfig' ? 'kubeconfig' : 'file', path: c.path,
-          notAfter: c.notAfter, residualSeconds: c.residualSeconds, caName: c.kind === 'ca' ? c.name : c.ca, serial: c.serial,
-          subject: c.subject, issuer: c.issuer, severity: severityOf(c.residualSeconds), problems: p,
+          cluster: cluster.cluster,
+          node: host.host,
+          name: c.name,
+          source: c.kind === 'kubeconfig' ? 'kubeconfig' : 'file',
+          path: c.path,
+          notAfter: c.notAfter,
+          residualSeconds: c.residualSeconds,
+          caName: c.kind === 'ca' ? c.name : c.ca,
+          serial: c.serial,
+          subject: c.subject,
+          issuer: c.issuer,
+          severity: severityOf(c.residualSeconds),
+          problems: p,
         });
       }
-      if (node.unfinishedRenewalBackup) problems.push(`an earlier renewal did not finish on this master (its backup: ${node.unfinishedRenewalBackup}): run renew again to finish it`);
+      if (node.unfinishedRenewalBackup)
+        problems.push(
+          `an earlier renewal did not finish on this master (its backup: ${node.unfinishedRenewalBackup}): run renew again to finish it`,
+        );
       const kc = node.kubeletConf;
-      if (kc?.embedded) problems.push('kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
+      if (kc?.embedded)
+        problems.push(
+          'kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires',
+        );
       if (kc?.notAfter && kc.residualSeconds !== undefined) {
         // Embedded: kubeadm never renews it. Referenced (kubelet-client-current.pem): the kubelet
         // rotates it itself, but one that is close to its end means rotation is not working.
         const embedded = kc.embedded;
         entries.push({
-          cluster: cluster.cluster, node: host.host, name: embedded ? 'kubelet.conf' : 'kubelet-client-current.pem', source: embedded ? 'kubeconfig' : 'file',
-          path: embedded ? '/etc/kubernetes/kubelet.conf' : kc.clientCertPath, notAfter: kc.notAfter, residualSeconds: kc.residualSeconds, caName: 'ca',
-          serial: kc.serial, subject: kc.subject, issuer: kc.issuer, severity: severityOf(kc.residualSeconds), problems: kc.residualSeconds <= 0 ? ['expired'] : [],
+          cluster: cluster.cluster,
+          node: host.host,
+          name: embedded ? 'kubelet.conf' : 'kubelet-client-current.pem',
+          source: embedded ? 'kubeconfig' : 'file',
+          path: embedded ? '/etc/kubernetes/kubelet.conf' : kc.clientCertPath,
+          notAfter: kc.notAfter,
+          residualSeconds: kc.residualSeconds,
+          caName: 'ca',
+          serial: kc.serial,
+          subject: kc.subject,
+          issuer: kc.issuer,
+          severity: severityOf(kc.residualSeconds),
+          problems: kc.residualSeconds <= 0 ? ['expired'] : [],
         });
       }
       for (const s of served) {
         if (!s.present || s.notAfter === undefined || s.residualSeconds === undefined) continue;
         const p: string[] = [];
         if (s.residualSeconds <= 0) p.push('expired');
-        if (s.matchesDisk === false) p.push(`differs from ${s.diskName ?? 'the file'} on disk (component not restarted)`);
+        if (s.matchesDisk === false)
+          p.push(`differs from ${s.diskName ?? 'the file'} on disk (component not restarted)`);
         entries.push({
-          cluster: cluster.cluster, node: host.host, name: `${s.name}:${s.port}`, source: 'served', notAfter: s.notAfter,
-          residualSeconds: s.residualSeconds, caName: s.ca, serial: s.serial, subject: s.subject, issuer: s.issuer, severity: severityOf(s.residualSeconds),
+          cluster: cluster.cluster,
+          node: host.host,
+          name: `${s.name}:${s.port}`,
+          source: 'served',
+          notAfter: s.notAfter,
+          residualSeconds: s.residualSeconds,
+          caName: s.ca,
+          serial: s.serial,
+          subject: s.subject,
+          issuer: s.issuer,
+          severity: severityOf(s.residualSeconds),
           problems: p,
         });
       }
-      if (node.kubeadmVersion && node.kubernetesVersion && minorOf(node.kubeadmVersion) !== minorOf(node.kubernetesVersion)) {
+      if (
+        node.kubeadmVersion &&
+        node.kubernetesVersion &&
+        minorOf(node.kubeadmVersion) !== minorOf(node.kubernetesVersion)
+      ) {
         problems.push(`kubeadm ${node.kubeadmVersion} does not match the cluster's ${node.kubernetesVersion}`);
       }
       nodes.push({
-        cluster: cluster.cluster, node: host.host, role: host.role, status: host.status, kubernetesVersion: node.kubernetesVersion,
-        kubeadmVersion: node.kubeadmVersion, apiserverStartedAt: host.data.apiserverStartedAt, problems,
+        cluster: cluster.cluster,
+        node: host.host,
+        role: host.role,
+        status: host.status,
+        kubernetesVersion: node.kubernetesVersion,
+        kubeadmVersion: node.kubeadmVersion,
+        apiserverStartedAt: host.data.apiserverStartedAt,
+        problems,
       });
     }
   }
   entries.sort(byExpiry);
-  const severity: Severity = entries.some((e) => e.severity === 'critical') ? 'critical' : entries.some((e) => e.severity === 'warning') ? 'warning' : 'ok';
+  const severity: Severity = entries.some((e) => e.severity === 'critical')
+    ? 'critical'
+    : entries.some((e) => e.severity === 'warning')
+      ? 'warning'
+      : 'ok';
   return { generatedAt: run.finishedAt, thresholds, soonest: entries[0], entries, nodes, severity };
 }
 
@@ -116,5 +170,9 @@ const SOURCE_ORDER: Record<CertSource, number> = { served: 0, file: 1, kubeconfi
  * seconds, which would shuffle certificates issued together), then served, file, kubeconfig, then name.
  */
 export function byExpiry(a: ExpiryEntry, b: ExpiryEntry): number {
-  return Date.parse(a.notAfter) - Date.parse(b.notAfter) || SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || a.name.localeCompare(b.name);
+  return (
+    Date.parse(a.notAfter) - Date.parse(b.notAfter) ||
+    SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] ||
+    a.name.localeCompare(b.name)
+  );
 }

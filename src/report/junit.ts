@@ -44,7 +44,9 @@ function suite(c: ClusterSummary): { xml: string; tests: number; failures: numbe
   for (const h of c.hosts) {
     if (h.status === 'not-run') {
       const reason = c.stoppedReason ? `not run: ${c.stoppedReason}` : 'not run';
-      cases.push(`    <testcase${attrs({ classname: `${c.cluster}.${h.host}`, name: 'not run', time: '0.000' })}>\n      <skipped${attrs({ message: reason })}/>\n    </testcase>`);
+      cases.push(
+        `    <testcase${attrs({ classname: `${c.cluster}.${h.host}`, name: 'not run', time: '0.000' })}>\n      <skipped${attrs({ message: reason })}/>\n    </testcase>`,
+      );
       skipped++;
       continue;
     }
@@ -57,8 +59,16 @@ function suite(c: ClusterSummary): { xml: string; tests: number; failures: numbe
     }
   }
   const head = `  <testsuite${attrs({ name: c.cluster, tests: cases.length, failures, errors: 0, skipped, time: seconds(ms) })}>`;
-  const properties = wouldChange ? [`    <properties>\n      <property${attrs({ name: 'would-change', value: wouldChange })}/>\n    </properties>`] : [];
-  return { xml: [head, ...properties, ...cases, '  </testsuite>'].join('\n'), tests: cases.length, failures, skipped, ms };
+  const properties = wouldChange
+    ? [`    <properties>\n      <property${attrs({ name: 'would-change', value: wouldChange })}/>\n    </properties>`]
+    : [];
+  return {
+    xml: [head, ...properties, ...cases, '  </testsuite>'].join('\n'),
+    tests: cases.length,
+    failures,
+    skipped,
+    ms,
+  };
 }
 
 export function summaryToJunit(summary: RunSummary): string {

@@ -82,12 +82,18 @@ export function createTerminalReporter(opts: TerminalReporterOptions): TerminalR
           timer = setInterval(render, opts.refreshMs ?? 250);
           timer.unref();
         } else {
-          opts.out.write(`${e.dryRun ? 'dry run: ' : ''}${e.playbook}: ${e.clusters.length} cluster(s), ${e.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s)\n`);
+          opts.out.write(
+            `${e.dryRun ? 'dry run: ' : ''}${e.playbook}: ${e.clusters.length} cluster(s), ${e.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s)\n`,
+          );
         }
         return;
       case 'taskStart': {
         const l = hostLine(e.cluster, e.host);
-        Object.assign(l, { step: `${e.task}${e.phase === 'main' ? '' : ` [${e.phase}]`}`, startedAt: now(), state: 'running' });
+        Object.assign(l, {
+          step: `${e.task}${e.phase === 'main' ? '' : ` [${e.phase}]`}`,
+          startedAt: now(),
+          state: 'running',
+        });
         return;
       }
       case 'taskEnd': {
@@ -128,7 +134,14 @@ export function plainLine(r: TaskRecord): string {
 /** The final table: one row per host, then why a cluster stopped, then the outcome. A dry run
  *  adds the WOULD-CHANGE column: the changes a real run would make. */
 export function summaryTable(summary: RunSummary): string[] {
-  const statuses: TaskStatus[] = ['ok', 'changed', ...(summary.dryRun ? (['would-change'] as const) : []), 'skipped', 'failed', 'unreachable'];
+  const statuses: TaskStatus[] = [
+    'ok',
+    'changed',
+    ...(summary.dryRun ? (['would-change'] as const) : []),
+    'skipped',
+    'failed',
+    'unreachable',
+  ];
   const rows: string[][] = [['CLUSTER', 'HOST', 'STATUS', ...statuses.map((s) => s.toUpperCase()), 'NOTE']];
   for (const c of summary.clusters) {
     for (const h of c.hosts) {
@@ -138,10 +151,22 @@ export function summaryTable(summary: RunSummary): string[] {
   }
   const lines = table(rows);
   for (const c of summary.clusters) if (c.stoppedReason) lines.push(`${c.cluster}: ${c.status}: ${c.stoppedReason}`);
-  const outcome = summary.interrupted ? 'interrupted' : summary.exitCode === 0 ? 'ok' : summary.exitCode === 3 ? 'some hosts unreachable' : 'some hosts failed';
+  const outcome = summary.interrupted
+    ? 'interrupted'
+    : summary.exitCode === 0
+      ? 'ok'
+      : summary.exitCode === 3
+        ? 'some hosts unreachable'
+        : 'some hosts failed';
   // check's exit code also depends on the expiry found: it prints its own final line.
-  if (summary.command === 'check') lines.push(`read ${summary.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s): ${outcome} in ${formatDuration(summary.durationMs)}`);
-  else if (summary.dryRun) lines.push(`dry run ${outcome}: ${summary.totals['would-change']} change(s) would be made, in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
+  if (summary.command === 'check')
+    lines.push(
+      `read ${summary.clusters.reduce((n, c) => n + c.hosts.length, 0)} host(s): ${outcome} in ${formatDuration(summary.durationMs)}`,
+    );
+  else if (summary.dryRun)
+    lines.push(
+      `dry run ${outcome}: ${summary.totals['would-change']} change(s) would be made, in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`,
+    );
   else lines.push(`${outcome} in ${formatDuration(summary.durationMs)} (exit code ${summary.exitCode})`);
   return lines;
 }

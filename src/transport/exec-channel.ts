@@ -75,7 +75,9 @@ export function runChannel(client: Client, opts: ChannelRunOptions): Promise<Raw
       const kill = opts.kill;
       const killed =
         kill && channel
-          ? withDeadline(opts.feeder.started, MARKER_WAIT_MS).then((pid) => (pid === undefined ? undefined : withDeadline(kill(pid), KILL_WAIT_MS)))
+          ? withDeadline(opts.feeder.started, MARKER_WAIT_MS).then((pid) =>
+              pid === undefined ? undefined : withDeadline(kill(pid), KILL_WAIT_MS),
+            )
           : Promise.resolve();
       void killed.then(() => {
         try {
@@ -100,7 +102,9 @@ export function runChannel(client: Client, opts: ChannelRunOptions): Promise<Raw
     const onOpen = (err: Error | undefined, ch: ClientChannel) => {
       if (err) {
         if (opts.connectionLost()) return finish(lostError(err));
-        return finish(new StepError(`the server refused to start the command: ${err.message}`, context, undefined, { cause: err }));
+        return finish(
+          new StepError(`the server refused to start the command: ${err.message}`, context, undefined, { cause: err }),
+        );
       }
       if (settled) {
         ch.close();
@@ -110,7 +114,12 @@ export function runChannel(client: Client, opts: ChannelRunOptions): Promise<Raw
       const stdout = new Capture(opts.maxOutputBytes);
       const stderr = new Capture(opts.maxOutputBytes);
       const tooMuch = (stream: string) =>
-        stop(new StepError(`the command wrote more than ${opts.maxOutputBytes} bytes to ${stream}; it was killed`, context));
+        stop(
+          new StepError(
+            `the command wrote more than ${opts.maxOutputBytes} bytes to ${stream}; it was killed`,
+            context,
+          ),
+        );
       let exitCode: number | null | undefined;
       let exitSignal: string | undefined;
       ch.on('data', (chunk: Buffer) => {

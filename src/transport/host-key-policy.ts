@@ -24,12 +24,19 @@ const appendQueues = new Map<string, Promise<unknown>>();
 function serialized<T>(file: string, job: () => Promise<T>): Promise<T> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
   const next = previous.then(job, job);
-  appendQueues.set(file, next.catch(() => undefined));
+  appendQueues.set(
+    file,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
 /** Resolves to undefined when the key is accepted, or to the reason it is refused. */
-export async function checkPresentedHostKey(target: SshTarget, keyBlob: Buffer, policy: HostKeyPolicy): Promise<string | undefined> {
+export async function checkPresentedHostKey(
+  target: SshTarget,
+  keyBlob: Buffer,
+  policy: HostKeyPolicy,
+): Promise<string | undefined> {
   const name = knownHostsName(target.address, target.port);
   const label = `${target.address}:${target.port}`;
   const fingerprint = fingerprintSha256(keyBlob);
@@ -54,7 +61,8 @@ export async function checkPresentedHostKey(target: SshTarget, keyBlob: Buffer, 
   return serialized(file, async () => {
     const again = checkHostKey(await loadKnownHosts(target.knownHostsFiles), name, keyBlob);
     if (again.status === 'match') return undefined;
-    if (again.status !== 'unknown') return checkPresentedHostKey(target, keyBlob, { ...policy, acceptNewHostKeys: false });
+    if (again.status !== 'unknown')
+      return checkPresentedHostKey(target, keyBlob, { ...policy, acceptNewHostKeys: false });
     await appendKnownHost(file, name, keyBlob);
     policy.logger.warn({ host: label, fingerprint, file }, 'recorded a new host key');
     return undefined;
@@ -77,7 +85,10 @@ export type HostKeyAlgorithm = (typeof DEFAULT_HOST_KEY_ALGORITHMS)[number];
  *  known by its RSA key is not refused as "unknown" because ed25519 was negotiated instead.
  *  Undefined when nothing is known (ssh2's defaults apply). */
 export async function preferredHostKeyAlgorithms(target: SshTarget): Promise<HostKeyAlgorithm[] | undefined> {
-  const types = knownKeyTypes(await loadKnownHosts(target.knownHostsFiles), knownHostsName(target.address, target.port));
+  const types = knownKeyTypes(
+    await loadKnownHosts(target.knownHostsFiles),
+    knownHostsName(target.address, target.port),
+  );
   const preferred = DEFAULT_HOST_KEY_ALGORITHMS.filter((algo) =>
     types.includes(algo.startsWith('rsa-sha2-') ? 'ssh-rsa' : algo),
   );

@@ -37,7 +37,10 @@ export interface Launch {
   feeder: StdinFeeder;
 }
 
-export function launch(argv: readonly string[], opts: { remoteTimeoutMs: number; become: BecomePlan; stdin?: string | Buffer }): Launch {
+export function launch(
+  argv: readonly string[],
+  opts: { remoteTimeoutMs: number; become: BecomePlan; stdin?: string | Buffer },
+): Launch {
   const marker = `kcr-started-${randomBytes(9).toString('hex')}`;
   const seconds = (opts.remoteTimeoutMs / 1000).toFixed(3);
   const full = [
@@ -108,7 +111,11 @@ class LaunchWatcher implements StdinFeeder {
 
   private answerPrompts(): 'ok' | 'rejected' {
     if (!this.prompt || !this.password) return 'ok';
-    for (let at = this.pending.indexOf(this.prompt, this.searchFrom); at !== -1; at = this.pending.indexOf(this.prompt, this.searchFrom)) {
+    for (
+      let at = this.pending.indexOf(this.prompt, this.searchFrom);
+      at !== -1;
+      at = this.pending.indexOf(this.prompt, this.searchFrom)
+    ) {
       this.searchFrom = at + this.prompt.length;
       this.promptsSeen += 1;
       if (this.promptsSeen > 1) {

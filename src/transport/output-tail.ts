@@ -2,5 +2,11 @@
 
 /** The last non-empty lines of a command's output, on one line, for messages. */
 export function tail(text: string, lines = 3): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-lines).join(' | ').slice(0, 400);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ')
+    .slice(0, 400);
 }

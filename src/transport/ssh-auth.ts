@@ -28,9 +28,13 @@ export function authConfig(target: SshTarget, context: ErrorContext, env: NodeJS
     try {
       key = readFileSync(target.identityFile);
     } catch (err) {
-      throw fail(`cannot read identity file ${target.identityFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw fail(
+        `cannot read identity file ${target.identityFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
-    const passphrase = target.passphraseEnv ? secretFromEnv(target.passphraseEnv, 'key passphrase', fail, env) : undefined;
+    const passphrase = target.passphraseEnv
+      ? secretFromEnv(target.passphraseEnv, 'key passphrase', fail, env)
+      : undefined;
     // Parse now: ssh2 would otherwise fail later with a less clear message.
     // ssh2 is CommonJS: Node's ESM loader exposes `utils` only on the default export.
     const parsed = ssh2.utils.parseKey(key, passphrase);
@@ -44,7 +48,9 @@ export function authConfig(target: SshTarget, context: ErrorContext, env: NodeJS
   if (target.agentSocket) config.agent = target.agentSocket;
   if (target.passwordEnv) config.password = secretFromEnv(target.passwordEnv, 'SSH password', fail, env);
   if (!config.privateKey && !config.agent && config.password === undefined) {
-    throw fail(`no SSH authentication configured for ${target.user}@${target.address} (identity file, agent or password)`);
+    throw fail(
+      `no SSH authentication configured for ${target.user}@${target.address} (identity file, agent or password)`,
+    );
   }
   return config;
 }

@@ -91,13 +91,23 @@ export class SshConnection implements Connection {
           ...(opts.step ? { step: opts.step } : {}),
         });
         if (killed.exitCode !== 0) {
-          this.settings.logger.warn({ host: this.host.name, step: opts.step, pid, stderr: killed.stderr.toString() }, 'could not kill the remote command');
+          this.settings.logger.warn(
+            { host: this.host.name, step: opts.step, pid, stderr: killed.stderr.toString() },
+            'could not kill the remote command',
+          );
         }
       },
     });
     // argv may hold values a module considers sensitive: log the program only.
     this.settings.logger.debug(
-      { host: this.host.name, step: opts.step, program: argv[0], exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs },
+      {
+        host: this.host.name,
+        step: opts.step,
+        program: argv[0],
+        exitCode: result.exitCode,
+        signal: result.signal,
+        durationMs: result.durationMs,
+      },
       'command finished',
     );
     return result;
@@ -120,9 +130,16 @@ export class SshConnection implements Connection {
     return result;
   }
 
-  private assertSucceeded(what: string, result: { exitCode: number | null; signal?: string; stderr: string | Buffer }, step?: string): void {
+  private assertSucceeded(
+    what: string,
+    result: { exitCode: number | null; signal?: string; stderr: string | Buffer },
+    step?: string,
+  ): void {
     if (result.exitCode === 0) return;
-    const how = result.exitCode === null ? `was killed by signal ${result.signal ?? '(unknown)'}` : `exited with ${result.exitCode}`;
+    const how =
+      result.exitCode === null
+        ? `was killed by signal ${result.signal ?? '(unknown)'}`
+        : `exited with ${result.exitCode}`;
     const stderr = tail(result.stderr.toString());
     throw new StepError(`${what} ${how}${stderr ? `: ${stderr}` : ''}`, this.context(step));
   }
@@ -137,7 +154,10 @@ export class SshConnection implements Connection {
     await this.install(path, { ...opts, stdin: data });
   }
 
-  private async install(path: string, opts: WriteFileOptions & { stdin?: string | Buffer; stagedFile?: string }): Promise<void> {
+  private async install(
+    path: string,
+    opts: WriteFileOptions & { stdin?: string | Buffer; stagedFile?: string },
+  ): Promise<void> {
     const args = [
       path,
       randomSuffix(),
@@ -157,21 +177,34 @@ export class SshConnection implements Connection {
   /** SFTP as the login user to a staging file (beside the target, or in /tmp when sudo must move
    *  it), then the same atomic install as writeFile. */
   async upload(localPath: string, remotePath: string, opts: WriteFileOptions = {}): Promise<void> {
-    const staged = needsBecome(this.host, opts.become) ? `/tmp/kcr-upload-${randomSuffix()}` : `${remotePath}.kcr-upload-${randomSuffix()}`;
+    const staged = needsBecome(this.host, opts.become)
+      ? `/tmp/kcr-upload-${randomSuffix()}`
+      : `${remotePath}.kcr-upload-${randomSuffix()}`;
     const context = this.context(opts.step);
-    await this.withSftp(context, (sftp) =>
-      new Promise<void>((resolve, reject) => {
-        sftp.fastPut(localPath, staged, { mode: 0o600 }, (err) => {
-          if (!err) return resolve();
-          sftp.unlink(staged, () => reject(new StepError(`cannot upload ${localPath} to ${staged}: ${err.message}`, context, undefined, { cause: err })));
-        });
-      }),
+    await this.withSftp(
+      context,
+      (sftp) =>
+        new Promise<void>((resolve, reject) => {
+          sftp.fastPut(localPath, staged, { mode: 0o600 }, (err) => {
+            if (!err) return resolve();
+            sftp.unlink(staged, () =>
+              reject(
+                new StepError(`cannot upload ${localPath} to ${staged}: ${err.message}`, context, undefined, {
+                  cause: err,
+                }),
+              ),
+            );
+          });
+        }),
     );
     try {
       await this.install(remotePath, { ...opts, stagedFile: staged });
     } catch (err) {
       // The script removes the staged file itself; this covers a script that never started.
-      await this.withSftp(context, (sftp) => new Promise<void>((resolve) => sftp.unlink(staged, () => resolve()))).catch(() => {});
+      await this.withSftp(
+        context,
+        (sftp) => new Promise<void>((resolve) => sftp.unlink(staged, () => resolve())),
+      ).catch(() => {});
       throw err;
     }
   }
@@ -181,7 +214,11 @@ export class SshConnection implements Connection {
     return this.limit(async () => {
       if (this.lost) throw new UnreachableError('connection lost', context, undefined, { cause: this.lost });
       const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        this.client.sftp((err, s) => (err ? reject(new StepError(`cannot start SFTP: ${err.message}`, context, undefined, { cause: err })) : resolve(s)));
+        this.client.sftp((err, s) =>
+          err
+            ? reject(new StepError(`cannot start SFTP: ${err.message}`, context, undefined, { cause: err }))
+            : resolve(s),
+        );
       });
       // Resolves when the SFTP channel closes, or the whole connection does.
       const closed = new Promise<void>((resolve) => {

@@ -8,7 +8,15 @@ interface Ssh2Error extends Error {
   code?: string;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /** Refused, reset, timed out: the host may be restarting sshd, so a retry may help. Never auth or
  *  host-key failures (KcrErrors we raised ourselves), which would only hammer the host. */
@@ -37,7 +45,12 @@ export function connectFailureReason(err: unknown, connectTimeoutMs: number): st
 /** Wraps any connect failure into an UnreachableError naming the host (our own KcrErrors pass). */
 export function toUnreachable(err: unknown, where: string, context: ErrorContext, connectTimeoutMs: number): KcrError {
   if (err instanceof KcrError) return err;
-  return new UnreachableError(`cannot connect to ${where}: ${connectFailureReason(err, connectTimeoutMs)}`, context, undefined, {
-    cause: err,
-  });
+  return new UnreachableError(
+    `cannot connect to ${where}: ${connectFailureReason(err, connectTimeoutMs)}`,
+    context,
+    undefined,
+    {
+      cause: err,
+    },
+  );
 }

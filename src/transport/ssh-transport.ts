@@ -82,8 +82,22 @@ export class SshTransport implements Transport {
     const bastions = [...this.bastions.values()];
     this.connections.clear();
     this.bastions.clear();
-    await Promise.all(connections.map((p) => p.then((c) => c.close(), () => undefined)));
-    await Promise.all(bastions.map((p) => p.then((c) => endClient(c), () => undefined)));
+    await Promise.all(
+      connections.map((p) =>
+        p.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
+      ),
+    );
+    await Promise.all(
+      bastions.map((p) =>
+        p.then(
+          (c) => endClient(c),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private context(host: Host): ErrorContext {
@@ -94,7 +108,9 @@ export class SshTransport implements Transport {
     const context = this.context(host);
     const { bastion } = host.ssh;
     return this.withRetries(host.ssh, context, `${host.name} (${where(host.ssh)})`, async () => {
-      const sock = bastion ? await this.forward(await this.bastion(bastion, context), bastion, host.ssh, context) : undefined;
+      const sock = bastion
+        ? await this.forward(await this.bastion(bastion, context), bastion, host.ssh, context)
+        : undefined;
       return this.handshake(host.ssh, context, sock);
     });
   }
@@ -112,14 +128,21 @@ export class SshTransport implements Transport {
     return pending;
   }
 
-  private forward(bastion: Client, bastionTarget: SshTarget, target: SshTarget, context: ErrorContext): Promise<Duplex> {
+  private forward(
+    bastion: Client,
+    bastionTarget: SshTarget,
+    target: SshTarget,
+    context: ErrorContext,
+  ): Promise<Duplex> {
     const bastionName = where(bastionTarget);
     return new Promise<Duplex>((resolve, reject) => {
       try {
         bastion.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
           // The message keeps ssh2's text (e.g. "Channel open failure: Connection refused"), which
           // decides whether a retry may help.
-          err ? reject(new Error(`the bastion ${bastionName} could not open a tunnel: ${err.message}`)) : resolve(stream),
+          err
+            ? reject(new Error(`the bastion ${bastionName} could not open a tunnel: ${err.message}`))
+            : resolve(stream),
         );
       } catch (err) {
         reject(new UnreachableError(`the bastion connection is gone: ${(err as Error).message}`, context));
@@ -127,16 +150,25 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async withRetries<T>(target: SshTarget, context: ErrorContext, label: string, attempt: () => Promise<T>): Promise<T> {
+  private async withRetries<T>(
+    target: SshTarget,
+    context: ErrorContext,
+    label: string,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
     const attempts = Math.max(1, this.opts.connectAttempts ?? 3);
     const baseDelayMs = this.opts.retryBaseDelayMs ?? 500;
     for (let n = 1; ; n++) {
       try {
         return await attempt();
       } catch (err) {
-        if (n >= attempts || !isTransientConnectError(err)) throw toUnreachable(err, label, context, target.connectTimeoutMs);
+        if (n >= attempts || !isTransientConnectError(err))
+          throw toUnreachable(err, label, context, target.connectTimeoutMs);
         const delayMs = baseDelayMs * 2 ** (n - 1);
-        this.logger.warn({ host: context.host, target: where(target), attempt: n, delayMs, reason: (err as Error).message }, 'connect failed; retrying');
+        this.logger.warn(
+          { host: context.host, target: where(target), attempt: n, delayMs, reason: (err as Error).message },
+          'connect failed; retrying',
+        );
         await sleep(delayMs);
       }
     }

@@ -31,7 +31,13 @@ export function positionOf(source: YamlSource, path: YamlPath, at: 'value' | 'ke
 }
 
 /** An InputError at `path` of `source`. */
-export function inputErrorAt(source: YamlSource, path: YamlPath, message: string, hint?: string, at: 'value' | 'key' = 'value'): InputError {
+export function inputErrorAt(
+  source: YamlSource,
+  path: YamlPath,
+  message: string,
+  hint?: string,
+  at: 'value' | 'key' = 'value',
+): InputError {
   return new InputError(message, { file: source.file, ...positionOf(source, path, at) }, hint);
 }
 

@@ -38,14 +38,21 @@ export async function parseYamlFile(file: string, options: ParseYamlOptions = {}
 export function parseYamlText(file: string, text: string, options: ParseYamlOptions = {}): YamlSource {
   const tooDeep = nestingBeyond(text, MAX_NESTING_DEPTH);
   if (tooDeep) {
-    throw new InputError(`the YAML nests more than ${MAX_NESTING_DEPTH} levels deep`, { file, ...tooDeep }, 'this is not an inventory or playbook; check the path');
+    throw new InputError(
+      `the YAML nests more than ${MAX_NESTING_DEPTH} levels deep`,
+      { file, ...tooDeep },
+      'this is not an inventory or playbook; check the path',
+    );
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const { line, col } = lineCounter.linePos(problem.pos[0]);
-    const message = problem.code === 'DUPLICATE_KEY' ? duplicateKeyText(doc, problem.pos[0]) : yamlProblemText(problem.code, problem.message);
+    const message =
+      problem.code === 'DUPLICATE_KEY'
+        ? duplicateKeyText(doc, problem.pos[0])
+        : yamlProblemText(problem.code, problem.message);
     throw new InputError(message, { file, line, col }, yamlHint(problem.code));
   }
   // `---` alone (or `--- # comment`) parses to an empty scalar: as empty as a file of comments.
@@ -81,7 +88,11 @@ async function readBounded(file: string, maxBytes: number): Promise<Buffer> {
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) {
-        throw new InputError(`the file is larger than ${maxBytes} bytes`, { file, line: 1, col: 1 }, 'this is not an inventory or playbook; check the path');
+        throw new InputError(
+          `the file is larger than ${maxBytes} bytes`,
+          { file, line: 1, col: 1 },
+          'this is not an inventory or playbook; check the path',
+        );
       }
     }
     return Buffer.concat(chunks, total);
@@ -95,13 +106,25 @@ async function readBounded(file: string, maxBytes: number): Promise<Buffer> {
 
 function decodeText(file: string, bytes: Buffer): string {
   // UTF-16/32 byte order marks (UTF-32 LE starts like UTF-16 LE): text, but not in UTF-8.
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 4).equals(Buffer.from([0, 0, 0xfe, 0xff]))) {
-    throw new InputError('the file is UTF-16 or UTF-32 text (it starts with such a byte order mark), not UTF-8', { file, line: 1, col: 1 }, 'save it as UTF-8');
+  if (
+    (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+    (bytes[0] === 0xfe && bytes[1] === 0xff) ||
+    bytes.subarray(0, 4).equals(Buffer.from([0, 0, 0xfe, 0xff]))
+  ) {
+    throw new InputError(
+      'the file is UTF-16 or UTF-32 text (it starts with such a byte order mark), not UTF-8',
+      { file, line: 1, col: 1 },
+      'save it as UTF-8',
+    );
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const { line, col } = offsetPosition(bytes.subarray(0, nul).toString('utf8'), Infinity);
-    throw new InputError('the file is binary, not YAML text: it contains a NUL byte', { file, line, col }, 'name a YAML text file');
+    throw new InputError(
+      'the file is binary, not YAML text: it contains a NUL byte',
+      { file, line, col },
+      'name a YAML text file',
+    );
   }
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -205,10 +228,18 @@ function aliasError(source: YamlSource, err: unknown): InputError {
   });
   const at = (node: Alias | undefined) => (node?.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 });
   if (unresolved) {
-    return new InputError(`alias "*${unresolved.source}" has no anchor before it`, { file, ...at(unresolved) }, `define "&${unresolved.source}" earlier in the file`);
+    return new InputError(
+      `alias "*${unresolved.source}" has no anchor before it`,
+      { file, ...at(unresolved) },
+      `define "&${unresolved.source}" earlier in the file`,
+    );
   }
   void err; // yaml's only other toJS failure: "Excessive alias count ..."
-  return new InputError('YAML aliases expand too much, as in a resource exhaustion attack', { file, ...at(first) }, 'write the values out instead of nesting aliases');
+  return new InputError(
+    'YAML aliases expand too much, as in a resource exhaustion attack',
+    { file, ...at(first) },
+    'write the values out instead of nesting aliases',
+  );
 }
 
 /** A short human reason for a file-system error (`not found`, `permission denied`, ...). */

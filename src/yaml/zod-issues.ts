@@ -29,30 +29,56 @@ export interface ValidateOptions {
 }
 
 /** `schema.parse(source.value)`, or throws the InputError of the earliest problem in the file. */
-export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S, options: ValidateOptions = {}): z.output<S> {
+export function validateYaml<S extends z.ZodType>(
+  source: YamlSource,
+  schema: S,
+  options: ValidateOptions = {},
+): z.output<S> {
   const result = schema.safeParse(source.value);
   if (result.success) return result.data;
   throw zodIssuesToInputError(source, result.error, schema, options);
 }
 
 /** The InputError for the earliest (in file order) of the error's issues. */
-export function zodIssuesToInputError(source: YamlSource, error: z.ZodError, schema?: z.ZodType, options: ValidateOptions = {}): InputError {
+export function zodIssuesToInputError(
+  source: YamlSource,
+  error: z.ZodError,
+  schema?: z.ZodType,
+  options: ValidateOptions = {},
+): InputError {
   const problems = error.issues.flatMap((issue) => describeIssue(source, issue, [], schema, options));
   // Earliest in the file first; at the same place, an unknown key (often a typo of the missing
   // one) says more than "missing key".
   const ranked = problems
-    .map((problem) => ({ problem, ...positionOf(source, problem.path, problem.at), rank: problem.at === 'key' ? 0 : 1 }))
+    .map((problem) => ({
+      problem,
+      ...positionOf(source, problem.path, problem.at),
+      rank: problem.at === 'key' ? 0 : 1,
+    }))
     .sort((a, b) => a.line - b.line || a.col - b.col || a.rank - b.rank);
   const p = ranked[0]?.problem ?? { path: [], at: 'value', message: 'the document does not match the expected format' };
   return inputErrorAt(source, p.path, p.message, p.hint, p.at);
 }
 
-function describeIssue(source: YamlSource, issue: Issue, prefix: YamlPath, schema: z.ZodType | undefined, options: ValidateOptions): Problem[] {
+function describeIssue(
+  source: YamlSource,
+  issue: Issue,
+  prefix: YamlPath,
+  schema: z.ZodType | undefined,
+  options: ValidateOptions,
+): Problem[] {
   const path = [...prefix, ...issue.path];
   const label = labelOf(path);
   const missing = missingKey(source, path);
   if (missing && issue.code !== 'unrecognized_keys' && issue.code !== 'invalid_key') {
-    return [{ path, at: 'value', message: `missing required key ${quote(missing)}`, hint: `add "${missing}:" to this mapping` }];
+    return [
+      {
+        path,
+        at: 'value',
+        message: `missing required key ${quote(missing)}`,
+        hint: `add "${missing}:" to this mapping`,
+      },
+    ];
   }
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -60,14 +86,20 @@ function describeIssue(source: YamlSource, issue: Issue, prefix: YamlPath, schem
       return issue.keys.map((key) => {
         const special = options.unknownKey?.(key, known);
         const message = special?.message ?? `unknown key ${quote(key)}`;
-        return { path: [...path, key], at: 'key', message, hint: special ? special.hint : suggestionHint(key, known, 'keys') };
+        return {
+          path: [...path, key],
+          at: 'key',
+          message,
+          hint: special ? special.hint : suggestionHint(key, known, 'keys'),
+        };
       });
     }
     case 'invalid_type':
       return [describeType(source, path, label, issue.expected)];
     case 'invalid_value': {
       const values = issue.values.map(String);
-      const message = values.length === 1 ? `${label} must be ${values[0]}` : `${label} must be one of ${values.join(', ')}`;
+      const message =
+        values.length === 1 ? `${label} must be ${values[0]}` : `${label} must be one of ${values.join(', ')}`;
       return [{ path, at: 'value', message, hint: 'use one of the listed values' }];
     }
     case 'too_small':
@@ -80,9 +112,21 @@ function describeIssue(source: YamlSource, issue: Issue, prefix: YamlPath, schem
       if (specific.length > 0) return specific.flatMap((i) => describeIssue(source, i, path, undefined, options));
       // A message given to z.union(..., { error }) wins over the generic one.
       if (issue.message && issue.message !== 'Invalid input') return [{ path, at: 'value', message: issue.message }];
-      const expected = [...new Set(branches.flat().map((i) => (i.code === 'invalid_type' ? typeName(i.expected) : '')))].filter(Boolean);
-      const choices = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected[expected.length - 1]}` : (expected[0] ?? 'something else');
-      return [{ path, at: 'value', message: `${label} must be ${choices}, not ${receivedName(valueAt(source.value, path))}`, hint: `write ${choices} here` }];
+      const expected = [
+        ...new Set(branches.flat().map((i) => (i.code === 'invalid_type' ? typeName(i.expected) : ''))),
+      ].filter(Boolean);
+      const choices =
+        expected.length > 1
+          ? `${expected.slice(0, -1).join(', ')} or ${expected[expected.length - 1]}`
+          : (expected[0] ?? 'something else');
+      return [
+        {
+          path,
+          at: 'value',
+          message: `${label} must be ${choices}, not ${receivedName(valueAt(source.value, path))}`,
+          hint: `write ${choices} here`,
+        },
+      ];
     }
     case 'invalid_key': {
       const key = String(path[path.length - 1]);
@@ -103,25 +147,41 @@ function describeType(source: YamlSource, path: YamlPath, label: string, expecte
   const received = fractional ? 'a fractional number' : receivedName(found);
   let hint = `write ${typeName(expected)} here`;
   if (expected === 'string' && (received === 'a number' || received === 'true/false')) hint = 'put the value in quotes';
-  else if (expected === 'boolean' && received === 'a string') hint = 'write true or false; YAML 1.2 reads yes/no/on/off as strings';
+  else if (expected === 'boolean' && received === 'a string')
+    hint = 'write true or false; YAML 1.2 reads yes/no/on/off as strings';
   else if (expected === 'object' && received === 'empty') hint = 'give it keys, or remove it';
   else if (expected === 'array') hint = 'write a list: "- item" lines, or [a, b]';
   else if (expected === 'int' && received === 'a fractional number') hint = 'use a whole number';
   return { path, at: 'value', message: `${label} must be ${typeName(expected)}, not ${received}`, hint };
 }
 
-function describeSize(path: YamlPath, label: string, issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): Problem {
+function describeSize(
+  path: YamlPath,
+  label: string,
+  issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig,
+): Problem {
   const small = issue.code === 'too_small';
   const limit = Number(small ? issue.minimum : issue.maximum);
   const strict = issue.inclusive === false;
   if (issue.origin === 'array' || issue.origin === 'string') {
     const unit = issue.origin === 'array' ? 'items' : 'characters';
-    if (small && limit <= 1) return { path, at: 'value', message: `${label} must not be empty`, hint: issue.origin === 'array' ? 'list at least one item' : 'give it a value' };
+    if (small && limit <= 1)
+      return {
+        path,
+        at: 'value',
+        message: `${label} must not be empty`,
+        hint: issue.origin === 'array' ? 'list at least one item' : 'give it a value',
+      };
     const message = `${label} must have ${small ? 'at least' : 'at most'} ${limit} ${unit}`;
     return { path, at: 'value', message, hint: small ? 'add more' : 'shorten it' };
   }
   const bound = small ? (strict ? 'greater than' : 'at least') : strict ? 'less than' : 'at most';
-  return { path, at: 'value', message: `${label} must be ${bound} ${limit}`, hint: small ? 'use a larger value' : 'use a smaller value' };
+  return {
+    path,
+    at: 'value',
+    message: `${label} must be ${bound} ${limit}`,
+    hint: small ? 'use a larger value' : 'use a smaller value',
+  };
 }
 
 /** `"port"`, `item 2 of "masters"`, or `the document`: what the path names, for a message. */
@@ -233,7 +293,10 @@ function knownKeysAt(schema: z.ZodType | undefined, path: YamlPath): string[] {
     const def = defOf(s);
     if (def.type === 'array') current = def.element;
     else if (def.type === 'record') current = def.valueType;
-    else current = objectOptions(s).map((o) => defOf(o).shape?.[String(step)]).find(Boolean);
+    else
+      current = objectOptions(s)
+        .map((o) => defOf(o).shape?.[String(step)])
+        .find(Boolean);
   }
   return current ? objectOptions(current).flatMap((o) => Object.keys(defOf(o).shape ?? {})) : [];
 }

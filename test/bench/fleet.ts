@@ -69,7 +69,9 @@ interface Runner {
 const RUN_TIMEOUT_MS = 300_000;
 
 function exitProblem(m: Measured, ok: readonly number[] = [0]): string | undefined {
-  return ok.includes(m.code) ? undefined : `exit ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;
+  return ok.includes(m.code)
+    ? undefined
+    : `exit ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;
 }
 
 async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsible: boolean): Promise<Runner[]> {
@@ -80,7 +82,22 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
   const list: Runner[] = [
     {
       contestant: 'floor',
-      run: () => measure(process.execPath, [floorCli, '--hosts', hostsFile, '--key', lab.identityFile, '--known-hosts', lab.knownHosts, '--concurrency', String(size.concurrency)], { timeoutMs: RUN_TIMEOUT_MS, workDir: dir }),
+      run: () =>
+        measure(
+          process.execPath,
+          [
+            floorCli,
+            '--hosts',
+            hostsFile,
+            '--key',
+            lab.identityFile,
+            '--known-hosts',
+            lab.knownHosts,
+            '--concurrency',
+            String(size.concurrency),
+          ],
+          { timeoutMs: RUN_TIMEOUT_MS, workDir: dir },
+        ),
       verify: (m) => {
         const bad = exitProblem(m);
         if (bad) return bad;
@@ -90,7 +107,22 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
     },
     {
       contestant: 'tool',
-      run: () => measure(process.execPath, [toolCli, 'check', '--inventory', lab.inventory, '--cluster', size.clusters.join(','), '--forks', String(TOOL_FORKS), '--json'], { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir }),
+      run: () =>
+        measure(
+          process.execPath,
+          [
+            toolCli,
+            'check',
+            '--inventory',
+            lab.inventory,
+            '--cluster',
+            size.clusters.join(','),
+            '--forks',
+            String(TOOL_FORKS),
+            '--json',
+          ],
+          { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir },
+        ),
       verify: (m) => {
         const bad = exitProblem(m);
         if (bad) return bad;
@@ -104,7 +136,13 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
     const files = await writeAnsibleFiles(dir, size.hosts, lab, size.concurrency);
     list.push({
       contestant: 'ansible',
-      run: () => measure('ansible-playbook', ['-i', files.inventory, files.playbook], { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir, env: { ANSIBLE_CONFIG: files.config, ANSIBLE_NOCOLOR: '1' } }),
+      run: () =>
+        measure('ansible-playbook', ['-i', files.inventory, files.playbook], {
+          timeoutMs: RUN_TIMEOUT_MS,
+          workDir: dir,
+          cwd: dir,
+          env: { ANSIBLE_CONFIG: files.config, ANSIBLE_NOCOLOR: '1' },
+        }),
       verify: (m) => {
         const bad = exitProblem(m);
         if (bad) return bad;
@@ -124,8 +162,18 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
  * previous duration at that size as the estimate) is left out, so the bench ends in time on a busy
  * machine: the table says how many runs each median is made of.
  */
-export async function measureFleet(lab: BenchLab, sizes: FleetSize[], rounds: number, workDir: string, withAnsible: boolean, deadline: number, say: (line: string) => void): Promise<FleetResult[]> {
-  const plans = await Promise.all(sizes.map(async (size) => ({ size, list: await runners(lab, size, workDir, withAnsible) })));
+export async function measureFleet(
+  lab: BenchLab,
+  sizes: FleetSize[],
+  rounds: number,
+  workDir: string,
+  withAnsible: boolean,
+  deadline: number,
+  say: (line: string) => void,
+): Promise<FleetResult[]> {
+  const plans = await Promise.all(
+    sizes.map(async (size) => ({ size, list: await runners(lab, size, workDir, withAnsible) })),
+  );
   const key = (n: number, c: Contestant): string => `${n}/${c}`;
   const samples = new Map<string, Measured[]>();
   const errors = new Map<string, string>();

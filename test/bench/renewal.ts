@@ -67,7 +67,10 @@ interface Interval {
 
 /** Per host, the time spent in remote commands that did not end inside a wait (the health gate or
  *  restart_control_plane, whose commands are its polling) nor in a cluster-wide step. */
-async function remoteByHost(logFile: string, waits: Map<string, Interval[]>): Promise<Map<string, { remoteMs: number; kubeadmMs: number }>> {
+async function remoteByHost(
+  logFile: string,
+  waits: Map<string, Interval[]>,
+): Promise<Map<string, { remoteMs: number; kubeadmMs: number }>> {
   const text = await readFile(logFile, 'utf8').catch(() => '');
   const byHost = new Map<string, { remoteMs: number; kubeadmMs: number }>();
   for (const line of text.split('\n')) {
@@ -79,7 +82,8 @@ async function remoteByHost(logFile: string, waits: Map<string, Interval[]>): Pr
     if ((waits.get(entry.host) ?? []).some((w) => end >= w.from && end <= w.to)) continue;
     const sums = byHost.get(entry.host) ?? { remoteMs: 0, kubeadmMs: 0 };
     sums.remoteMs += entry.durationMs;
-    if (entry.step === 'kubeadm_renew' && /(^|\/)kubeadm(-v[\w.]+)?$/.test(entry.program ?? '')) sums.kubeadmMs += entry.durationMs;
+    if (entry.step === 'kubeadm_renew' && /(^|\/)kubeadm(-v[\w.]+)?$/.test(entry.program ?? ''))
+      sums.kubeadmMs += entry.durationMs;
     byHost.set(entry.host, sums);
   }
   return byHost;
@@ -91,7 +95,11 @@ function waitIntervals(tasks: TaskJson[]): Interval[] {
     .map((t) => ({ from: Date.parse(t.startedAt), to: Date.parse(t.startedAt) + t.durationMs }));
 }
 
-export function splitMaster(host: string, tasks: TaskJson[], remote: { remoteMs: number; kubeadmMs: number }): MasterSplit {
+export function splitMaster(
+  host: string,
+  tasks: TaskJson[],
+  remote: { remoteMs: number; kubeadmMs: number },
+): MasterSplit {
   const own = tasks.filter((t) => !CLUSTER_STEPS.has(t.module));
   const byStep = new Map<string, number>();
   let totalMs = 0;
@@ -108,8 +116,29 @@ export function splitMaster(host: string, tasks: TaskJson[], remote: { remoteMs:
 
 export async function measureRenewal(lab: BenchLab, workDir: string): Promise<RenewalResult> {
   const logFile = path.join(workDir, 'renew.log.jsonl');
-  const m = await measure(process.execPath, [toolCli, '--inventory', lab.inventory, '--yes', '--json', '--renew-within', '400d', '--log-file', logFile, '--log-level', 'debug'], { timeoutMs: 600_000, workDir, cwd: workDir });
-  if (m.code !== 0) return { error: `renew exited ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`, masters: [], clusterStepsMs: 0 };
+  const m = await measure(
+    process.execPath,
+    [
+      toolCli,
+      '--inventory',
+      lab.inventory,
+      '--yes',
+      '--json',
+      '--renew-within',
+      '400d',
+      '--log-file',
+      logFile,
+      '--log-level',
+      'debug',
+    ],
+    { timeoutMs: 600_000, workDir, cwd: workDir },
+  );
+  if (m.code !== 0)
+    return {
+      error: `renew exited ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`,
+      masters: [],
+      clusterStepsMs: 0,
+    };
   await writeFile(path.join(workDir, 'renew-summary.json'), m.stdout);
   const summary = JSON.parse(m.stdout) as SummaryJson;
   const masters = summary.clusters.flatMap((c) => c.hosts.filter((h) => h.role === 'master'));
@@ -118,13 +147,20 @@ export async function measureRenewal(lab: BenchLab, workDir: string): Promise<Re
   // The lab, not the tool's report, says whether the cluster came back whole.
   const status = await lab.status();
   const unhealthy = status.clusters.filter((c) => !c.etcd.quorum || c.etcd.healthy !== c.etcd.total).map((c) => c.name);
-  const error = notChanged.length ? `masters not renewed: ${notChanged.join(', ')}` : unhealthy.length ? `cluster not healthy after renew: ${unhealthy.join(', ')}` : undefined;
+  const error = notChanged.length
+    ? `masters not renewed: ${notChanged.join(', ')}`
+    : unhealthy.length
+      ? `cluster not healthy after renew: ${unhealthy.join(', ')}`
+      : undefined;
   return {
     ...(error ? { error } : {}),
     wallMs: m.wallMs,
     ...(m.cpuSeconds !== undefined ? { cpuSeconds: m.cpuSeconds } : {}),
     ...(m.maxRssKb !== undefined ? { maxRssKb: m.maxRssKb } : {}),
     masters: masters.map((h) => splitMaster(h.host, h.tasks, remote.get(h.host) ?? { remoteMs: 0, kubeadmMs: 0 })),
-    clusterStepsMs: masters.flatMap((h) => h.tasks).filter((t) => CLUSTER_STEPS.has(t.module)).reduce((a, t) => a + t.durationMs, 0),
+    clusterStepsMs: masters
+      .flatMap((h) => h.tasks)
+      .filter((t) => CLUSTER_STEPS.has(t.module))
+      .reduce((a, t) => a + t.durationMs, 0),
   };
 }

@@ -54,7 +54,10 @@ export function renewalLines(r: RenewalResult): string[] {
   const lines = r.masters.map(
     (m) =>
       `renewal ${m.host}: ${s1(m.totalMs)} s = waiting for the cluster ${s1(m.waitMs)} s + tool overhead ${s1(m.overheadMs)} s ` +
-      `(remote commands ${s1(m.remoteMs)} s, of which kubeadm ${s1(m.kubeadmMs)} s; largest: ${m.steps.slice(0, 3).map((s) => `${s.module} ${s1(s.ms)} s`).join(', ')})`,
+      `(remote commands ${s1(m.remoteMs)} s, of which kubeadm ${s1(m.kubeadmMs)} s; largest: ${m.steps
+        .slice(0, 3)
+        .map((s) => `${s.module} ${s1(s.ms)} s`)
+        .join(', ')})`,
   );
   lines.push(
     `renewal run: wall ${s1(r.wallMs ?? 0)} s, cluster-wide steps ${s1(r.clusterStepsMs)} s, tool CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.maxRssKb ? mbText(r.maxRssKb) : '?'}${r.error ? `, PROBLEM: ${r.error}` : ''}`,
@@ -68,23 +71,37 @@ export function targetLines(res: BenchResults): string[] {
   const tool = at100 && byName(at100, 'tool');
   const floor = at100 && byName(at100, 'floor');
   const ansible = at100 && byName(at100, 'ansible');
-  const verdict = (ok: boolean | undefined, what: string): string => `target ${what}: ${ok === undefined ? 'NOT MEASURED' : ok ? 'met' : 'MISSED'}`;
+  const verdict = (ok: boolean | undefined, what: string): string =>
+    `target ${what}: ${ok === undefined ? 'NOT MEASURED' : ok ? 'met' : 'MISSED'}`;
   const lines: string[] = [];
   const tf = tool?.wall && floor?.wall ? tool.wall.median / floor.wall.median : undefined;
-  lines.push(`${verdict(tf === undefined ? undefined : tf <= 1.3, 'fleet check N=100 <= 1.3x the ssh2 floor')}${tf ? ` (${tf.toFixed(2)}x)` : ''}`);
+  lines.push(
+    `${verdict(tf === undefined ? undefined : tf <= 1.3, 'fleet check N=100 <= 1.3x the ssh2 floor')}${tf ? ` (${tf.toFixed(2)}x)` : ''}`,
+  );
   const at = tool?.wall && ansible?.wall ? ansible.wall.median / tool.wall.median : undefined;
-  lines.push(`${verdict(at === undefined ? undefined : at >= 5, 'fleet check N=100 >= 5x faster than Ansible')}${at ? ` (${at.toFixed(2)}x)` : ''}`);
+  lines.push(
+    `${verdict(at === undefined ? undefined : at >= 5, 'fleet check N=100 >= 5x faster than Ansible')}${at ? ` (${at.toFixed(2)}x)` : ''}`,
+  );
   const worst = res.renewal?.masters.length ? Math.max(...res.renewal.masters.map((m) => m.overheadMs)) : undefined;
-  const worstBesideKubeadm = res.renewal?.masters.length ? Math.max(...res.renewal.masters.map((m) => m.overheadMs - m.kubeadmMs)) : undefined;
-  const besides = worstBesideKubeadm !== undefined ? `; without kubeadm's own run, worst ${s1(worstBesideKubeadm)} s` : '';
-  lines.push(`${verdict(worst === undefined ? undefined : worst < 2000, 'renewal tool overhead < 2 s per master')}${worst !== undefined ? ` (worst ${s1(worst)} s${besides})` : ''}`);
+  const worstBesideKubeadm = res.renewal?.masters.length
+    ? Math.max(...res.renewal.masters.map((m) => m.overheadMs - m.kubeadmMs))
+    : undefined;
+  const besides =
+    worstBesideKubeadm !== undefined ? `; without kubeadm's own run, worst ${s1(worstBesideKubeadm)} s` : '';
+  lines.push(
+    `${verdict(worst === undefined ? undefined : worst < 2000, 'renewal tool overhead < 2 s per master')}${worst !== undefined ? ` (worst ${s1(worst)} s${besides})` : ''}`,
+  );
   const mem = tool?.maxRssKb ?? tool?.peakTreePssKb;
-  lines.push(`${verdict(mem === undefined ? undefined : mem < 150 * 1024, 'tool peak memory N=100 < 150 MB')}${mem ? ` (${mbText(mem)})` : ''}`);
+  lines.push(
+    `${verdict(mem === undefined ? undefined : mem < 150 * 1024, 'tool peak memory N=100 < 150 MB')}${mem ? ` (${mbText(mem)})` : ''}`,
+  );
   return lines;
 }
 
 function growth(res: BenchResults, contestant: string): string {
-  const pts = res.fleet.map((f) => ({ n: f.size.n, ms: byName(f, contestant)?.wall?.median })).filter((p): p is { n: number; ms: number } => p.ms !== undefined);
+  const pts = res.fleet
+    .map((f) => ({ n: f.size.n, ms: byName(f, contestant)?.wall?.median }))
+    .filter((p): p is { n: number; ms: number } => p.ms !== undefined);
   if (pts.length < 2) return 'n/a';
   const first = pts[0]!;
   const last = pts[pts.length - 1]!;
@@ -104,14 +121,18 @@ function machineLine(res: BenchResults): string {
 export function fleetMarkdown(res: BenchResults): string {
   const out: string[] = [machineLine(res), ''];
   out.push(`### Fleet check (median of up to ${res.rounds} runs, min-max in brackets)`, '');
-  out.push('| N | concurrency | contestant | runs | wall time | vs floor | Ansible / it | peak RSS (largest process) | peak PSS (all processes) | CPU (its own processes) |');
+  out.push(
+    '| N | concurrency | contestant | runs | wall time | vs floor | Ansible / it | peak RSS (largest process) | peak PSS (all processes) | CPU (its own processes) |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const f of res.fleet) {
     const floor = byName(f, 'floor')?.wall?.median;
     const ansible = byName(f, 'ansible')?.wall?.median;
     for (const c of f.results) {
       if (!c.wall) {
-        out.push(`| ${f.size.n} | ${f.size.concurrency} | ${c.contestant} | 0 | not measured: ${c.error ?? ''} | | | | | |`);
+        out.push(
+          `| ${f.size.n} | ${f.size.concurrency} | ${c.contestant} | 0 | not measured: ${c.error ?? ''} | | | | | |`,
+        );
         continue;
       }
       out.push(
@@ -132,19 +153,30 @@ export function renewalMarkdown(res: BenchResults): string {
   const r = res.renewal;
   const out: string[] = [machineLine(res), '', '### Renewal (one run, 3-master cluster `ha118.yaml`)', ''];
   if (!r || r.masters.length === 0) return [...out, `Not measured: ${r?.error ?? ''}`].join('\n');
-  out.push('| master | its steps | waiting for the cluster | tool overhead | of which remote commands | of which kubeadm itself | overhead without kubeadm | largest overhead steps |');
+  out.push(
+    '| master | its steps | waiting for the cluster | tool overhead | of which remote commands | of which kubeadm itself | overhead without kubeadm | largest overhead steps |',
+  );
   out.push('|---|---|---|---|---|---|---|---|');
   for (const x of r.masters) {
-    out.push(`| ${x.host} | ${s1(x.totalMs)} s | ${s1(x.waitMs)} s | ${s1(x.overheadMs)} s | ${s1(x.remoteMs)} s | ${s1(x.kubeadmMs)} s | ${s1(x.overheadMs - x.kubeadmMs)} s | ${x.steps.slice(0, 4).map((st) => `${st.module} ${s1(st.ms)} s`).join(', ')} |`);
+    out.push(
+      `| ${x.host} | ${s1(x.totalMs)} s | ${s1(x.waitMs)} s | ${s1(x.overheadMs)} s | ${s1(x.remoteMs)} s | ${s1(x.kubeadmMs)} s | ${s1(x.overheadMs - x.kubeadmMs)} s | ${x.steps
+        .slice(0, 4)
+        .map((st) => `${st.module} ${s1(st.ms)} s`)
+        .join(', ')} |`,
+    );
   }
   const perMaster = r.cpuSeconds !== undefined ? ` (${(r.cpuSeconds / r.masters.length).toFixed(1)} s per master)` : '';
-  out.push('', `Whole run: ${s1(r.wallMs ?? 0)} s wall; cluster-wide steps (cluster preflight, TKE) ${s1(r.clusterStepsMs)} s; the tool's own CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s${perMaster}; peak RSS ${r.maxRssKb ? mbText(r.maxRssKb) : '?'}.${r.error ? ` Problem: ${r.error}.` : ''}`);
+  out.push(
+    '',
+    `Whole run: ${s1(r.wallMs ?? 0)} s wall; cluster-wide steps (cluster preflight, TKE) ${s1(r.clusterStepsMs)} s; the tool's own CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s${perMaster}; peak RSS ${r.maxRssKb ? mbText(r.maxRssKb) : '?'}.${r.error ? ` Problem: ${r.error}.` : ''}`,
+  );
   out.push('', 'Target:', '');
   for (const l of targetLines(res).filter((t) => t.includes('renewal'))) out.push(`- ${l}`);
   return out.join('\n');
 }
 
-const marker = (block: string, end: boolean): string => `<!-- bench:${block}:${end ? 'end' : 'start (written by npm run bench)'} -->`;
+const marker = (block: string, end: boolean): string =>
+  `<!-- bench:${block}:${end ? 'end' : 'start (written by npm run bench)'} -->`;
 
 /** The doc with one block (`fleet` or `renewal`) replaced, or appended when its markers are missing. */
 export function replaceBlock(doc: string, block: 'fleet' | 'renewal', section: string): string {

@@ -10,7 +10,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fleetSizes, measureFleet, type FleetResult } from './fleet.js';
 import { measureRenewal, type RenewalResult } from './renewal.js';
-import { fleetLines, fleetMarkdown, renewalLines, renewalMarkdown, replaceBlock, targetLines, type BenchResults, type MachineInfo } from './report.js';
+import {
+  fleetLines,
+  fleetMarkdown,
+  renewalLines,
+  renewalMarkdown,
+  replaceBlock,
+  targetLines,
+  type BenchResults,
+  type MachineInfo,
+} from './report.js';
 import { ensureAnsible } from './support/ansible.js';
 import { BenchLab, benchWorkDir, repoRoot, run } from './support/lab.js';
 import { GNU_TIME } from './support/measure.js';
@@ -21,7 +30,12 @@ const say = (line: string): void => {
 
 const labs = new Set<BenchLab>();
 
-async function withLab<T>(workDir: string, name: string, topology: string, work: (lab: BenchLab) => Promise<T>): Promise<T> {
+async function withLab<T>(
+  workDir: string,
+  name: string,
+  topology: string,
+  work: (lab: BenchLab) => Promise<T>,
+): Promise<T> {
   const lab = BenchLab.create(workDir, name);
   labs.add(lab);
   try {
@@ -37,7 +51,8 @@ async function withLab<T>(workDir: string, name: string, topology: string, work:
 
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'the bench needs root (the lab uses network namespaces)';
-  if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/etcd')) return 'the lab needs openssh-server and etcd-server (run .ci/setup)';
+  if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/etcd'))
+    return 'the lab needs openssh-server and etcd-server (run .ci/setup)';
   if (!existsSync(path.join(repoRoot, 'dist/test/lab/cli.js'))) return 'run `npm run build` first';
   return undefined;
 }
@@ -79,10 +94,18 @@ async function main(): Promise<number> {
   const started = Date.now();
   const loadBefore = os.loadavg();
   const rounds = Math.max(1, Number(values.rounds));
-  const sizes = values.sizes.split(',').map(Number).filter((n) => n > 0);
+  const sizes = values.sizes
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const workDir = benchWorkDir();
-  say(`bench: work folder ${workDir}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores (shared machine)`);
-  if (!existsSync(GNU_TIME)) say(`bench: ${GNU_TIME} missing (apt-get install -y time): peak RSS of the largest process and CPU not reported, only sampled PSS`);
+  say(
+    `bench: work folder ${workDir}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores (shared machine)`,
+  );
+  if (!existsSync(GNU_TIME))
+    say(
+      `bench: ${GNU_TIME} missing (apt-get install -y time): peak RSS of the largest process and CPU not reported, only sampled PSS`,
+    );
 
   let ansibleVersion = 'not used';
   let withAnsible = false;
@@ -96,7 +119,9 @@ async function main(): Promise<number> {
   // The renewal first (a fixed cost), then the fleet rounds until the budget says stop.
   let renewal: RenewalResult | undefined;
   if (!values['no-renewal']) {
-    renewal = await withLab(workDir, 'renewal', path.join(repoRoot, 'test/lab/topologies/ha118.yaml'), (lab) => measureRenewal(lab, workDir));
+    renewal = await withLab(workDir, 'renewal', path.join(repoRoot, 'test/lab/topologies/ha118.yaml'), (lab) =>
+      measureRenewal(lab, workDir),
+    );
     for (const line of renewalLines(renewal)) say(line);
   }
   const fleet: FleetResult[] = [];
@@ -105,7 +130,10 @@ async function main(): Promise<number> {
     const deadline = started + Number(values['budget-min']) * 60_000 - 90_000;
     await withLab(workDir, 'fleet', path.join(repoRoot, 'test/lab/topologies/light100.yaml'), async (lab) => {
       const fleetPlan = fleetSizes(await lab.status(), sizes);
-      for (const size of fleetPlan) say(`fleet check N=${size.n}: ${size.clusters.length} cluster(s), ${size.concurrency} hosts at once for every contestant`);
+      for (const size of fleetPlan)
+        say(
+          `fleet check N=${size.n}: ${size.clusters.length} cluster(s), ${size.concurrency} hosts at once for every contestant`,
+        );
       fleet.push(...(await measureFleet(lab, fleetPlan, rounds, workDir, withAnsible, deadline, say)));
     });
     for (const result of fleet) for (const line of fleetLines(result)) say(line);
@@ -122,7 +150,10 @@ async function main(): Promise<number> {
   for (const line of targetLines(results)) say(line);
   await writeFile(path.join(workDir, 'results.json'), JSON.stringify(results, null, 2));
   // Each part rewrites only its own block of the doc: a partial run (--no-fleet) keeps the other.
-  const sections = { fleet: values['no-fleet'] ? undefined : fleetMarkdown(results), renewal: values['no-renewal'] ? undefined : renewalMarkdown(results) };
+  const sections = {
+    fleet: values['no-fleet'] ? undefined : fleetMarkdown(results),
+    renewal: values['no-renewal'] ? undefined : renewalMarkdown(results),
+  };
   const tables = `${Object.values(sections).filter(Boolean).join('\n\n')}\n`;
   await writeFile(path.join(workDir, 'results.md'), tables);
   say('');

@@ -59,9 +59,15 @@ function readAll(target: Target, privateKey: Buffer, known: Buffer[]): Promise<n
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { hosts: { type: 'string' }, key: { type: 'string' }, 'known-hosts': { type: 'string' }, concurrency: { type: 'string' } },
+    options: {
+      hosts: { type: 'string' },
+      key: { type: 'string' },
+      'known-hosts': { type: 'string' },
+      concurrency: { type: 'string' },
+    },
   });
-  if (!values.hosts || !values.key || !values['known-hosts'] || !values.concurrency) throw new Error('usage: --hosts FILE --key FILE --known-hosts FILE --concurrency N');
+  if (!values.hosts || !values.key || !values['known-hosts'] || !values.concurrency)
+    throw new Error('usage: --hosts FILE --key FILE --known-hosts FILE --concurrency N');
   const targets = JSON.parse(readFileSync(values.hosts, 'utf8')) as Target[];
   const privateKey = readFileSync(values.key);
   const known = knownKeys(values['known-hosts']);
@@ -85,7 +91,9 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
-  process.stdout.write(`${JSON.stringify({ hosts: targets.length, ok, bytes, wallMs: Date.now() - started, failures })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ hosts: targets.length, ok, bytes, wallMs: Date.now() - started, failures })}\n`,
+  );
   process.exitCode = failures.length === 0 ? 0 : 2;
 }
 

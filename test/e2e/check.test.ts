@@ -79,21 +79,36 @@ true
 async function nodeCerts(lab: Lab, node: string): Promise<NodeCert[]> {
   const res = await lab.exec(node, ['sh', '-c', NODE_CERTS_SCRIPT]);
   expect(res.code, res.stderr).toBe(0);
-  return res.stdout.trim().split('\n').map((line) => {
-    const [source, id, notAfter, serial] = line.split('\t') as [Entry['source'], string, string, string];
-    expect(notAfter, line).toMatch(/GMT$/);
-    return { source, id, notAfter: new Date(notAfter), serial: normSerial(serial) };
-  });
+  return res.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [source, id, notAfter, serial] = line.split('\t') as [Entry['source'], string, string, string];
+      expect(notAfter, line).toMatch(/GMT$/);
+      return { source, id, notAfter: new Date(notAfter), serial: normSerial(serial) };
+    });
 }
 
 const entryId = (e: Entry): string => (e.source === 'served' ? e.name : e.path!);
 
 /** The CA kubeadm signs each certificate with (kubeadm-facts.md §3); a CA names itself. */
 const CA_OF: Record<string, string> = {
-  apiserver: 'ca', 'apiserver-kubelet-client': 'ca', 'admin.conf': 'ca', 'controller-manager.conf': 'ca', 'scheduler.conf': 'ca',
-  'kubelet-client-current.pem': 'ca', 'kube-apiserver:6443': 'ca', ca: 'ca',
-  'apiserver-etcd-client': 'etcd-ca', 'etcd-server': 'etcd-ca', 'etcd-peer': 'etcd-ca', 'etcd-healthcheck-client': 'etcd-ca', 'etcd:2379': 'etcd-ca', 'etcd-ca': 'etcd-ca',
-  'front-proxy-client': 'front-proxy-ca', 'front-proxy-ca': 'front-proxy-ca',
+  apiserver: 'ca',
+  'apiserver-kubelet-client': 'ca',
+  'admin.conf': 'ca',
+  'controller-manager.conf': 'ca',
+  'scheduler.conf': 'ca',
+  'kubelet-client-current.pem': 'ca',
+  'kube-apiserver:6443': 'ca',
+  ca: 'ca',
+  'apiserver-etcd-client': 'etcd-ca',
+  'etcd-server': 'etcd-ca',
+  'etcd-peer': 'etcd-ca',
+  'etcd-healthcheck-client': 'etcd-ca',
+  'etcd:2379': 'etcd-ca',
+  'etcd-ca': 'etcd-ca',
+  'front-proxy-client': 'front-proxy-ca',
+  'front-proxy-ca': 'front-proxy-ca',
 };
 const CAS = new Set(['ca', 'etcd-ca', 'front-proxy-ca']);
 
@@ -143,7 +158,9 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     expect(run.code, run.stderr.slice(-3000)).toBe(11);
     expect(doc.exitCode).toBe(11);
     expect(doc.severity).toBe('critical');
-    expect(run.stderr).toMatch(/^check: \d+ certificate\(s\) on 5 node\(s\): \d+ critical, \d+ warning \(exit code 11\)$/m);
+    expect(run.stderr).toMatch(
+      /^check: \d+ certificate\(s\) on 5 node\(s\): \d+ critical, \d+ warning \(exit code 11\)$/m,
+    );
     expect(run.stderr).not.toMatch(/\(exit code 0\)/);
   });
 
@@ -153,7 +170,9 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
       const mine = doc.entries.filter((e) => e.node === node);
       const theirs = onNode.get(node)!;
       // the same set of certificates, each once
-      expect(mine.map((e) => `${e.source} ${entryId(e)}`).sort(), node).toEqual(theirs.map((c) => `${c.source} ${c.id}`).sort());
+      expect(mine.map((e) => `${e.source} ${entryId(e)}`).sort(), node).toEqual(
+        theirs.map((c) => `${c.source} ${c.id}`).sort(),
+      );
       for (const c of theirs) {
         const e = mine.find((x) => x.source === c.source && entryId(x) === c.id)!;
         expect(e.cluster).toBe(clusterOf(node));
@@ -161,45 +180,88 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
         expect(normSerial(e.serial ?? ''), `${node} ${c.id}`).toBe(c.serial);
         expect(e.caName, `${node} ${e.name}`).toBe(CA_OF[e.name]);
         // residual time from the report's own clock, give or take the run's duration
-        expect(Math.abs(e.residualSeconds - (c.notAfter.getTime() - Date.parse(doc.generatedAt)) / 1000)).toBeLessThan(300);
+        expect(Math.abs(e.residualSeconds - (c.notAfter.getTime() - Date.parse(doc.generatedAt)) / 1000)).toBeLessThan(
+          300,
+        );
       }
     }
     // Workers show their CA and the kubelet's client certificate; served ones only where served.
-    expect(doc.entries.filter((e) => e.node === 'soon-w1').map((e) => e.name).sort()).toEqual(['ca', 'kubelet-client-current.pem']);
-    expect(doc.entries.filter((e) => e.source === 'served').map((e) => e.node).sort()).toEqual(['fine-m1', 'fine-m1', 'month-m1', 'month-m1', 'soon-m1', 'soon-m1']);
+    expect(
+      doc.entries
+        .filter((e) => e.node === 'soon-w1')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['ca', 'kubelet-client-current.pem']);
+    expect(
+      doc.entries
+        .filter((e) => e.source === 'served')
+        .map((e) => e.node)
+        .sort(),
+    ).toEqual(['fine-m1', 'fine-m1', 'month-m1', 'month-m1', 'soon-m1', 'soon-m1']);
   });
 
   it('--json: severities and problems by age; the expired cluster is the soonest of the fleet', () => {
     // kubeadm's leaves (the kubelet's client certificate is the kubelet's own, rotated: not aged by the lab)
-    const leaves = (cluster: string): Entry[] => doc.entries.filter((e) => e.cluster === cluster && !CAS.has(e.name) && e.name !== 'kubelet-client-current.pem');
+    const leaves = (cluster: string): Entry[] =>
+      doc.entries.filter((e) => e.cluster === cluster && !CAS.has(e.name) && e.name !== 'kubelet-client-current.pem');
     for (const e of doc.entries.filter((x) => x.name === 'kubelet-client-current.pem')) {
-      expect([e.node, e.severity]).toEqual([e.node, e.residualSeconds < 7 * DAY ? 'critical' : e.residualSeconds < 30 * DAY ? 'warning' : 'ok']);
+      expect([e.node, e.severity]).toEqual([
+        e.node,
+        e.residualSeconds < 7 * DAY ? 'critical' : e.residualSeconds < 30 * DAY ? 'warning' : 'ok',
+      ]);
     }
-    for (const e of leaves('soon')) expect([e.name, e.severity, e.residualSeconds > 4 * DAY && e.residualSeconds < 5 * DAY]).toEqual([e.name, 'critical', true]);
-    for (const e of leaves('month')) expect([e.name, e.severity, e.residualSeconds > 19 * DAY && e.residualSeconds < 20 * DAY]).toEqual([e.name, 'warning', true]);
+    for (const e of leaves('soon'))
+      expect([e.name, e.severity, e.residualSeconds > 4 * DAY && e.residualSeconds < 5 * DAY]).toEqual([
+        e.name,
+        'critical',
+        true,
+      ]);
+    for (const e of leaves('month'))
+      expect([e.name, e.severity, e.residualSeconds > 19 * DAY && e.residualSeconds < 20 * DAY]).toEqual([
+        e.name,
+        'warning',
+        true,
+      ]);
     for (const e of leaves('fine')) expect([e.name, e.severity, e.problems]).toEqual([e.name, 'ok', []]);
     for (const e of leaves('gone')) expect([e.name, e.severity, e.problems]).toEqual([e.name, 'critical', ['expired']]);
-    for (const e of doc.entries.filter((x) => CAS.has(x.name))) expect([e.node, e.name, e.severity]).toEqual([e.node, e.name, 'ok']);
-    for (const e of doc.entries.filter((x) => x.cluster !== 'gone')) expect(e.problems, `${e.node} ${e.name}`).toEqual([]);
+    for (const e of doc.entries.filter((x) => CAS.has(x.name)))
+      expect([e.node, e.name, e.severity]).toEqual([e.node, e.name, 'ok']);
+    for (const e of doc.entries.filter((x) => x.cluster !== 'gone'))
+      expect(e.problems, `${e.node} ${e.name}`).toEqual([]);
     expect(doc.soonest).toMatchObject({ cluster: 'gone', node: 'gone-m1' });
     expect(doc.soonest!.residualSeconds).toBeLessThan(-34 * DAY);
     // sorted soonest first
     const times = doc.entries.map((e) => Date.parse(e.notAfter));
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    for (const n of doc.nodes.filter((x) => x.cluster !== 'gone')) expect([n.node, n.status, n.problems]).toEqual([n.node, 'ok', []]);
+    for (const n of doc.nodes.filter((x) => x.cluster !== 'gone'))
+      expect([n.node, n.status, n.problems]).toEqual([n.node, 'ok', []]);
   });
 
   it('the table: soonest at the top, clusters by their soonest expiry, rows soonest first with severities', async () => {
     const res = await check([]);
     expect(res.code, res.stderr.slice(-2000)).toBe(11);
     const lines = res.stdout.split('\n');
-    expect(lines[0]).toMatch(/^Soonest expiry in the fleet: gone\/gone-m1 \S+ \((file|kubeconfig)\) on \d{4}-\d{2}-\d{2}, expired 3[45]d ago$/);
-    expect(lines.filter((l) => l.startsWith('== cluster '))).toEqual(['== cluster gone', '== cluster soon', '== cluster month', '== cluster fine']);
+    expect(lines[0]).toMatch(
+      /^Soonest expiry in the fleet: gone\/gone-m1 \S+ \((file|kubeconfig)\) on \d{4}-\d{2}-\d{2}, expired 3[45]d ago$/,
+    );
+    expect(lines.filter((l) => l.startsWith('== cluster '))).toEqual([
+      '== cluster gone',
+      '== cluster soon',
+      '== cluster month',
+      '== cluster fine',
+    ]);
     // inside soon: the master (5 days) before the worker (its kubelet certificate is as old)
     expect(lines.filter((l) => l.startsWith('-- soon-')).map((l) => l.split(' ')[1])).toEqual(['soon-m1', 'soon-w1']);
     for (const node of NODES) {
       const [header, ...rows] = nodeBlock(lines, node);
-      expect(header!.trim().split(/\s{2,}/)).toEqual(['CERTIFICATE', 'SOURCE', 'EXPIRES (UTC)', 'LEFT', 'CA', 'PROBLEMS']);
+      expect(header!.trim().split(/\s{2,}/)).toEqual([
+        'CERTIFICATE',
+        'SOURCE',
+        'EXPIRES (UTC)',
+        'LEFT',
+        'CA',
+        'PROBLEMS',
+      ]);
       const col = (r: string, name: string): string => r.slice(header!.indexOf(name)).split(/\s{2,}/)[0]!;
       const certRows = rows.filter((r) => !r.startsWith('   !'));
       expect(certRows.length, node).toBe(doc.entries.filter((e) => e.node === node).length);
@@ -208,7 +270,9 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
       for (const r of certRows) {
         const name = col(r, 'CERTIFICATE');
         const e = doc.entries.find((x) => x.node === node && x.name === name)!;
-        expect(r.slice(3, header!.indexOf('CERTIFICATE')).trim(), `${node} ${name}`).toBe(e.severity === 'ok' ? '' : e.severity.toUpperCase());
+        expect(r.slice(3, header!.indexOf('CERTIFICATE')).trim(), `${node} ${name}`).toBe(
+          e.severity === 'ok' ? '' : e.severity.toUpperCase(),
+        );
         expect(col(r, 'EXPIRES (UTC)')).toBe(e.notAfter.slice(0, 16).replace('T', ' '));
       }
     }
@@ -218,12 +282,17 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
   it('--prometheus: x509-certificate-exporter metrics, mode 0600, values equal to the end dates on the nodes', () => {
     expect(statSync(promFile).mode & 0o777).toBe(0o600);
     const text = readFileSync(promFile, 'utf8');
-    const samples = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-      const m = /^(\w+)\{(.*)\} (\S+)$/.exec(l);
-      expect(m, l).not.toBeNull();
-      const labels = Object.fromEntries([...m![2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]));
-      return { metric: m![1]!, labels, value: Number(m![3]) };
-    });
+    const samples = text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => {
+        const m = /^(\w+)\{(.*)\} (\S+)$/.exec(l);
+        expect(m, l).not.toBeNull();
+        const labels = Object.fromEntries(
+          [...m![2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]),
+        );
+        return { metric: m![1]!, labels, value: Number(m![3]) };
+      });
     expect(text).toMatch(/^# TYPE x509_cert_not_after gauge$/m);
     expect(text).toMatch(/^# TYPE x509_cert_expired gauge$/m);
     const total = [...onNode.values()].reduce((n, l) => n + l.length, 0);
@@ -231,15 +300,27 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     expect(samples.filter((s) => s.metric === 'x509_cert_expired')).toHaveLength(total);
     for (const [node, certs] of onNode) {
       for (const c of certs) {
-        const mine = samples.filter((s) => s.labels.node === node && s.labels.source === c.source && (c.source === 'served' ? s.labels.name === c.id : s.labels.filepath === c.id));
-        expect(mine.map((s) => s.metric), `${node} ${c.id}`).toEqual(['x509_cert_not_after', 'x509_cert_expired']);
+        const mine = samples.filter(
+          (s) =>
+            s.labels.node === node &&
+            s.labels.source === c.source &&
+            (c.source === 'served' ? s.labels.name === c.id : s.labels.filepath === c.id),
+        );
+        expect(
+          mine.map((s) => s.metric),
+          `${node} ${c.id}`,
+        ).toEqual(['x509_cert_not_after', 'x509_cert_expired']);
         const [notAfter, expired] = mine as [(typeof samples)[0], (typeof samples)[0]];
         expect(notAfter.labels.cluster).toBe(clusterOf(node));
         expect(notAfter.value, `${node} ${c.id}`).toBe(c.notAfter.getTime() / 1000);
         expect(notAfter.labels.serial_number).toBe(BigInt(`0x${c.serial}`).toString(10));
         expect(expired.value, `${node} ${c.id}`).toBe(c.notAfter.getTime() <= Date.parse(doc.generatedAt) ? 1 : 0);
         // gone's kubeadm certificates are expired; CAs and the kubelet's rotated certificate are not
-        expect(expired.value, `${node} ${c.id}`).toBe(clusterOf(node) === 'gone' && !c.id.endsWith('ca.crt') && !c.id.endsWith('kubelet-client-current.pem') ? 1 : 0);
+        expect(expired.value, `${node} ${c.id}`).toBe(
+          clusterOf(node) === 'gone' && !c.id.endsWith('ca.crt') && !c.id.endsWith('kubelet-client-current.pem')
+            ? 1
+            : 0,
+        );
       }
     }
   });
@@ -258,51 +339,77 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('equals kubeadm check-expiration on every master, for the certificates both show', { timeout: 300_000 }, async () => {
-    const sub: Record<string, string[]> = { 'soon-m1': ['certs'], 'month-m1': ['alpha', 'certs'], 'fine-m1': ['certs'], 'gone-m1': ['alpha', 'certs'] };
-    for (const node of MASTERS) {
-      const res = await lab.exec(node, ['kubeadm', ...sub[node]!, 'check-expiration']);
-      expect(res.code, `${node}: ${res.stderr}`).toBe(0);
-      const kubeadm = parseCheckExpiration(res.stdout);
-      const mine = doc.entries.filter((e) => e.node === node && e.source !== 'served' && e.name !== 'kubelet-client-current.pem');
-      // The same certificates (kubeadm's 10 leaves and 3 CAs)...
-      expect([...kubeadm.keys()].sort(), node).toEqual(mine.map((e) => e.name).sort());
-      expect(kubeadm.size).toBe(13);
-      // ...ending at the same minute.
-      for (const e of mine) expect(`${node} ${e.name} ${kubeadm.get(e.name)}`).toBe(`${node} ${e.name} ${e.notAfter.slice(0, 16).replace('T', ' ')}`);
-    }
-  });
+  it(
+    'equals kubeadm check-expiration on every master, for the certificates both show',
+    { timeout: 300_000 },
+    async () => {
+      const sub: Record<string, string[]> = {
+        'soon-m1': ['certs'],
+        'month-m1': ['alpha', 'certs'],
+        'fine-m1': ['certs'],
+        'gone-m1': ['alpha', 'certs'],
+      };
+      for (const node of MASTERS) {
+        const res = await lab.exec(node, ['kubeadm', ...sub[node]!, 'check-expiration']);
+        expect(res.code, `${node}: ${res.stderr}`).toBe(0);
+        const kubeadm = parseCheckExpiration(res.stdout);
+        const mine = doc.entries.filter(
+          (e) => e.node === node && e.source !== 'served' && e.name !== 'kubelet-client-current.pem',
+        );
+        // The same certificates (kubeadm's 10 leaves and 3 CAs)...
+        expect([...kubeadm.keys()].sort(), node).toEqual(mine.map((e) => e.name).sort());
+        expect(kubeadm.size).toBe(13);
+        // ...ending at the same minute.
+        for (const e of mine)
+          expect(`${node} ${e.name} ${kubeadm.get(e.name)}`).toBe(
+            `${node} ${e.name} ${e.notAfter.slice(0, 16).replace('T', ' ')}`,
+          );
+      }
+    },
+  );
 
-  it('flags a master renewed without restarting its components (served differs from disk)', { timeout: 300_000 }, async () => {
-    const before = loadedSerials(await lab.status(), 'fine-m1');
-    const servedBefore = onNode.get('fine-m1')!.filter((c) => c.source === 'served');
-    const renew = await lab.exec('fine-m1', ['kubeadm', 'certs', 'renew', 'all']);
-    expect(renew.code, renew.stderr).toBe(0);
-    const onDisk = await nodeCerts(lab, 'fine-m1');
-    const res = await check(['--cluster', 'fine', '--json']);
-    expect(res.code, res.stderr.slice(-2000)).toBe(0);
-    const after = JSON.parse(res.stdout) as CheckJson;
-    // Still serving the old certificates (nothing restarted), while the files are new.
-    expect(loadedSerials(await lab.status(), 'fine-m1')).toEqual(before);
-    // The API server still serves the certificate it loaded at start: flagged.
-    const api = after.entries.find((x) => x.node === 'fine-m1' && x.name === 'kube-apiserver:6443')!;
-    const apiFile = after.entries.find((x) => x.node === 'fine-m1' && x.path === '/etc/kubernetes/pki/apiserver.crt')!;
-    expect(normSerial(api.serial!)).toBe(servedBefore.find((c) => c.id === 'kube-apiserver:6443')!.serial);
-    expect(normSerial(apiFile.serial!)).toBe(onDisk.find((c) => c.id === '/etc/kubernetes/pki/apiserver.crt')!.serial);
-    expect(apiFile.serial).not.toBe(api.serial);
-    expect(api.problems).toEqual(['differs from apiserver on disk (component not restarted)']);
-    // Real etcd (3.2+) reads its certificate files on every new TLS connection: it serves the new
-    // server.crt at once, although the running process is the same one. Nothing to flag there.
-    const etcd = after.entries.find((x) => x.node === 'fine-m1' && x.name === 'etcd:2379')!;
-    expect(normSerial(etcd.serial!)).toBe(onDisk.find((c) => c.id === '/etc/kubernetes/pki/etcd/server.crt')!.serial);
-    expect(normSerial(etcd.serial!)).not.toBe(servedBefore.find((c) => c.id === 'etcd:2379')!.serial);
-    expect(etcd.problems).toEqual([]);
-    const node = after.nodes.find((n) => n.node === 'fine-m1')!;
-    expect(node.problems).toEqual(['kube-apiserver on :6443 serves a certificate other than apiserver on disk (not restarted since a renewal)']);
-    const table = await check(['--cluster', 'fine']);
-    expect(table.stdout).toMatch(/kube-apiserver:6443 +served .*differs from apiserver on disk \(component not restarted\)$/m);
-    expect(table.stdout).toContain('   ! kube-apiserver on :6443 serves a certificate other than apiserver on disk');
-  });
+  it(
+    'flags a master renewed without restarting its components (served differs from disk)',
+    { timeout: 300_000 },
+    async () => {
+      const before = loadedSerials(await lab.status(), 'fine-m1');
+      const servedBefore = onNode.get('fine-m1')!.filter((c) => c.source === 'served');
+      const renew = await lab.exec('fine-m1', ['kubeadm', 'certs', 'renew', 'all']);
+      expect(renew.code, renew.stderr).toBe(0);
+      const onDisk = await nodeCerts(lab, 'fine-m1');
+      const res = await check(['--cluster', 'fine', '--json']);
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      const after = JSON.parse(res.stdout) as CheckJson;
+      // Still serving the old certificates (nothing restarted), while the files are new.
+      expect(loadedSerials(await lab.status(), 'fine-m1')).toEqual(before);
+      // The API server still serves the certificate it loaded at start: flagged.
+      const api = after.entries.find((x) => x.node === 'fine-m1' && x.name === 'kube-apiserver:6443')!;
+      const apiFile = after.entries.find(
+        (x) => x.node === 'fine-m1' && x.path === '/etc/kubernetes/pki/apiserver.crt',
+      )!;
+      expect(normSerial(api.serial!)).toBe(servedBefore.find((c) => c.id === 'kube-apiserver:6443')!.serial);
+      expect(normSerial(apiFile.serial!)).toBe(
+        onDisk.find((c) => c.id === '/etc/kubernetes/pki/apiserver.crt')!.serial,
+      );
+      expect(apiFile.serial).not.toBe(api.serial);
+      expect(api.problems).toEqual(['differs from apiserver on disk (component not restarted)']);
+      // Real etcd (3.2+) reads its certificate files on every new TLS connection: it serves the new
+      // server.crt at once, although the running process is the same one. Nothing to flag there.
+      const etcd = after.entries.find((x) => x.node === 'fine-m1' && x.name === 'etcd:2379')!;
+      expect(normSerial(etcd.serial!)).toBe(onDisk.find((c) => c.id === '/etc/kubernetes/pki/etcd/server.crt')!.serial);
+      expect(normSerial(etcd.serial!)).not.toBe(servedBefore.find((c) => c.id === 'etcd:2379')!.serial);
+      expect(etcd.problems).toEqual([]);
+      const node = after.nodes.find((n) => n.node === 'fine-m1')!;
+      expect(node.problems).toEqual([
+        'kube-apiserver on :6443 serves a certificate other than apiserver on disk (not restarted since a renewal)',
+      ]);
+      const table = await check(['--cluster', 'fine']);
+      expect(table.stdout).toMatch(
+        /kube-apiserver:6443 +served .*differs from apiserver on disk \(component not restarted\)$/m,
+      );
+      expect(table.stdout).toContain('   ! kube-apiserver on :6443 serves a certificate other than apiserver on disk');
+    },
+  );
 });
 
 describe.skipIf(skip)(`renew check over 100 light nodes${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -330,18 +437,34 @@ describe.skipIf(skip)(`renew check over 100 light nodes${skip ? ` (skipped: ${sk
     for (const node of names) {
       const root = path.join(nodesDir, node, 'rootfs');
       const expected = new Map<string, number>();
-      const crts = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? crts(path.join(dir, d.name)) : d.name.endsWith('.crt') ? [path.join(dir, d.name)] : []));
-      for (const f of crts(path.join(root, 'etc/kubernetes/pki'))) expected.set(`file ${f.slice(root.length)}`, Date.parse(new X509Certificate(readFileSync(f)).validTo));
+      const crts = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+          d.isDirectory() ? crts(path.join(dir, d.name)) : d.name.endsWith('.crt') ? [path.join(dir, d.name)] : [],
+        );
+      for (const f of crts(path.join(root, 'etc/kubernetes/pki')))
+        expected.set(`file ${f.slice(root.length)}`, Date.parse(new X509Certificate(readFileSync(f)).validTo));
       for (const f of readdirSync(path.join(root, 'etc/kubernetes')).filter((x) => x.endsWith('.conf'))) {
-        const data = /client-certificate-data: *(\S+)/.exec(readFileSync(path.join(root, 'etc/kubernetes', f), 'utf8'))?.[1];
-        if (data) expected.set(`kubeconfig /etc/kubernetes/${f}`, Date.parse(new X509Certificate(Buffer.from(data, 'base64')).validTo));
+        const data = /client-certificate-data: *(\S+)/.exec(
+          readFileSync(path.join(root, 'etc/kubernetes', f), 'utf8'),
+        )?.[1];
+        if (data)
+          expected.set(
+            `kubeconfig /etc/kubernetes/${f}`,
+            Date.parse(new X509Certificate(Buffer.from(data, 'base64')).validTo),
+          );
       }
       const pem = path.join(root, 'var/lib/kubelet/pki/kubelet-client-current.pem');
-      if (existsSync(pem)) expected.set('file /var/lib/kubelet/pki/kubelet-client-current.pem', Date.parse(new X509Certificate(readFileSync(pem)).validTo));
+      if (existsSync(pem))
+        expected.set(
+          'file /var/lib/kubelet/pki/kubelet-client-current.pem',
+          Date.parse(new X509Certificate(readFileSync(pem)).validTo),
+        );
       const mine = doc.entries.filter((e) => e.node === node);
       expect(new Map(mine.map((e) => [`${e.source} ${entryId(e)}`, Date.parse(e.notAfter)])), node).toEqual(expected);
       expect(mine).toHaveLength(expected.size);
     }
-    console.log(`check over 100 light nodes: exit ${res.code}, ${doc.entries.length} certificates, ${seconds.toFixed(1)} s`);
+    console.log(
+      `check over 100 light nodes: exit ${res.code}, ${doc.entries.length} certificates, ${seconds.toFixed(1)} s`,
+    );
   });
 });

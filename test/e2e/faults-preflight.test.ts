@@ -14,7 +14,17 @@ const DIRS = ['/etc/kubernetes', '/root/.kube', '/var/lib/kube-cert-renew'];
 
 interface Report {
   exitCode: number;
-  clusters: { cluster: string; status: string; stoppedReason?: string; hosts: { host: string; status: string; failure?: { step?: string; message: string }; tasks: { module: string; phase: string; status: string; durationMs: number }[] }[] }[];
+  clusters: {
+    cluster: string;
+    status: string;
+    stoppedReason?: string;
+    hosts: {
+      host: string;
+      status: string;
+      failure?: { step?: string; message: string };
+      tasks: { module: string; phase: string; status: string; durationMs: number }[];
+    }[];
+  }[];
 }
 
 async function hashes(lab: Lab, nodes: string[]): Promise<Record<string, string>> {
@@ -23,7 +33,10 @@ async function hashes(lab: Lab, nodes: string[]): Promise<Record<string, string>
 
 /** The one line the CLI prints on stderr for a cluster that stopped. */
 function clusterLine(res: RunResult, cluster: string): string {
-  return res.stderr.split('\n').find((l) => l.startsWith(`${cluster}: `)) ?? `(no line for ${cluster} in: ${res.stderr.slice(-1500)})`;
+  return (
+    res.stderr.split('\n').find((l) => l.startsWith(`${cluster}: `)) ??
+    `(no line for ${cluster} in: ${res.stderr.slice(-1500)})`
+  );
 }
 
 function pids(status: LabStatus, node: string): Record<string, number | null | undefined> {
@@ -36,7 +49,11 @@ async function waitHealthy(lab: Lab, timeoutMs = 150_000): Promise<LabStatus> {
   const deadline = Date.now() + timeoutMs;
   let s = await lab.status();
   const ok = (x: LabStatus): boolean =>
-    x.clusters.every((c) => c.etcd.healthy === c.etcd.total && c.nodes.every((n) => n.kubelet.running && Object.values(n.components).every((k) => k.running && k.healthy)));
+    x.clusters.every(
+      (c) =>
+        c.etcd.healthy === c.etcd.total &&
+        c.nodes.every((n) => n.kubelet.running && Object.values(n.components).every((k) => k.running && k.healthy)),
+    );
   while (!ok(s) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 2000));
     s = await lab.status();
@@ -55,32 +72,46 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
     await lab?.down();
   });
 
-  it('7: an etcd member already down: the cluster is refused before any change, the reason names the member', { timeout: 300_000 }, async () => {
-    await lab.fault('ha-m3', 'etcd-stopped');
-    const h0 = await hashes(lab, HA);
-    const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
-    expect(res.code, res.stderr.slice(-2000)).toBe(2);
-    expect(clusterLine(res, 'ha')).toMatch(/^ha: failed: ha-m1 failed at "[^"]+" \(step cluster_preflight, play "[^"]+"\): cluster not healthy before renewal: .*etcd member ha-m3 \(https:\/\/[\d.]+:2379\) unhealthy/);
-    expect(clusterLine(res, 'ha')).toMatch(/nothing was changed/);
-    expect(await hashes(lab, HA)).toEqual(h0);
-    await lab.fault('ha-m3', '--clear');
-    await waitHealthy(lab);
-  });
+  it(
+    '7: an etcd member already down: the cluster is refused before any change, the reason names the member',
+    { timeout: 300_000 },
+    async () => {
+      await lab.fault('ha-m3', 'etcd-stopped');
+      const h0 = await hashes(lab, HA);
+      const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
+      expect(res.code, res.stderr.slice(-2000)).toBe(2);
+      expect(clusterLine(res, 'ha')).toMatch(
+        /^ha: failed: ha-m1 failed at "[^"]+" \(step cluster_preflight, play "[^"]+"\): cluster not healthy before renewal: .*etcd member ha-m3 \(https:\/\/[\d.]+:2379\) unhealthy/,
+      );
+      expect(clusterLine(res, 'ha')).toMatch(/nothing was changed/);
+      expect(await hashes(lab, HA)).toEqual(h0);
+      await lab.fault('ha-m3', '--clear');
+      await waitHealthy(lab);
+    },
+  );
 
-  it('8: the kubelet stopped on a master: refused in preflight, nothing restarted there', { timeout: 300_000 }, async () => {
-    await lab.fault('ha-m2', 'kubelet-stopped');
-    const s0 = await lab.status();
-    const h0 = await hashes(lab, HA);
-    const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
-    expect(res.code, res.stderr.slice(-2000)).toBe(2);
-    expect(clusterLine(res, 'ha')).toMatch(/^ha: failed: ha-m2 failed at "[^"]+" \(step preflight, play "[^"]+"\): kubelet is inactive: without it a removed container never comes back/);
-    expect(await hashes(lab, HA)).toEqual(h0);
-    const s1 = await lab.status();
-    for (const n of HA) expect(pids(s1, n), n).toEqual(pids(s0, n));
-    expect(s1.clusters.find((c) => c.name === 'ha')!.nodes.find((n) => n.name === 'ha-m2')!.kubelet.running).toBe(false);
-    await lab.fault('ha-m2', '--clear');
-    await waitHealthy(lab);
-  });
+  it(
+    '8: the kubelet stopped on a master: refused in preflight, nothing restarted there',
+    { timeout: 300_000 },
+    async () => {
+      await lab.fault('ha-m2', 'kubelet-stopped');
+      const s0 = await lab.status();
+      const h0 = await hashes(lab, HA);
+      const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
+      expect(res.code, res.stderr.slice(-2000)).toBe(2);
+      expect(clusterLine(res, 'ha')).toMatch(
+        /^ha: failed: ha-m2 failed at "[^"]+" \(step preflight, play "[^"]+"\): kubelet is inactive: without it a removed container never comes back/,
+      );
+      expect(await hashes(lab, HA)).toEqual(h0);
+      const s1 = await lab.status();
+      for (const n of HA) expect(pids(s1, n), n).toEqual(pids(s0, n));
+      expect(s1.clusters.find((c) => c.name === 'ha')!.nodes.find((n) => n.name === 'ha-m2')!.kubelet.running).toBe(
+        false,
+      );
+      await lab.fault('ha-m2', '--clear');
+      await waitHealthy(lab);
+    },
+  );
 
   it('11: a master whose clock is two hours ahead: refused in preflight', { timeout: 300_000 }, async () => {
     await lab.fault('ha-m1', 'clock-skew', ['--seconds', '7200']);
@@ -88,58 +119,79 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
     const h0 = await hashes(lab, HA);
     const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
     expect(res.code, res.stderr.slice(-2000)).toBe(2);
-    expect(clusterLine(res, 'ha')).toMatch(/^ha: failed: ha-m1 failed at "[^"]+" \(step preflight, play "[^"]+"\): clock differs from this machine's by 7[12]\d\ds \(limit 60s\)/);
+    expect(clusterLine(res, 'ha')).toMatch(
+      /^ha: failed: ha-m1 failed at "[^"]+" \(step preflight, play "[^"]+"\): clock differs from this machine's by 7[12]\d\ds \(limit 60s\)/,
+    );
     expect(await hashes(lab, HA)).toEqual(h0);
     const s1 = await lab.status();
     for (const n of HA) expect(pids(s1, n), n).toEqual(pids(s0, n));
     await lab.fault('ha-m1', '--clear');
   });
 
-  it('12 and 5: a changed host key is refused before any command (exit 3) while the other cluster renews through a slow API server without rollback', { timeout: 1_200_000 }, async () => {
-    await waitHealthy(lab);
-    await lab.fault('solo-m1', 'host-key-changed');
-    // ha-m2's API server gets ready 30 s after each start; the gate waits up to 40 s.
-    await lab.fault('ha-m2', 'slow-start', ['--seconds', '30']);
-    const soloFiles = await treeHashes(lab, 'solo-m1', ...DIRS);
-    const logins = async (): Promise<number> => (await lab.exec('solo-m1', ['cat', '/var/lib/kcrlab/sshd.log'])).stdout.split('\n').filter((l) => l.includes('Accepted')).length;
-    const loginsBefore = await logins();
-    const fingerprint = (await lab.exec('solo-m1', ['ssh-keygen', '-lf', '/var/lib/kcrlab/ssh_host_ed25519_key.pub'])).stdout.split(' ')[1]!;
-    expect(fingerprint).toMatch(/^SHA256:/);
-    const before = await lab.status();
+  it(
+    '12 and 5: a changed host key is refused before any command (exit 3) while the other cluster renews through a slow API server without rollback',
+    { timeout: 1_200_000 },
+    async () => {
+      await waitHealthy(lab);
+      await lab.fault('solo-m1', 'host-key-changed');
+      // ha-m2's API server gets ready 30 s after each start; the gate waits up to 40 s.
+      await lab.fault('ha-m2', 'slow-start', ['--seconds', '30']);
+      const soloFiles = await treeHashes(lab, 'solo-m1', ...DIRS);
+      const logins = async (): Promise<number> =>
+        (await lab.exec('solo-m1', ['cat', '/var/lib/kcrlab/sshd.log'])).stdout
+          .split('\n')
+          .filter((l) => l.includes('Accepted')).length;
+      const loginsBefore = await logins();
+      const fingerprint = (
+        await lab.exec('solo-m1', ['ssh-keygen', '-lf', '/var/lib/kcrlab/ssh_host_ed25519_key.pub'])
+      ).stdout.split(' ')[1]!;
+      expect(fingerprint).toMatch(/^SHA256:/);
+      const before = await lab.status();
 
-    const { result: res, samples } = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--health-timeout', '40s']), 1000);
-    expect(res.code, res.stderr.slice(-3000)).toBe(3);
-    const report = JSON.parse(res.stdout) as Report;
-    expect(report.exitCode).toBe(3);
+      const { result: res, samples } = await sampleWhile(
+        lab,
+        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--health-timeout', '40s']),
+        1000,
+      );
+      expect(res.code, res.stderr.slice(-3000)).toBe(3);
+      const report = JSON.parse(res.stdout) as Report;
+      expect(report.exitCode).toBe(3);
 
-    // 12: solo-m1 refused before any command ran: the host, the new key's fingerprint; no login, no change.
-    const solo = report.clusters.find((c) => c.cluster === 'solo')!;
-    expect(solo.status).toBe('unreachable');
-    expect(clusterLine(res, 'solo')).toContain('solo-m1 unreachable');
-    const address = before.clusters.find((c) => c.name === 'solo')!.nodes[0]!.address;
-    expect(clusterLine(res, 'solo')).toContain(`host key CHANGED for ${address}:22 (${fingerprint})`);
-    expect(await logins()).toBe(loginsBefore);
-    expect(await treeHashes(lab, 'solo-m1', ...DIRS)).toBe(soloFiles);
+      // 12: solo-m1 refused before any command ran: the host, the new key's fingerprint; no login, no change.
+      const solo = report.clusters.find((c) => c.cluster === 'solo')!;
+      expect(solo.status).toBe('unreachable');
+      expect(clusterLine(res, 'solo')).toContain('solo-m1 unreachable');
+      const address = before.clusters.find((c) => c.name === 'solo')!.nodes[0]!.address;
+      expect(clusterLine(res, 'solo')).toContain(`host key CHANGED for ${address}:22 (${fingerprint})`);
+      expect(await logins()).toBe(loginsBefore);
+      expect(await treeHashes(lab, 'solo-m1', ...DIRS)).toBe(soloFiles);
 
-    // 5: the other cluster renewed every master, ha-m2 through its slow start, with no rollback.
-    expect(invariantViolations(samples)).toEqual([]);
-    const ha = report.clusters.find((c) => c.cluster === 'ha')!;
-    expect(ha.status).toBe('changed');
-    for (const h of ha.hosts) {
-      expect(h.status, h.host).toBe('changed');
-      expect(h.tasks.filter((t) => t.phase === 'rescue'), h.host).toEqual([]);
-    }
-    // The gate on ha-m2 really waited for the slow API server (a lower bound, not a speed claim).
-    const gate = ha.hosts.find((h) => h.host === 'ha-m2')!.tasks.find((t) => t.module === 'wait_healthy' && t.phase === 'main')!;
-    expect(gate.status).toBe('ok');
-    expect(gate.durationMs).toBeGreaterThan(5_000);
-    const after = await lab.status();
-    expect(after.clusters.find((c) => c.name === 'ha')!.etcd.quorum).toBe(true);
-    for (const n of HA) {
-      const loaded = loadedSerials(after, n);
-      for (const [component, serial] of Object.entries(loadedSerials(before, n))) expect(loaded[component], `${n} ${component}`).not.toBe(serial);
-      expect(loaded).toEqual(await diskSerials(lab, n));
-    }
-    expect(loadedSerials(after, 'solo-m1')).toEqual(loadedSerials(before, 'solo-m1'));
-  });
+      // 5: the other cluster renewed every master, ha-m2 through its slow start, with no rollback.
+      expect(invariantViolations(samples)).toEqual([]);
+      const ha = report.clusters.find((c) => c.cluster === 'ha')!;
+      expect(ha.status).toBe('changed');
+      for (const h of ha.hosts) {
+        expect(h.status, h.host).toBe('changed');
+        expect(
+          h.tasks.filter((t) => t.phase === 'rescue'),
+          h.host,
+        ).toEqual([]);
+      }
+      // The gate on ha-m2 really waited for the slow API server (a lower bound, not a speed claim).
+      const gate = ha.hosts
+        .find((h) => h.host === 'ha-m2')!
+        .tasks.find((t) => t.module === 'wait_healthy' && t.phase === 'main')!;
+      expect(gate.status).toBe('ok');
+      expect(gate.durationMs).toBeGreaterThan(5_000);
+      const after = await lab.status();
+      expect(after.clusters.find((c) => c.name === 'ha')!.etcd.quorum).toBe(true);
+      for (const n of HA) {
+        const loaded = loadedSerials(after, n);
+        for (const [component, serial] of Object.entries(loadedSerials(before, n)))
+          expect(loaded[component], `${n} ${component}`).not.toBe(serial);
+        expect(loaded).toEqual(await diskSerials(lab, n));
+      }
+      expect(loadedSerials(after, 'solo-m1')).toEqual(loadedSerials(before, 'solo-m1'));
+    },
+  );
 });

@@ -5,7 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile } from './support/lab.js';
 import { diskSerials, invariantViolations, loadedSerials } from './support/node-files.js';
-import { TASK, clusterProblems, masterInconsistencies, parseReport, ran, reportHost, settledStatus, spawnTool } from './support/fault-checks.js';
+import {
+  TASK,
+  clusterProblems,
+  masterInconsistencies,
+  parseReport,
+  ran,
+  reportHost,
+  settledStatus,
+  spawnTool,
+} from './support/fault-checks.js';
 
 const skip = labUnavailableReason();
 const TOPOLOGY = `
@@ -24,15 +33,24 @@ clusters:
 const mastersOf = (c: string): string[] => [1, 2, 3].map((i) => `${c}-m${i}`);
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The progress line the tool prints on stderr when a task ends on a host. */
-const taskEnded = (cluster: string, host: string, task: string): RegExp => new RegExp(`^\\[${cluster}/${host}\\] ${escape(task)} changed`);
+const taskEnded = (cluster: string, host: string, task: string): RegExp =>
+  new RegExp(`^\\[${cluster}/${host}\\] ${escape(task)} changed`);
 
 async function consistent(lab: Lab, cluster: string): Promise<string[]> {
   const status = await settledStatus(lab, cluster);
-  return [...clusterProblems(status, cluster), ...(await Promise.all(mastersOf(cluster).map((n) => masterInconsistencies(lab, status, n)))).flat()];
+  return [
+    ...clusterProblems(status, cluster),
+    ...(await Promise.all(mastersOf(cluster).map((n) => masterInconsistencies(lab, status, n)))).flat(),
+  ];
 }
 
 /** Runs the tool and sends `signal` once a stderr line matches `when`. */
-function runAndSignal(lab: Lab, args: string[], when: RegExp, signal: NodeJS.Signals): { done: Promise<{ code: number; stdout: string; stderr: string }>; sent: () => boolean } {
+function runAndSignal(
+  lab: Lab,
+  args: string[],
+  when: RegExp,
+  signal: NodeJS.Signals,
+): { done: Promise<{ code: number; stdout: string; stderr: string }>; sent: () => boolean } {
   let sent = false;
   const done = spawnTool(['--inventory', lab.inventory, '--yes', '--json', ...args], (line, child) => {
     if (!sent && when.test(line)) {
@@ -53,90 +71,127 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
     await lab?.down();
   });
 
-  it('Ctrl-C while a master restarts its components: the restart finishes, nothing new starts, exit 130, the master healthy; a re-run renews that unconfirmed master again and completes', { timeout: 900_000 }, async () => {
-    const before = await lab.status();
-    // The kubeconfig step's line is printed the moment the restart step starts on a-m1.
-    const run = runAndSignal(lab, ['--cluster', 'a'], taskEnded('a', 'a-m1', TASK.kubeconfig), 'SIGINT');
-    const { result, samples } = await sampleWhile(lab, run.done, 1000);
-    expect(run.sent()).toBe(true);
-    expect(result.code, result.stderr.slice(-3000)).toBe(130);
-    expect(invariantViolations(samples)).toEqual([]);
-    expect(result.stderr).toMatch(/SIGINT: finishing the steps in flight/);
-    const report = parseReport(result.stdout);
-    expect(report.interrupted).toBe(true);
-    const m1 = reportHost(report, 'a-m1');
-    expect(ran(m1, TASK.restart)[0]?.status).toBe('changed');
-    expect(ran(m1, TASK.wait)).toEqual([]);
-    for (const n of ['a-m2', 'a-m3']) expect(ran(reportHost(report, n), TASK.backup)).toEqual([]);
-    // a-m1 restarted onto its renewed certificates and is healthy.
-    const settled = await settledStatus(lab, 'a');
-    expect(clusterProblems(settled, 'a')).toEqual([]);
-    for (const [component, serial] of Object.entries(loadedSerials(before, 'a-m1'))) expect(loadedSerials(settled, 'a-m1')[component], component).not.toBe(serial);
-    expect(await masterInconsistencies(lab, settled, 'a-m1')).toEqual([]);
+  it(
+    'Ctrl-C while a master restarts its components: the restart finishes, nothing new starts, exit 130, the master healthy; a re-run renews that unconfirmed master again and completes',
+    { timeout: 900_000 },
+    async () => {
+      const before = await lab.status();
+      // The kubeconfig step's line is printed the moment the restart step starts on a-m1.
+      const run = runAndSignal(lab, ['--cluster', 'a'], taskEnded('a', 'a-m1', TASK.kubeconfig), 'SIGINT');
+      const { result, samples } = await sampleWhile(lab, run.done, 1000);
+      expect(run.sent()).toBe(true);
+      expect(result.code, result.stderr.slice(-3000)).toBe(130);
+      expect(invariantViolations(samples)).toEqual([]);
+      expect(result.stderr).toMatch(/SIGINT: finishing the steps in flight/);
+      const report = parseReport(result.stdout);
+      expect(report.interrupted).toBe(true);
+      const m1 = reportHost(report, 'a-m1');
+      expect(ran(m1, TASK.restart)[0]?.status).toBe('changed');
+      expect(ran(m1, TASK.wait)).toEqual([]);
+      for (const n of ['a-m2', 'a-m3']) expect(ran(reportHost(report, n), TASK.backup)).toEqual([]);
+      // a-m1 restarted onto its renewed certificates and is healthy.
+      const settled = await settledStatus(lab, 'a');
+      expect(clusterProblems(settled, 'a')).toEqual([]);
+      for (const [component, serial] of Object.entries(loadedSerials(before, 'a-m1')))
+        expect(loadedSerials(settled, 'a-m1')[component], component).not.toBe(serial);
+      expect(await masterInconsistencies(lab, settled, 'a-m1')).toEqual([]);
 
-    // a-m1 never passed its health gate in that run, so its in-progress mark is still there: the
-    // re-run renews it again (from a new backup) rather than trusting an unconfirmed master.
-    expect((await lab.exec('a-m1', ['cat', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).stdout).toMatch(/-a-m1-/);
-    // `check` tells the operator so.
-    const check = await lab.tool(['check', '--inventory', lab.inventory, '--cluster', 'a', '--json']);
-    const nodes = (JSON.parse(check.stdout) as { nodes: { node: string; problems: string[] }[] }).nodes;
-    expect(nodes.find((n) => n.node === 'a-m1')?.problems.join('\n')).toMatch(/an earlier renewal did not finish on this master \(its backup: [^)]*-a-m1-[^)]*\): run renew again/);
-    expect(nodes.find((n) => n.node === 'a-m2')?.problems.join('\n')).not.toMatch(/did not finish/);
-    const again = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']), 1000);
-    expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-    expect(invariantViolations(again.samples)).toEqual([]);
-    const rerun = parseReport(again.result.stdout);
-    expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish: a run stopped before it finished this master/);
-    expect(mastersOf('a').map((n) => reportHost(rerun, n).status)).toEqual(['changed', 'changed', 'changed']);
-    expect(await consistent(lab, 'a')).toEqual([]);
-    for (const n of mastersOf('a')) expect((await lab.exec(n, ['test', '-e', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).code, n).toBe(1);
-  });
+      // a-m1 never passed its health gate in that run, so its in-progress mark is still there: the
+      // re-run renews it again (from a new backup) rather than trusting an unconfirmed master.
+      expect((await lab.exec('a-m1', ['cat', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).stdout).toMatch(
+        /-a-m1-/,
+      );
+      // `check` tells the operator so.
+      const check = await lab.tool(['check', '--inventory', lab.inventory, '--cluster', 'a', '--json']);
+      const nodes = (JSON.parse(check.stdout) as { nodes: { node: string; problems: string[] }[] }).nodes;
+      expect(nodes.find((n) => n.node === 'a-m1')?.problems.join('\n')).toMatch(
+        /an earlier renewal did not finish on this master \(its backup: [^)]*-a-m1-[^)]*\): run renew again/,
+      );
+      expect(nodes.find((n) => n.node === 'a-m2')?.problems.join('\n')).not.toMatch(/did not finish/);
+      const again = await sampleWhile(
+        lab,
+        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']),
+        1000,
+      );
+      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
+      expect(invariantViolations(again.samples)).toEqual([]);
+      const rerun = parseReport(again.result.stdout);
+      expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(
+        /an earlier renewal did not finish: a run stopped before it finished this master/,
+      );
+      expect(mastersOf('a').map((n) => reportHost(rerun, n).status)).toEqual(['changed', 'changed', 'changed']);
+      expect(await consistent(lab, 'a')).toEqual([]);
+      for (const n of mastersOf('a'))
+        expect((await lab.exec(n, ['test', '-e', '/var/lib/kube-cert-renew/backups/IN-PROGRESS'])).code, n).toBe(1);
+    },
+  );
 
-  it('SIGTERM during a renewal: the renewal finishes, nothing new starts, exit 130; a re-run finds the master half done and completes it', { timeout: 900_000 }, async () => {
-    const before = await lab.status();
-    // The backup's line is printed the moment kubeadm starts on b-m2.
-    const run = runAndSignal(lab, ['--cluster', 'b'], taskEnded('b', 'b-m2', TASK.backup), 'SIGTERM');
-    const { result, samples } = await sampleWhile(lab, run.done, 1000);
-    expect(run.sent()).toBe(true);
-    expect(result.code, result.stderr.slice(-3000)).toBe(130);
-    expect(invariantViolations(samples)).toEqual([]);
-    const report = parseReport(result.stdout);
-    const m2 = reportHost(report, 'b-m2');
-    expect(ran(m2, TASK.renew)[0]?.status).toBe('changed');
-    expect(ran(m2, TASK.kubeconfig)).toEqual([]);
-    expect(ran(m2, TASK.restart)).toEqual([]);
-    expect(ran(reportHost(report, 'b-m3'), TASK.backup)).toEqual([]);
-    // b-m2's files are renewed, its components still run on what they loaded before.
-    const mid = await lab.status();
-    expect(loadedSerials(mid, 'b-m2')).toEqual(loadedSerials(before, 'b-m2'));
-    expect((await diskSerials(lab, 'b-m2'))['kube-apiserver']).not.toBe(loadedSerials(before, 'b-m2')['kube-apiserver']);
+  it(
+    'SIGTERM during a renewal: the renewal finishes, nothing new starts, exit 130; a re-run finds the master half done and completes it',
+    { timeout: 900_000 },
+    async () => {
+      const before = await lab.status();
+      // The backup's line is printed the moment kubeadm starts on b-m2.
+      const run = runAndSignal(lab, ['--cluster', 'b'], taskEnded('b', 'b-m2', TASK.backup), 'SIGTERM');
+      const { result, samples } = await sampleWhile(lab, run.done, 1000);
+      expect(run.sent()).toBe(true);
+      expect(result.code, result.stderr.slice(-3000)).toBe(130);
+      expect(invariantViolations(samples)).toEqual([]);
+      const report = parseReport(result.stdout);
+      const m2 = reportHost(report, 'b-m2');
+      expect(ran(m2, TASK.renew)[0]?.status).toBe('changed');
+      expect(ran(m2, TASK.kubeconfig)).toEqual([]);
+      expect(ran(m2, TASK.restart)).toEqual([]);
+      expect(ran(reportHost(report, 'b-m3'), TASK.backup)).toEqual([]);
+      // b-m2's files are renewed, its components still run on what they loaded before.
+      const mid = await lab.status();
+      expect(loadedSerials(mid, 'b-m2')).toEqual(loadedSerials(before, 'b-m2'));
+      expect((await diskSerials(lab, 'b-m2'))['kube-apiserver']).not.toBe(
+        loadedSerials(before, 'b-m2')['kube-apiserver'],
+      );
 
-    const again = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'b']), 1000);
-    expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-    expect(invariantViolations(again.samples)).toEqual([]);
-    const rerun = parseReport(again.result.stdout);
-    expect(mastersOf('b').map((n) => reportHost(rerun, n).status)).toEqual(['ok', 'changed', 'changed']);
-    expect(await consistent(lab, 'b')).toEqual([]);
-    const done = await lab.status();
-    for (const n of ['b-m2', 'b-m3']) expect(loadedSerials(done, n)['kube-apiserver']).not.toBe(loadedSerials(before, n)['kube-apiserver']);
-  });
+      const again = await sampleWhile(
+        lab,
+        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'b']),
+        1000,
+      );
+      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
+      expect(invariantViolations(again.samples)).toEqual([]);
+      const rerun = parseReport(again.result.stdout);
+      expect(mastersOf('b').map((n) => reportHost(rerun, n).status)).toEqual(['ok', 'changed', 'changed']);
+      expect(await consistent(lab, 'b')).toEqual([]);
+      const done = await lab.status();
+      for (const n of ['b-m2', 'b-m3'])
+        expect(loadedSerials(done, n)['kube-apiserver']).not.toBe(loadedSerials(before, n)['kube-apiserver']);
+    },
+  );
 
-  it('SIGKILL right after a renewal: a re-run (not forced) detects the master left half done and completes it', { timeout: 900_000 }, async () => {
-    // Cluster a is renewed by now (nothing due): --force makes the killed run renew a-m1.
-    const before = await lab.status();
-    const run = runAndSignal(lab, ['--cluster', 'a', '--force'], taskEnded('a', 'a-m1', TASK.renew), 'SIGKILL');
-    const { result, samples } = await sampleWhile(lab, run.done, 1000);
-    expect(run.sent()).toBe(true);
-    expect(result.code).toBe(137);
-    expect(invariantViolations(samples)).toEqual([]);
+  it(
+    'SIGKILL right after a renewal: a re-run (not forced) detects the master left half done and completes it',
+    { timeout: 900_000 },
+    async () => {
+      // Cluster a is renewed by now (nothing due): --force makes the killed run renew a-m1.
+      const before = await lab.status();
+      const run = runAndSignal(lab, ['--cluster', 'a', '--force'], taskEnded('a', 'a-m1', TASK.renew), 'SIGKILL');
+      const { result, samples } = await sampleWhile(lab, run.done, 1000);
+      expect(run.sent()).toBe(true);
+      expect(result.code).toBe(137);
+      expect(invariantViolations(samples)).toEqual([]);
 
-    const again = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']), 1000);
-    expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-    expect(invariantViolations(again.samples)).toEqual([]);
-    const rerun = parseReport(again.result.stdout);
-    expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish/);
-    expect(mastersOf('a').map((n) => reportHost(rerun, n).status)).toEqual(['changed', 'ok', 'ok']);
-    expect(await consistent(lab, 'a')).toEqual([]);
-    expect(loadedSerials(await lab.status(), 'a-m1')['kube-apiserver']).not.toBe(loadedSerials(before, 'a-m1')['kube-apiserver']);
-  });
+      const again = await sampleWhile(
+        lab,
+        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']),
+        1000,
+      );
+      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
+      expect(invariantViolations(again.samples)).toEqual([]);
+      const rerun = parseReport(again.result.stdout);
+      expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish/);
+      expect(mastersOf('a').map((n) => reportHost(rerun, n).status)).toEqual(['changed', 'ok', 'ok']);
+      expect(await consistent(lab, 'a')).toEqual([]);
+      expect(loadedSerials(await lab.status(), 'a-m1')['kube-apiserver']).not.toBe(
+        loadedSerials(before, 'a-m1')['kube-apiserver'],
+      );
+    },
+  );
 });

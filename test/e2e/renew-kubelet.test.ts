@@ -26,84 +26,107 @@ function nodeStatus(s: LabStatus, name: string): NodeStatus {
 
 /** 0 when the certificate embedded in kubelet.conf is still valid, 1 when expired (openssl -checkend). */
 async function embeddedCertValid(lab: Lab, node: string): Promise<boolean> {
-  const res = await lab.exec(node, ['sh', '-c', 'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -checkend 0', 'sh', KUBELET_CONF]);
+  const res = await lab.exec(node, [
+    'sh',
+    '-c',
+    'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -checkend 0',
+    'sh',
+    KUBELET_CONF,
+  ]);
   return res.code === 0;
 }
 
-describe.skipIf(skip)(`renew on nodes whose kubelet.conf embeds its client certificate${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let lab: Lab;
-  let labUp: Promise<Lab> | undefined;
-  let before: LabStatus;
-  const confHash = new Map<string, string>();
+describe.skipIf(skip)(
+  `renew on nodes whose kubelet.conf embeds its client certificate${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let lab: Lab;
+    let labUp: Promise<Lab> | undefined;
+    let before: LabStatus;
+    const confHash = new Map<string, string>();
 
-  beforeAll(async () => {
-    labUp = Lab.up(TOPOLOGY, { name: 'renew-kubelet', env: { KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY: '1' } });
-    lab = await labUp;
-    before = await lab.status();
-    for (const n of ['emb-m1', 'emb-w1', 'old-m1', 'old-w1']) confHash.set(n, await sha256(lab, n, KUBELET_CONF));
-  }, 600_000);
-  afterAll(async () => {
-    // Also when beforeAll timed out while the lab was still coming up.
-    await (await labUp?.catch(() => undefined))?.down();
-  }, 300_000);
+    beforeAll(async () => {
+      labUp = Lab.up(TOPOLOGY, { name: 'renew-kubelet', env: { KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY: '1' } });
+      lab = await labUp;
+      before = await lab.status();
+      for (const n of ['emb-m1', 'emb-w1', 'old-m1', 'old-w1']) confHash.set(n, await sha256(lab, n, KUBELET_CONF));
+    }, 600_000);
+    afterAll(async () => {
+      // Also when beforeAll timed out while the lab was still coming up.
+      await (await labUp?.catch(() => undefined))?.down();
+    }, 300_000);
 
-  const expectRepointed = async (node: string, s: LabStatus): Promise<void> => {
-    const conf = (await lab.exec(node, ['cat', KUBELET_CONF])).stdout;
-    expect(conf, node).not.toMatch(/client-(certificate|key)-data:/);
-    expect(conf, node).toMatch(new RegExp(`^ *client-certificate: ${PEM}$`, 'm'));
-    expect(conf, node).toMatch(new RegExp(`^ *client-key: ${PEM}$`, 'm'));
-    // The old file is kept beside it, unchanged.
-    const kept = await lab.exec(node, ['sh', '-c', 'ls -1 "$1".kcr-*', 'sh', KUBELET_CONF]);
-    const files = kept.stdout.trim().split('\n').filter(Boolean);
-    expect(files, `${node}: ${kept.stderr}`).toHaveLength(1);
-    expect(await sha256(lab, node, files[0]!)).toBe(confHash.get(node));
-    // Restarted (another process) and running.
-    const k0 = nodeStatus(before, node).kubelet;
-    const k1 = nodeStatus(s, node).kubelet;
-    expect(k1.running, `${node} kubelet ${k1.state}`).toBe(true);
-    expect(k1.state).toBe('active');
-    expect(k1.pid).not.toBe(k0.pid);
-  };
+    const expectRepointed = async (node: string, s: LabStatus): Promise<void> => {
+      const conf = (await lab.exec(node, ['cat', KUBELET_CONF])).stdout;
+      expect(conf, node).not.toMatch(/client-(certificate|key)-data:/);
+      expect(conf, node).toMatch(new RegExp(`^ *client-certificate: ${PEM}$`, 'm'));
+      expect(conf, node).toMatch(new RegExp(`^ *client-key: ${PEM}$`, 'm'));
+      // The old file is kept beside it, unchanged.
+      const kept = await lab.exec(node, ['sh', '-c', 'ls -1 "$1".kcr-*', 'sh', KUBELET_CONF]);
+      const files = kept.stdout.trim().split('\n').filter(Boolean);
+      expect(files, `${node}: ${kept.stderr}`).toHaveLength(1);
+      expect(await sha256(lab, node, files[0]!)).toBe(confHash.get(node));
+      // Restarted (another process) and running.
+      const k0 = nodeStatus(before, node).kubelet;
+      const k1 = nodeStatus(s, node).kubelet;
+      expect(k1.running, `${node} kubelet ${k1.state}`).toBe(true);
+      expect(k1.state).toBe('active');
+      expect(k1.pid).not.toBe(k0.pid);
+    };
 
-  it('embedded, still valid: kubelet.conf points at kubelet-client-current.pem, kubelet restarted and running', { timeout: 300_000 }, async () => {
-    for (const n of ['emb-m1', 'emb-w1']) expect(await embeddedCertValid(lab, n), n).toBe(true);
-    const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'emb', '--yes']);
-    expect(res.code, res.stderr.slice(-3000)).toBe(0);
-    const s = await lab.status();
-    for (const n of ['emb-m1', 'emb-w1']) {
-      await expectRepointed(n, s);
-      expect(res.stderr).toMatch(new RegExp(`\\[emb/${n}\\] kubelet_client_cert changed .*kubelet restarted and running`));
-    }
-    // The other cluster was not touched.
-    for (const n of ['old-m1', 'old-w1']) expect(await sha256(lab, n, KUBELET_CONF)).toBe(confHash.get(n));
-  });
+    it(
+      'embedded, still valid: kubelet.conf points at kubelet-client-current.pem, kubelet restarted and running',
+      { timeout: 300_000 },
+      async () => {
+        for (const n of ['emb-m1', 'emb-w1']) expect(await embeddedCertValid(lab, n), n).toBe(true);
+        const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'emb', '--yes']);
+        expect(res.code, res.stderr.slice(-3000)).toBe(0);
+        const s = await lab.status();
+        for (const n of ['emb-m1', 'emb-w1']) {
+          await expectRepointed(n, s);
+          expect(res.stderr).toMatch(
+            new RegExp(`\\[emb/${n}\\] kubelet_client_cert changed .*kubelet restarted and running`),
+          );
+        }
+        // The other cluster was not touched.
+        for (const n of ['old-m1', 'old-w1']) expect(await sha256(lab, n, KUBELET_CONF)).toBe(confHash.get(n));
+      },
+    );
 
-  it('embedded and EXPIRED (kubelet started before expiry): kubelet running after renew', { timeout: 400_000 }, async () => {
-    for (const n of ['old-m1', 'old-w1']) {
-      expect(await embeddedCertValid(lab, n), `${n}: embedded certificate expired`).toBe(false);
-      expect(nodeStatus(before, n).kubelet.running, `${n}: kubelet runs on its expired certificate before renew`).toBe(true);
-    }
-    const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'old', '--yes']);
-    expect(res.code, res.stderr.slice(-3000)).toBe(0);
-    const s = await lab.status();
-    for (const n of ['old-m1', 'old-w1']) await expectRepointed(n, s);
-    // And the kubelet's restart really checked its credentials: the pem it now uses is valid.
-    for (const n of ['old-m1', 'old-w1']) {
-      const res2 = await lab.exec(n, ['openssl', 'x509', '-noout', '-checkend', '0', '-in', PEM]);
-      expect(res2.code, n).toBe(0);
-    }
-    const old = s.clusters.find((c) => c.name === 'old')!;
-    expect(old.etcd.quorum).toBe(true);
-    for (const [name, c] of Object.entries(nodeStatus(s, 'old-m1').components)) expect([name, c.running, c.healthy]).toEqual([name, true, true]);
-  });
+    it(
+      'embedded and EXPIRED (kubelet started before expiry): kubelet running after renew',
+      { timeout: 400_000 },
+      async () => {
+        for (const n of ['old-m1', 'old-w1']) {
+          expect(await embeddedCertValid(lab, n), `${n}: embedded certificate expired`).toBe(false);
+          expect(
+            nodeStatus(before, n).kubelet.running,
+            `${n}: kubelet runs on its expired certificate before renew`,
+          ).toBe(true);
+        }
+        const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'old', '--yes']);
+        expect(res.code, res.stderr.slice(-3000)).toBe(0);
+        const s = await lab.status();
+        for (const n of ['old-m1', 'old-w1']) await expectRepointed(n, s);
+        // And the kubelet's restart really checked its credentials: the pem it now uses is valid.
+        for (const n of ['old-m1', 'old-w1']) {
+          const res2 = await lab.exec(n, ['openssl', 'x509', '-noout', '-checkend', '0', '-in', PEM]);
+          expect(res2.code, n).toBe(0);
+        }
+        const old = s.clusters.find((c) => c.name === 'old')!;
+        expect(old.etcd.quorum).toBe(true);
+        for (const [name, c] of Object.entries(nodeStatus(s, 'old-m1').components))
+          expect([name, c.running, c.healthy]).toEqual([name, true, true]);
+      },
+    );
 
-  it('a re-run leaves kubelet.conf and the kubelet alone', { timeout: 300_000 }, async () => {
-    const s0 = await lab.status();
-    const hashes = await Promise.all(['emb-m1', 'emb-w1'].map((n) => sha256(lab, n, KUBELET_CONF)));
-    const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'emb', '--yes']);
-    expect(res.code, res.stderr.slice(-2000)).toBe(0);
-    const s1 = await lab.status();
-    expect(await Promise.all(['emb-m1', 'emb-w1'].map((n) => sha256(lab, n, KUBELET_CONF)))).toEqual(hashes);
-    for (const n of ['emb-m1', 'emb-w1']) expect(nodeStatus(s1, n).kubelet.pid).toBe(nodeStatus(s0, n).kubelet.pid);
-  });
-});
+    it('a re-run leaves kubelet.conf and the kubelet alone', { timeout: 300_000 }, async () => {
+      const s0 = await lab.status();
+      const hashes = await Promise.all(['emb-m1', 'emb-w1'].map((n) => sha256(lab, n, KUBELET_CONF)));
+      const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'emb', '--yes']);
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      const s1 = await lab.status();
+      expect(await Promise.all(['emb-m1', 'emb-w1'].map((n) => sha256(lab, n, KUBELET_CONF)))).toEqual(hashes);
+      for (const n of ['emb-m1', 'emb-w1']) expect(nodeStatus(s1, n).kubelet.pid).toBe(nodeStatus(s0, n).kubelet.pid);
+    });
+  },
+);

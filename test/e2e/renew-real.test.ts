@@ -16,7 +16,8 @@ const MASTERS = Object.values(CLUSTERS).flat();
 interface Lease {
   spec: { holderIdentity: string; renewTime: string };
 }
-const lease = (lab: Lab, node: string, name: string): Promise<Lease> => kubectlJson<Lease>(lab, node, ['-n', 'kube-system', 'get', 'lease', name]);
+const lease = (lab: Lab, node: string, name: string): Promise<Lease> =>
+  kubectlJson<Lease>(lab, node, ['-n', 'kube-system', 'get', 'lease', name]);
 
 describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: Lab;
@@ -45,7 +46,10 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
     before = await lab.status();
     startedMs = Date.now();
     ({ result, samples } = await sampleWhile(lab, lab.tool(['--inventory', lab.inventory, '--yes', '--json']), 1000));
-    if (result.code === 0) tasks = (JSON.parse(result.stdout) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap((c) => c.hosts.flatMap((h) => h.tasks));
+    if (result.code === 0)
+      tasks = (JSON.parse(result.stdout) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap(
+        (c) => c.hosts.flatMap((h) => h.tasks),
+      );
   }, 1_200_000);
   afterAll(async () => {
     await (await labUp?.catch(() => undefined))?.down();
@@ -53,7 +57,12 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
 
   it('renews every master, one at a time, and etcd quorum and all but one API server hold throughout', () => {
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
-    expect(tasks.filter((t) => t.module === 'kubeadm_renew' && t.status === 'changed').map((t) => t.host).sort()).toEqual([...MASTERS].sort());
+    expect(
+      tasks
+        .filter((t) => t.module === 'kubeadm_renew' && t.status === 'changed')
+        .map((t) => t.host)
+        .sort(),
+    ).toEqual([...MASTERS].sort());
     expect(samples.length).toBeGreaterThan(10);
     expect(invariantViolations(samples)).toEqual([]);
   });
@@ -67,9 +76,21 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
         expect(c.healthy, `${node} ${name}`).toBe(true);
         expect(Date.parse(c.startedAt ?? ''), `${node} ${name} started ${c.startedAt}`).toBeGreaterThan(startedMs);
       }
-      expect(await servedSerial(lab, node, 6443), `${node} :6443`).toBe(await fileSerial(lab, node, '/etc/kubernetes/pki/apiserver.crt'));
-      expect(await servedSerial(lab, node, 2379), `${node} :2379`).toBe(await fileSerial(lab, node, '/etc/kubernetes/pki/etcd/server.crt'));
-      const end = await lab.exec(node, ['openssl', 'x509', '-noout', '-checkend', String(360 * 86400), '-in', '/etc/kubernetes/pki/apiserver.crt']);
+      expect(await servedSerial(lab, node, 6443), `${node} :6443`).toBe(
+        await fileSerial(lab, node, '/etc/kubernetes/pki/apiserver.crt'),
+      );
+      expect(await servedSerial(lab, node, 2379), `${node} :2379`).toBe(
+        await fileSerial(lab, node, '/etc/kubernetes/pki/etcd/server.crt'),
+      );
+      const end = await lab.exec(node, [
+        'openssl',
+        'x509',
+        '-noout',
+        '-checkend',
+        String(360 * 86400),
+        '-in',
+        '/etc/kubernetes/pki/apiserver.crt',
+      ]);
       expect(end.code, `${node}: apiserver.crt valid for another 360 days`).toBe(0);
     }
     expect(before.clusters.every((c) => c.etcd.quorum)).toBe(true);
@@ -78,22 +99,41 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
   it('the renewed credentials work against the real API server: kubectl with the new admin.conf, and the restarted controller-manager and scheduler renew their leases', async () => {
     for (const [cluster, nodes] of Object.entries(CLUSTERS)) {
       for (const node of nodes) {
-        const res = await lab.exec(node, ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', '--raw', '/readyz']);
+        const res = await lab.exec(node, [
+          'kubectl',
+          '--kubeconfig',
+          '/etc/kubernetes/admin.conf',
+          'get',
+          '--raw',
+          '/readyz',
+        ]);
         expect(res.stdout.trim(), `${node}: ${res.stderr}`).toBe('ok');
       }
       const first = nodes[0]!;
-      const l0 = { kcm: await lease(lab, first, 'kube-controller-manager'), sched: await lease(lab, first, 'kube-scheduler') };
+      const l0 = {
+        kcm: await lease(lab, first, 'kube-controller-manager'),
+        sched: await lease(lab, first, 'kube-scheduler'),
+      };
       await new Promise((r) => setTimeout(r, 6000));
-      const l1 = { kcm: await lease(lab, first, 'kube-controller-manager'), sched: await lease(lab, first, 'kube-scheduler') };
-      expect(Date.parse(l1.kcm.spec.renewTime), `${cluster} controller-manager lease renewed`).toBeGreaterThan(Date.parse(l0.kcm.spec.renewTime));
-      expect(Date.parse(l1.sched.spec.renewTime), `${cluster} scheduler lease renewed`).toBeGreaterThan(Date.parse(l0.sched.spec.renewTime));
+      const l1 = {
+        kcm: await lease(lab, first, 'kube-controller-manager'),
+        sched: await lease(lab, first, 'kube-scheduler'),
+      };
+      expect(Date.parse(l1.kcm.spec.renewTime), `${cluster} controller-manager lease renewed`).toBeGreaterThan(
+        Date.parse(l0.kcm.spec.renewTime),
+      );
+      expect(Date.parse(l1.sched.spec.renewTime), `${cluster} scheduler lease renewed`).toBeGreaterThan(
+        Date.parse(l0.sched.spec.renewTime),
+      );
     }
   });
 
   it('TKEStack: the 1.2 shape tke/certs holds the renewed apiserver-etcd-client, the 1.3 shape is left alone, and every TKE API pod was recreated and runs', async () => {
     const task = tasks.find((t) => t.module === 'tke_certs_configmap' && t.host.startsWith('real12-'))!;
     expect(task.status, task.message).toBe('changed');
-    expect((await certsCm(lab, 'real12-m1')).data['etcd.crt']).toBe(await readNode(lab, task.host, '/etc/kubernetes/pki/apiserver-etcd-client.crt'));
+    expect((await certsCm(lab, 'real12-m1')).data['etcd.crt']).toBe(
+      await readNode(lab, task.host, '/etc/kubernetes/pki/apiserver-etcd-client.crt'),
+    );
     expect((await certsCm(lab, 'real-m2')).data).toEqual(cmBefore.get('real')!.data);
     for (const c of Object.keys(CLUSTERS)) {
       const old = podsBefore.get(c)!;
@@ -101,7 +141,10 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
       expect(now.length, c).toBe(old.length);
       for (const p of now) {
         expect(p.phase, p.name).toBe('Running');
-        expect(old.map((o) => o.name), `${c}: ${p.name} is new`).not.toContain(p.name);
+        expect(
+          old.map((o) => o.name),
+          `${c}: ${p.name} is new`,
+        ).not.toContain(p.name);
       }
     }
   });

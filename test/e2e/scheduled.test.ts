@@ -14,7 +14,15 @@ clusters:
   - { name: later, kubernetesVersion: "1.18.3", runtime: docker, masters: 1, certAgeDays: 30 }
 `;
 const MASTERS = ['due-m1', 'later-m1'];
-const PKI = ['apiserver', 'apiserver-kubelet-client', 'apiserver-etcd-client', 'front-proxy-client', 'etcd/server', 'etcd/peer', 'etcd/healthcheck-client'];
+const PKI = [
+  'apiserver',
+  'apiserver-kubelet-client',
+  'apiserver-etcd-client',
+  'front-proxy-client',
+  'etcd/server',
+  'etcd/peer',
+  'etcd/healthcheck-client',
+];
 const WATCHED = ['/etc/kubernetes', '/root/.kube', '/var/lib/kube-cert-renew'];
 
 interface RenewJson {
@@ -38,7 +46,8 @@ describe.skipIf(skip)(`scheduled renewal (--renew-within 30d --yes, twice)${skip
   let status0: LabStatus;
   const serials0: Record<string, Record<string, string>> = {};
   let laterHashes0: string;
-  const renew = (): ReturnType<Lab['tool']> => lab.tool(['--inventory', lab.inventory, '--renew-within', '30d', '--yes', '--json']);
+  const renew = (): ReturnType<Lab['tool']> =>
+    lab.tool(['--inventory', lab.inventory, '--renew-within', '30d', '--yes', '--json']);
 
   beforeAll(async () => {
     lab = await Lab.up(TOPOLOGY, { name: 'scheduled' });
@@ -75,8 +84,12 @@ describe.skipIf(skip)(`scheduled renewal (--renew-within 30d --yes, twice)${skip
   });
 
   it('the second run changes nothing anywhere', { timeout: 600_000 }, async () => {
-    const before = Object.fromEntries(await Promise.all(MASTERS.map(async (n) => [n, await treeHashes(lab, n, ...WATCHED)] as const)));
-    const serialsBefore = Object.fromEntries(await Promise.all(MASTERS.map(async (n) => [n, await serials(lab, n)] as const)));
+    const before = Object.fromEntries(
+      await Promise.all(MASTERS.map(async (n) => [n, await treeHashes(lab, n, ...WATCHED)] as const)),
+    );
+    const serialsBefore = Object.fromEntries(
+      await Promise.all(MASTERS.map(async (n) => [n, await serials(lab, n)] as const)),
+    );
     const statusBefore = await lab.status();
     const res = await renew();
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
@@ -89,10 +102,16 @@ describe.skipIf(skip)(`scheduled renewal (--renew-within 30d --yes, twice)${skip
       expect(await treeHashes(lab, node, ...WATCHED), node).toBe(before[node]);
       expect(loadedSerials(statusAfter, node), node).toEqual(loadedSerials(statusBefore, node));
       // same container instances: nothing was restarted
-      const components = (st: LabStatus): Record<string, ComponentStatus | undefined> => st.clusters.flatMap((c) => c.nodes).find((n) => n.name === node)!.components;
+      const components = (st: LabStatus): Record<string, ComponentStatus | undefined> =>
+        st.clusters.flatMap((c) => c.nodes).find((n) => n.name === node)!.components;
       const after = components(statusAfter);
       for (const [component, s] of Object.entries(components(statusBefore))) {
-        expect([node, component, after[component]?.pid, after[component]?.startedAt]).toEqual([node, component, s?.pid, s?.startedAt]);
+        expect([node, component, after[component]?.pid, after[component]?.startedAt]).toEqual([
+          node,
+          component,
+          s?.pid,
+          s?.startedAt,
+        ]);
       }
     }
     expect(await backups(lab, 'due-m1')).toHaveLength(1);

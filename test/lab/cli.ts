@@ -87,8 +87,14 @@ async function main(argv: string[]): Promise<number> {
       const topologyFile = str(p, '--topology');
       if (!topologyFile || p.positional.length) throw new UsageError('up needs --topology FILE');
       const quiet = p.flags.has('--quiet');
-      const state = await up({ topologyFile, dir: dirOf(p), log: quiet ? undefined : (m) => process.stderr.write(`lab: ${m}\n`) });
-      process.stdout.write(`lab up in ${state.dir} (slot ${state.slot}): inventory ${path.join(state.dir, 'inventory.yaml')}\n`);
+      const state = await up({
+        topologyFile,
+        dir: dirOf(p),
+        log: quiet ? undefined : (m) => process.stderr.write(`lab: ${m}\n`),
+      });
+      process.stdout.write(
+        `lab up in ${state.dir} (slot ${state.slot}): inventory ${path.join(state.dir, 'inventory.yaml')}\n`,
+      );
       return 0;
     }
     case 'status': {
@@ -119,8 +125,15 @@ async function main(argv: string[]): Promise<number> {
         await clearFaults(state, n);
         return 0;
       }
-      if (!kind || !faultKinds.includes(kind as FaultKind)) throw new UsageError(`unknown fault kind ${JSON.stringify(kind ?? '')} (kinds: ${faultKinds.join(', ')})`);
-      await setFault(state, n, kind as FaultKind, { seconds: num(p, '--seconds'), after: num(p, '--after'), step: str(p, '--step') }, labDistDir());
+      if (!kind || !faultKinds.includes(kind as FaultKind))
+        throw new UsageError(`unknown fault kind ${JSON.stringify(kind ?? '')} (kinds: ${faultKinds.join(', ')})`);
+      await setFault(
+        state,
+        n,
+        kind as FaultKind,
+        { seconds: num(p, '--seconds'), after: num(p, '--after'), step: str(p, '--step') },
+        labDistDir(),
+      );
       return 0;
     }
     case 'down': {

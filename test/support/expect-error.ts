@@ -10,7 +10,8 @@ export async function expectRejection<E extends Error>(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  if (!('error' in outcome)) throw new Error(`expected a ${type.name}, but it resolved with ${JSON.stringify(outcome.value)}`);
+  if (!('error' in outcome))
+    throw new Error(`expected a ${type.name}, but it resolved with ${JSON.stringify(outcome.value)}`);
   expect(outcome.error).toBeInstanceOf(type);
   if (typeof message === 'string') expect((outcome.error as E).message).toBe(message);
   else if (message) expect((outcome.error as E).message).toMatch(message);

@@ -46,7 +46,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -99,7 +101,8 @@ function waitForBanner(port: number, deadlineMs: number, child: ChildProcess, lo
 export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   const dir = makeTempDir('kcr-sshd-');
-  const hostKey = opts.hostKey ?? generateKey(dir, `host_${opts.hostKeyType ?? 'ed25519'}`, opts.hostKeyType ?? 'ed25519');
+  const hostKey =
+    opts.hostKey ?? generateKey(dir, `host_${opts.hostKeyType ?? 'ed25519'}`, opts.hostKeyType ?? 'ed25519');
   const authorizedKeysPath = join(dir, 'authorized_keys');
   const setAuthorizedKeys = (lines: string[]) => {
     writeFileSync(authorizedKeysPath, lines.map((l) => `${l}\n`).join(''));
@@ -130,7 +133,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     ].join('\n'),
   );
   let log = '';
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath, '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath, '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-20_000);
   });

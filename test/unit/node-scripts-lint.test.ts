@@ -31,8 +31,14 @@ const awkFiles = files.filter((f) => f.endsWith('.awk'));
 const rel = (f: string): string => path.relative(src, f);
 
 /** The exported `*_SCRIPT` constants, as they go to the nodes. */
-const sentScripts = Object.entries({ ...nodeScripts, ...backupScripts, ...componentScripts, ...kubeletScripts, ...provisionScripts, ...tkeScripts })
-  .filter((entry): entry is [string, string] => entry[0].endsWith('_SCRIPT') && typeof entry[1] === 'string');
+const sentScripts = Object.entries({
+  ...nodeScripts,
+  ...backupScripts,
+  ...componentScripts,
+  ...kubeletScripts,
+  ...provisionScripts,
+  ...tkeScripts,
+}).filter((entry): entry is [string, string] => entry[0].endsWith('_SCRIPT') && typeof entry[1] === 'string');
 
 function run(cmd: string, args: string[], input?: string): { code: number | null; out: string } {
   const res = spawnSync(cmd, args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
@@ -42,16 +48,21 @@ function run(cmd: string, args: string[], input?: string): { code: number | null
 
 describe('node script files', () => {
   it('are found where the tool keeps them: kube/scripts and transport', () => {
-    expect(shFiles.map(rel)).toEqual(expect.arrayContaining(['kube/scripts/node-facts.sh', 'kube/scripts/backup.sh', 'transport/install-file.sh']));
+    expect(shFiles.map(rel)).toEqual(
+      expect.arrayContaining(['kube/scripts/node-facts.sh', 'kube/scripts/backup.sh', 'transport/install-file.sh']),
+    );
     expect(awkFiles.map(rel)).toEqual(['kube/scripts/node-facts.awk']);
     expect(new Set(files.map((f) => rel(path.dirname(f))))).toEqual(new Set(['kube/scripts', 'transport']));
   });
 
-  it.each(shFiles.map((f) => [rel(f), f]))('%s is a POSIX sh script: dash -n and shellcheck find nothing', (_name, file) => {
-    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('#!/bin/sh');
-    expect(run('dash', ['-n', file])).toEqual({ code: 0, out: '' });
-    expect(run('shellcheck', ['--shell=sh', '--format=gcc', file])).toEqual({ code: 0, out: '' });
-  });
+  it.each(shFiles.map((f) => [rel(f), f]))(
+    '%s is a POSIX sh script: dash -n and shellcheck find nothing',
+    (_name, file) => {
+      expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('#!/bin/sh');
+      expect(run('dash', ['-n', file])).toEqual({ code: 0, out: '' });
+      expect(run('shellcheck', ['--shell=sh', '--format=gcc', file])).toEqual({ code: 0, out: '' });
+    },
+  );
 
   it.each(awkFiles.map((f) => [rel(f), f]))('%s holds no single quote', (_name, file) => {
     expect(readFileSync(file, 'utf8')).not.toContain("'");
@@ -60,7 +71,9 @@ describe('node script files', () => {
 
 describe('node scripts as sent', () => {
   it('include those with constants put in front', () => {
-    expect(sentScripts.map(([name]) => name)).toEqual(expect.arrayContaining(['NODE_FACTS_SCRIPT', 'BACKUP_SCRIPT', 'RENEWAL_FINISHED_SCRIPT']));
+    expect(sentScripts.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['NODE_FACTS_SCRIPT', 'BACKUP_SCRIPT', 'RENEWAL_FINISHED_SCRIPT']),
+    );
   });
 
   it.each(sentScripts)('%s: dash -n and shellcheck find nothing', (_name, script) => {
@@ -70,8 +83,10 @@ describe('node scripts as sent', () => {
 });
 
 describe('withConstants', () => {
-  it('puts name=\'value\' lines in front, and refuses a value that would end its quotes', () => {
-    expect(withConstants({ a: 'x y', b_2: 'line1\nline2' }, 'echo "$a"\n')).toBe("a='x y'\nb_2='line1\nline2'\necho \"$a\"\n");
+  it("puts name='value' lines in front, and refuses a value that would end its quotes", () => {
+    expect(withConstants({ a: 'x y', b_2: 'line1\nline2' }, 'echo "$a"\n')).toBe(
+      "a='x y'\nb_2='line1\nline2'\necho \"$a\"\n",
+    );
     expect(() => withConstants({ a: "it's" }, 'true')).toThrow(/cannot set a in single quotes/);
     expect(() => withConstants({ 'a;b': 'x' }, 'true')).toThrow(/cannot set a;b/);
   });

@@ -12,7 +12,10 @@ import { withConstants } from './with-constants.js';
 export const BACKUP_SCRIPT = withConstants({ marker: RENEWAL_MARKER_NAME }, NODE_SCRIPTS['backup.sh']);
 
 /** renewal-finished.sh. Args: <backupRoot>. The master's renewal finished: its in-progress marker goes. */
-export const RENEWAL_FINISHED_SCRIPT = withConstants({ marker: RENEWAL_MARKER_NAME }, NODE_SCRIPTS['renewal-finished.sh']);
+export const RENEWAL_FINISHED_SCRIPT = withConstants(
+  { marker: RENEWAL_MARKER_NAME },
+  NODE_SCRIPTS['renewal-finished.sh'],
+);
 
 /** restore.sh. Args: <backupDir>. Verifies SHA256SUMS, then restores /etc/kubernetes and the users'
  *  kubeconfigs; never etcd data. */

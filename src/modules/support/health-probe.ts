@@ -6,10 +6,14 @@ import { KUBERNETES_DIR } from '../../kube/paths.js';
 
 /** One probe. When `etcdUrls` is empty the member list read in the same call is probed next. */
 export async function probeHealth(remote: Remote, etcdUrls: string[]): Promise<HealthReport> {
-  const first = parseHealth((await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...etcdUrls], { step: 'health', timeoutMs: 60_000 })).stdout);
+  const first = parseHealth(
+    (await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...etcdUrls], { step: 'health', timeoutMs: 60_000 })).stdout,
+  );
   if (etcdUrls.length > 0 || !first.etcdMembers) return first;
   const urls = memberUrls(first.etcdMembers);
-  return parseHealth((await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...urls], { step: 'health', timeoutMs: 60_000 })).stdout);
+  return parseHealth(
+    (await remote.sh(HEALTH_SCRIPT, [KUBERNETES_DIR, ...urls], { step: 'health', timeoutMs: 60_000 })).stdout,
+  );
 }
 
 export interface HealthVerdict {
@@ -31,19 +35,24 @@ export interface HealthRequirements {
 export function judgeHealth(h: HealthReport, req: HealthRequirements): HealthVerdict {
   const problems: string[] = [];
   if (!h.apiserverReady.ok) problems.push(`kube-apiserver not ready (${h.apiserverReady.detail})`);
-  if (req.servedMatchesDisk && !h.apiserverServesDisk) problems.push('kube-apiserver serves a certificate other than pki/apiserver.crt');
-  if (req.components && !h.controllerManager.ok) problems.push(`kube-controller-manager unhealthy (${h.controllerManager.detail})`);
+  if (req.servedMatchesDisk && !h.apiserverServesDisk)
+    problems.push('kube-apiserver serves a certificate other than pki/apiserver.crt');
+  if (req.components && !h.controllerManager.ok)
+    problems.push(`kube-controller-manager unhealthy (${h.controllerManager.detail})`);
   if (req.components && !h.scheduler.ok) problems.push(`kube-scheduler unhealthy (${h.scheduler.detail})`);
   if (req.etcd) {
     if (!h.etcdMembers) problems.push('local etcd does not answer (member list unreadable)');
     else if (req.allMembers) {
       const bad = h.etcdMemberHealth.filter((m) => !m.healthy);
       // Named as etcd knows it (the member list read in the same probe), so the reason names the master.
-      const nameOf = (url: string): string | undefined => h.etcdMembers?.find((x) => x.clientUrls.includes(url))?.name || undefined;
-      for (const m of bad) problems.push(`etcd member ${nameOf(m.url) ? `${nameOf(m.url)} (${m.url})` : m.url} unhealthy (${m.detail})`);
+      const nameOf = (url: string): string | undefined =>
+        h.etcdMembers?.find((x) => x.clientUrls.includes(url))?.name || undefined;
+      for (const m of bad)
+        problems.push(`etcd member ${nameOf(m.url) ? `${nameOf(m.url)} (${m.url})` : m.url} unhealthy (${m.detail})`);
       if (h.etcdMemberHealth.length < h.etcdMembers.length) problems.push('not every etcd member was probed');
     }
-    if (req.servedMatchesDisk && !h.etcdServesDisk) problems.push('etcd serves a certificate other than pki/etcd/server.crt');
+    if (req.servedMatchesDisk && !h.etcdServesDisk)
+      problems.push('etcd serves a certificate other than pki/etcd/server.crt');
   }
   return { healthy: problems.length === 0, problems };
 }

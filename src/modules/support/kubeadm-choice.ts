@@ -5,8 +5,7 @@ import type { NodeFacts } from '../../kube/node-facts.js';
 import { parseVersion, sameMinor } from '../../kube/version.js';
 
 export type KubeadmChoice =
-  | { kind: 'use'; path: string; version: string; provisioned: boolean }
-  | { kind: 'missing'; reason: string };
+  { kind: 'use'; path: string; version: string; provisioned: boolean } | { kind: 'missing'; reason: string };
 
 export function chooseKubeadm(facts: NodeFacts): KubeadmChoice {
   const cluster = parseVersion(facts.kubernetesVersion ?? '');

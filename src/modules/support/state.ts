@@ -7,7 +7,8 @@ import { StepError } from '../../errors.js';
 /** The node facts of this host (or of another master of the cluster); node_facts must have run. */
 export function getFacts(ctx: ModuleContext, host = ctx.host.name): NodeFacts {
   const facts = host === ctx.host.name ? ctx.facts.node : ctx.factsOf(host).node;
-  if (!facts) throw new StepError('no node facts: the node_facts module must run first', { cluster: ctx.cluster.name, host });
+  if (!facts)
+    throw new StepError('no node facts: the node_facts module must run first', { cluster: ctx.cluster.name, host });
   return facts;
 }
 

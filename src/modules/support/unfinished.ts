@@ -43,7 +43,11 @@ export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Pro
   if (!facts.runtime) return [];
   const rt = RUNTIMES[facts.runtime];
   const components = Object.keys(COMPONENT_FILES).filter((c) => c !== 'etcd' || ctx.cluster.etcd === 'stacked');
-  const res = await ctx.remote.sh(COMPONENT_STARTS_SCRIPT, [KUBERNETES_DIR, rt.cli, ...components.map((c) => `${c}:${COMPONENT_FILES[c]}`)]);
+  const res = await ctx.remote.sh(COMPONENT_STARTS_SCRIPT, [
+    KUBERNETES_DIR,
+    rt.cli,
+    ...components.map((c) => `${c}:${COMPONENT_FILES[c]}`),
+  ]);
   const s = parseSections(res.stdout);
   return components.filter((c) => {
     const changedSec = Number(s.get(`changed ${c}`) ?? '');
@@ -57,10 +61,14 @@ export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Pro
 /** Why this master must be renewed again although no certificate is due, or undefined. */
 export async function unfinishedRenewal(ctx: ModuleContext, facts: NodeFacts): Promise<string | undefined> {
   const reasons: string[] = [];
-  if (facts.unfinishedRenewalBackup) reasons.push(`a run stopped before it finished this master (its backup: ${facts.unfinishedRenewalBackup})`);
+  if (facts.unfinishedRenewalBackup)
+    reasons.push(`a run stopped before it finished this master (its backup: ${facts.unfinishedRenewalBackup})`);
   const split = splitRenewal(ctx, facts);
   if (split) reasons.push(split);
   const stale = await staleComponents(ctx, facts);
-  if (stale.length) reasons.push(`${stale.join(', ')} started before ${stale.length > 1 ? 'their certificates' : 'its certificate'} last changed on disk`);
+  if (stale.length)
+    reasons.push(
+      `${stale.join(', ')} started before ${stale.length > 1 ? 'their certificates' : 'its certificate'} last changed on disk`,
+    );
   return reasons.length ? `an earlier renewal did not finish: ${reasons.join('; ')}` : undefined;
 }

@@ -25,16 +25,28 @@ export async function ensureAnsible(log: (line: string) => void): Promise<Ansibl
   };
   const found = await version();
   if (found) return { available: true, note: 'ansible-playbook found on PATH', version: found };
-  if (process.getuid?.() !== 0) return { available: false, note: 'ansible-playbook missing and not root: install it with `apt-get install -y ansible-core`' };
+  if (process.getuid?.() !== 0)
+    return {
+      available: false,
+      note: 'ansible-playbook missing and not root: install it with `apt-get install -y ansible-core`',
+    };
   log('ansible-playbook missing: installing ansible-core from Debian (apt-get install -y ansible-core)');
-  let res = await run('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { DEBIAN_FRONTEND: 'noninteractive' });
+  let res = await run('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], {
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
   if (res.code !== 0) {
     log('apt-get install failed; running apt-get update first');
     await run('apt-get', ['update'], { DEBIAN_FRONTEND: 'noninteractive' });
-    res = await run('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { DEBIAN_FRONTEND: 'noninteractive' });
+    res = await run('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
   }
   const installed = await version();
-  if (!installed) return { available: false, note: `could not install ansible-core: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
+  if (!installed)
+    return {
+      available: false,
+      note: `could not install ansible-core: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`,
+    };
   return { available: true, note: 'installed by the bench with `apt-get install -y ansible-core`', version: installed };
 }
 
@@ -50,8 +62,17 @@ export interface AnsibleFiles {
 }
 
 /** INI inventory (one group), playbook and ansible.cfg in `dir`, for `forks` processes at once. */
-export async function writeAnsibleFiles(dir: string, hosts: AnsibleHost[], lab: { identityFile: string; knownHosts: string }, forks: number): Promise<AnsibleFiles> {
-  const files: AnsibleFiles = { inventory: path.join(dir, 'hosts.ini'), playbook: path.join(dir, 'enddates.yaml'), config: path.join(dir, 'ansible.cfg') };
+export async function writeAnsibleFiles(
+  dir: string,
+  hosts: AnsibleHost[],
+  lab: { identityFile: string; knownHosts: string },
+  forks: number,
+): Promise<AnsibleFiles> {
+  const files: AnsibleFiles = {
+    inventory: path.join(dir, 'hosts.ini'),
+    playbook: path.join(dir, 'enddates.yaml'),
+    config: path.join(dir, 'ansible.cfg'),
+  };
   const inventory = [
     '[fleet]',
     ...hosts.map((h) => `${h.name} ansible_host=${h.address}`),
@@ -63,7 +84,9 @@ export async function writeAnsibleFiles(dir: string, hosts: AnsibleHost[], lab: 
     'ansible_python_interpreter=/usr/bin/python3',
     '',
   ].join('\n');
-  const indented = ENDDATES_SCRIPT.split('\n').map((l) => `        ${l}`).join('\n');
+  const indented = ENDDATES_SCRIPT.split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
   const playbook = `- name: Certificate end dates
   hosts: fleet
   gather_facts: false
@@ -95,10 +118,15 @@ ${indented}
 
 /** Per host, the number of end dates Ansible's json callback reports (the proof it did the work). */
 export function ansibleEndDates(stdout: string): Map<string, number> {
-  const doc = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { plays: { tasks: { hosts: Record<string, { stdout?: string; rc?: number }> }[] }[] };
+  const doc = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+    plays: { tasks: { hosts: Record<string, { stdout?: string; rc?: number }> }[] }[];
+  };
   const counts = new Map<string, number>();
   for (const [host, result] of Object.entries(doc.plays[0]?.tasks[0]?.hosts ?? {})) {
-    counts.set(host, result.rc === 0 ? (result.stdout ?? '').split('\n').filter((l) => l.includes('notAfter=')).length : -1);
+    counts.set(
+      host,
+      result.rc === 0 ? (result.stdout ?? '').split('\n').filter((l) => l.includes('notAfter=')).length : -1,
+    );
   }
   return counts;
 }

@@ -16,7 +16,13 @@ export const CERT_FILES = [
   'pki/etcd/healthcheck-client.crt',
 ].map((p) => `/etc/kubernetes/${p}`);
 
-export const KUBECONFIG_FILES = ['admin.conf', 'controller-manager.conf', 'scheduler.conf', 'kubelet.conf', 'super-admin.conf'].map((p) => `/etc/kubernetes/${p}`);
+export const KUBECONFIG_FILES = [
+  'admin.conf',
+  'controller-manager.conf',
+  'scheduler.conf',
+  'kubelet.conf',
+  'super-admin.conf',
+].map((p) => `/etc/kubernetes/${p}`);
 
 /** Where kubelet.conf points when it does not embed its client certificate (kubelet rotation). */
 export const KUBELET_CLIENT_PEM = '/var/lib/kubelet/pki/kubelet-client-current.pem';

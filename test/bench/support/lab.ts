@@ -55,7 +55,10 @@ export class BenchLab {
   async up(topologyFile: string): Promise<number> {
     const started = Date.now();
     const res = await run(process.execPath, [labCli, 'up', '--topology', topologyFile, '--dir', this.dir, '--quiet']);
-    if (res.code !== 0) throw new Error(`lab up ${path.basename(topologyFile)} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (res.code !== 0)
+      throw new Error(
+        `lab up ${path.basename(topologyFile)} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     return Date.now() - started;
   }
 

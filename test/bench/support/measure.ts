@@ -83,7 +83,12 @@ export async function measure(cmd: string, args: readonly string[], opts: Measur
   const timeFile = path.join(opts.workDir, `time-${process.pid}-${++seq}.txt`);
   const [file, argv] = useTime ? [GNU_TIME, ['-v', '-o', timeFile, cmd, ...args]] : [cmd, [...args]];
   const started = process.hrtime.bigint();
-  const child = spawn(file, argv, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, argv, {
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

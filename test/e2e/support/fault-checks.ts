@@ -65,7 +65,8 @@ for f in admin.conf controller-manager.conf scheduler.conf; do [ -f "$f" ] || co
 
 /** Backup folders on the node whose SHA256SUMS do not verify (or are missing). */
 export async function badBackups(lab: Lab, node: string): Promise<string[]> {
-  const script = 'for d in /var/lib/kube-cert-renew/backups/*/; do [ -d "$d" ] || continue; ( cd "$d" && sha256sum -c --quiet SHA256SUMS ) >/dev/null 2>&1 || echo "$d"; done';
+  const script =
+    'for d in /var/lib/kube-cert-renew/backups/*/; do [ -d "$d" ] || continue; ( cd "$d" && sha256sum -c --quiet SHA256SUMS ) >/dev/null 2>&1 || echo "$d"; done';
   const res = await lab.exec(node, ['sh', '-c', script]);
   return res.stdout.split('\n').filter(Boolean);
 }
@@ -83,7 +84,8 @@ export function clusterProblems(status: LabStatus, cluster: string): string[] {
   if (!c.etcd.quorum) bad.push(`${cluster}: no etcd quorum`);
   if (c.etcd.healthy !== c.etcd.total) bad.push(`${cluster}: ${c.etcd.healthy}/${c.etcd.total} etcd members healthy`);
   for (const n of c.nodes.filter((x) => x.role === 'master')) {
-    for (const [name, comp] of Object.entries(n.components)) if (!comp.running || comp.healthy === false) bad.push(`${n.name}: ${name} not running/healthy`);
+    for (const [name, comp] of Object.entries(n.components))
+      if (!comp.running || comp.healthy === false) bad.push(`${n.name}: ${name} not running/healthy`);
   }
   return bad;
 }
@@ -104,16 +106,23 @@ export async function masterInconsistencies(lab: Lab, status: LabStatus, node: s
   const bad: string[] = [];
   const loaded = loadedSerials(status, node);
   const disk = await diskSerials(lab, node);
-  for (const [component, serial] of Object.entries(disk)) if (loaded[component] !== serial) bad.push(`${node}: ${component} loaded ${loaded[component]} but disk has ${serial}`);
+  for (const [component, serial] of Object.entries(disk))
+    if (loaded[component] !== serial)
+      bad.push(`${node}: ${component} loaded ${loaded[component]} but disk has ${serial}`);
   for (const f of await keyMismatches(lab, node)) bad.push(`${node}: ${f} does not match its key`);
   for (const d of await badBackups(lab, node)) bad.push(`${node}: backup ${d} fails its checksums`);
   return bad;
 }
 
 /** The tool as a child process the test can signal, with its stderr watched line by line. */
-export function spawnTool(args: string[], onStderrLine: (line: string, child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+export function spawnTool(
+  args: string[],
+  onStderrLine: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let partial = '';

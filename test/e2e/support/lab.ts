@@ -15,7 +15,8 @@ const toolCli = path.join(repoRoot, 'dist/src/cli/main.js');
 /** Lab tests need root and network namespaces; elsewhere they are skipped with this reason. */
 export function labUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'lab tests need root (network namespaces)';
-  if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/etcd')) return 'lab tests need openssh-server and etcd-server (run .ci/setup)';
+  if (!existsSync('/usr/sbin/sshd') || !existsSync('/usr/bin/etcd'))
+    return 'lab tests need openssh-server and etcd-server (run .ci/setup)';
   return undefined;
 }
 
@@ -35,7 +36,9 @@ export class Lab {
   /** `env`: extra environment for `lab up` only (e.g. KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY=1, test/lab/README.md). */
   static async up(topology: string, opts: { name?: string; env?: Record<string, string> } = {}): Promise<Lab> {
     // The run's id (test/global-setup.ts) in the name: its teardown takes down only its own labs.
-    const dir = mkdtempSync(path.join(os.tmpdir(), `kcr-e2e-${process.env.KCR_E2E_RUN_ID ?? 'solo'}-${opts.name ?? 'lab'}-`));
+    const dir = mkdtempSync(
+      path.join(os.tmpdir(), `kcr-e2e-${process.env.KCR_E2E_RUN_ID ?? 'solo'}-${opts.name ?? 'lab'}-`),
+    );
     let file = topology;
     if (topology.includes('\n')) {
       file = path.join(dir, 'topology.yaml');
@@ -101,7 +104,11 @@ export { execFileP };
  * Samples `lab status` while a promise runs, to prove invariants held at every sampled moment
  * (etcd quorum, at most one API server down per cluster).
  */
-export async function sampleWhile<T>(lab: Lab, work: Promise<T>, intervalMs = 1000): Promise<{ result: T; samples: LabStatus[] }> {
+export async function sampleWhile<T>(
+  lab: Lab,
+  work: Promise<T>,
+  intervalMs = 1000,
+): Promise<{ result: T; samples: LabStatus[] }> {
   const samples: LabStatus[] = [];
   let done = false;
   const sampler = (async () => {

@@ -2,7 +2,11 @@
 import type { Lab, LabStatus } from './lab.js';
 
 export function normSerial(s: string): string {
-  return s.trim().replace(/^serial=/i, '').toLowerCase().replace(/^0+(?=.)/, '');
+  return s
+    .trim()
+    .replace(/^serial=/i, '')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 async function sh(lab: Lab, node: string, script: string, ...args: string[]): Promise<string> {
@@ -18,12 +22,26 @@ export async function fileSerial(lab: Lab, node: string, file: string): Promise<
 
 /** Serial of the client certificate embedded in a kubeconfig on the node. */
 export async function kubeconfigSerial(lab: Lab, node: string, file: string): Promise<string> {
-  return normSerial(await sh(lab, node, 'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -serial', file));
+  return normSerial(
+    await sh(
+      lab,
+      node,
+      'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -serial',
+      file,
+    ),
+  );
 }
 
 /** Serial of the certificate a server presents on a port of the node (real openssl, no client certificate). */
 export async function servedSerial(lab: Lab, node: string, port: number): Promise<string> {
-  return normSerial(await sh(lab, node, 'openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | openssl x509 -noout -serial', String(port)));
+  return normSerial(
+    await sh(
+      lab,
+      node,
+      'openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | openssl x509 -noout -serial',
+      String(port),
+    ),
+  );
 }
 
 export async function fileEndDate(lab: Lab, node: string, file: string): Promise<Date> {
@@ -68,9 +86,15 @@ export function invariantViolations(samples: LabStatus[]): string[] {
   const bad: string[] = [];
   samples.forEach((s, i) => {
     for (const c of s.clusters) {
-      if (c.etcd.total > 0 && !c.etcd.quorum) bad.push(`sample ${i}: ${c.name} lost etcd quorum (${c.etcd.healthy}/${c.etcd.total})`);
-      const down = c.nodes.filter((n) => n.role === 'master' && n.components['kube-apiserver'] && !n.components['kube-apiserver'].healthy);
-      if (down.length > 1) bad.push(`sample ${i}: ${c.name} had ${down.length} API servers unavailable (${down.map((n) => n.name).join(', ')})`);
+      if (c.etcd.total > 0 && !c.etcd.quorum)
+        bad.push(`sample ${i}: ${c.name} lost etcd quorum (${c.etcd.healthy}/${c.etcd.total})`);
+      const down = c.nodes.filter(
+        (n) => n.role === 'master' && n.components['kube-apiserver'] && !n.components['kube-apiserver'].healthy,
+      );
+      if (down.length > 1)
+        bad.push(
+          `sample ${i}: ${c.name} had ${down.length} API servers unavailable (${down.map((n) => n.name).join(', ')})`,
+        );
     }
   });
   return bad;

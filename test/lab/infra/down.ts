@@ -67,9 +67,17 @@ export async function teardownSlot(slot: number): Promise<void> {
     for (const p of pids) kill(p, 'SIGKILL');
     await sleep(round < 5 ? 20 : 100);
   }
-  if (netns.length) await run('ip', ['-force', '-batch', '-'], { input: netns.map((n) => `netns del ${n}\n`).join(''), timeoutMs: 60_000 });
+  if (netns.length)
+    await run('ip', ['-force', '-batch', '-'], {
+      input: netns.map((n) => `netns del ${n}\n`).join(''),
+      timeoutMs: 60_000,
+    });
   const links = (await listLinks()).filter((l) => l.startsWith(vethPrefix(slot)) || l === bridgeName(slot));
-  if (links.length) await run('ip', ['-force', '-batch', '-'], { input: links.map((l) => `link del ${l}\n`).join(''), timeoutMs: 60_000 });
+  if (links.length)
+    await run('ip', ['-force', '-batch', '-'], {
+      input: links.map((l) => `link del ${l}\n`).join(''),
+      timeoutMs: 60_000,
+    });
   releaseSlot(slot);
 }
 

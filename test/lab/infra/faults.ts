@@ -11,8 +11,22 @@ import { LabError, rootfsOf, type LabNodeState, type LabState } from './state.js
 import { spawn } from 'node:child_process';
 import { sessionDropSteps, type SessionDropStep } from '../node/common/session-drop.js';
 
-export const fileFaultKinds = ['kubeadm-renew-fail', 'apiserver-not-ready', 'slow-start', 'etcd-slow-start', 'etcd-stopped', 'clock-skew'] as const;
-export const infraFaultKinds = ['ssh-drop-during', 'sshd-down', 'sshd-drop', 'backup-full', 'kubelet-stopped', 'host-key-changed'] as const;
+export const fileFaultKinds = [
+  'kubeadm-renew-fail',
+  'apiserver-not-ready',
+  'slow-start',
+  'etcd-slow-start',
+  'etcd-stopped',
+  'clock-skew',
+] as const;
+export const infraFaultKinds = [
+  'ssh-drop-during',
+  'sshd-down',
+  'sshd-drop',
+  'backup-full',
+  'kubelet-stopped',
+  'host-key-changed',
+] as const;
 export type FaultKind = (typeof fileFaultKinds)[number] | (typeof infraFaultKinds)[number];
 export const faultKinds: readonly FaultKind[] = [...fileFaultKinds, ...infraFaultKinds];
 
@@ -35,7 +49,8 @@ interface InfraFaultState {
 const backupsDir = '/var/lib/kube-cert-renew/backups';
 const hostKeyBackup = `${sshdFiles.hostKey}.lab-original`;
 
-const faultsFile = (state: LabState, node: string): string => path.join(rootfsOf(state.dir, node), 'var/lib/kcrlab/faults.json');
+const faultsFile = (state: LabState, node: string): string =>
+  path.join(rootfsOf(state.dir, node), 'var/lib/kcrlab/faults.json');
 const infraFile = (state: LabState, node: string): string => path.join(state.dir, 'nodes', node, 'infra-faults.json');
 
 function readJson<T>(file: string): T {
@@ -76,21 +91,30 @@ async function restartSshd(state: LabState, n: LabNodeState): Promise<void> {
 }
 
 function needAnchor(n: LabNodeState): number {
-  if (!n.anchorPid || !pidAlive(n.anchorPid)) throw new LabError(`${n.name}: the node is not running (no anchor process); bring the lab up again`);
+  if (!n.anchorPid || !pidAlive(n.anchorPid))
+    throw new LabError(`${n.name}: the node is not running (no anchor process); bring the lab up again`);
   return n.anchorPid;
 }
 
 async function inNode(n: LabNodeState, argv: string[]): Promise<void> {
   const r = await runInNode(needAnchor(n), argv, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new LabError(`${n.name}: ${argv.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0)
+    throw new LabError(`${n.name}: ${argv.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
 }
 
 function needSeconds(kind: string, value: number | undefined): number {
-  if (value === undefined || !Number.isFinite(value) || value < 0) throw new LabError(`fault ${kind} needs --seconds N (N >= 0)`);
+  if (value === undefined || !Number.isFinite(value) || value < 0)
+    throw new LabError(`fault ${kind} needs --seconds N (N >= 0)`);
   return value;
 }
 
-export async function setFault(state: LabState, n: LabNodeState, kind: FaultKind, args: FaultArgs, labDist: string): Promise<void> {
+export async function setFault(
+  state: LabState,
+  n: LabNodeState,
+  kind: FaultKind,
+  args: FaultArgs,
+  labDist: string,
+): Promise<void> {
   const file = faultsFile(state, n.name);
   const faults = readJson<NodeFaults>(file);
   const infra = readJson<InfraFaultState>(infraFile(state, n.name));
@@ -114,7 +138,8 @@ export async function setFault(state: LabState, n: LabNodeState, kind: FaultKind
       faults.clockSkewSeconds = needSeconds(kind, args.seconds);
       break;
     case 'ssh-drop-during':
-      if (!sessionDropSteps.includes(args.step as SessionDropStep)) throw new LabError(`fault ssh-drop-during needs --step ${sessionDropSteps.join('|')}`);
+      if (!sessionDropSteps.includes(args.step as SessionDropStep))
+        throw new LabError(`fault ssh-drop-during needs --step ${sessionDropSteps.join('|')}`);
       faults.sshDropDuring = args.step as SessionDropStep;
       break;
     case 'sshd-down':
@@ -127,7 +152,18 @@ export async function setFault(state: LabState, n: LabNodeState, kind: FaultKind
       if (!listener) throw new LabError(`${n.name}: sshd is not running`);
       if (infra.sshdDropPid && pidAlive(infra.sshdDropPid)) process.kill(infra.sshdDropPid, 'SIGKILL');
       // In the node's netns, so `down` reaps it with the node.
-      const child = spawn('nsenter', [`--net=/var/run/netns/${n.netns}`, '--', process.execPath, path.join(labDist, 'infra/sshd-drop.js'), String(after), String(listener)], { detached: true, stdio: 'ignore' });
+      const child = spawn(
+        'nsenter',
+        [
+          `--net=/var/run/netns/${n.netns}`,
+          '--',
+          process.execPath,
+          path.join(labDist, 'infra/sshd-drop.js'),
+          String(after),
+          String(listener),
+        ],
+        { detached: true, stdio: 'ignore' },
+      );
       child.unref();
       infra.sshdDropPid = child.pid;
       break;

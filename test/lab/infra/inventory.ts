@@ -26,7 +26,8 @@ export function inventoryYaml(state: LabState, mirrorUrl: string): string {
       if (node.items.some((p) => YAML.isScalar(p.key) && p.key.value === 'address')) node.flow = true;
     },
     Scalar(key, node) {
-      if (key === 'value' && typeof node.value === 'string' && /^\d+\.\d+\.\d+$/.test(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (key === 'value' && typeof node.value === 'string' && /^\d+\.\d+\.\d+$/.test(node.value))
+        node.type = 'QUOTE_DOUBLE';
     },
   });
   YAML.visit(text, {

@@ -9,7 +9,8 @@ import { sleep } from './proc.js';
 /** Always on the mirror, besides the topology's versions. */
 export const mirrorVersions = ['1.16.9', '1.18.3', '1.19.7', '1.20.6', '1.21.4', '1.31.4'];
 
-export const mirrorPath = (version: string, arch = 'amd64'): string => `kubernetes-release/release/v${version}/bin/linux/${arch}/kubeadm`;
+export const mirrorPath = (version: string, arch = 'amd64'): string =>
+  `kubernetes-release/release/v${version}/bin/linux/${arch}/kubeadm`;
 
 export function mirrorUrlPattern(host: string, port: number): string {
   return `http://${host}:${port}/kubernetes-release/release/v{version}/bin/linux/{arch}/kubeadm`;
@@ -27,10 +28,20 @@ export function writeMirror(root: string, versions: string[], shim: (version: st
 }
 
 /** Starts the mirror server detached; resolves with its pid and port. */
-export async function startMirror(serverJs: string, root: string, host: string, portFile: string, logFile: string, pidFile: string): Promise<{ pid: number; port: number }> {
+export async function startMirror(
+  serverJs: string,
+  root: string,
+  host: string,
+  portFile: string,
+  logFile: string,
+  pidFile: string,
+): Promise<{ pid: number; port: number }> {
   fs.rmSync(portFile, { force: true });
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [serverJs, root, host, portFile], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [serverJs, root, host, portFile], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
   fs.closeSync(fd);
   child.unref();
   const pid = child.pid as number;

@@ -17,7 +17,8 @@ export async function createBridge(slot: number): Promise<void> {
 
 /** `ip -batch` input; names and addresses come from our own generators, validated to [a-z0-9.-]. */
 function batchLine(args: string[]): string {
-  for (const a of args) if (!/^[A-Za-z0-9./_-]+$/.test(a)) throw new Error(`unsafe ip batch argument: ${JSON.stringify(a)}`);
+  for (const a of args)
+    if (!/^[A-Za-z0-9./_-]+$/.test(a)) throw new Error(`unsafe ip batch argument: ${JSON.stringify(a)}`);
   return args.join(' ');
 }
 

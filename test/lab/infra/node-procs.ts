@@ -78,11 +78,37 @@ const anchorScript = [
 
 /** Starts the anchor in the node's netns; resolves with its pid once the binds are in place. */
 /** `extraBinds`: more rootfs paths bound over the node's, e.g. `usr/bin/etcdctl` to mask the host's (hostEtcdctl: false). */
-export function startAnchor(netns: string, rootfs: string, hostname: string, timeoutMs = 15_000, extraBinds: string[] = []): Promise<number> {
+export function startAnchor(
+  netns: string,
+  rootfs: string,
+  hostname: string,
+  timeoutMs = 15_000,
+  extraBinds: string[] = [],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ip',
-      ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', anchorScript, 'sh', rootfs, hostname, repoUnderTmp(), ...boundDirs, ...boundFiles, ...extraBinds],
+      [
+        'netns',
+        'exec',
+        netns,
+        'unshare',
+        '--mount',
+        '--uts',
+        '--propagation',
+        'private',
+        '--',
+        'sh',
+        '-c',
+        anchorScript,
+        'sh',
+        rootfs,
+        hostname,
+        repoUnderTmp(),
+        ...boundDirs,
+        ...boundFiles,
+        ...extraBinds,
+      ],
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv },
     );
     let out = '';
@@ -98,7 +124,10 @@ export function startAnchor(netns: string, rootfs: string, hostname: string, tim
         reject(e);
       } else resolve(child.pid as number);
     };
-    const timer = setTimeout(() => done(new Error(`anchor of ${hostname} not ready after ${timeoutMs} ms: ${err.trim()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`anchor of ${hostname} not ready after ${timeoutMs} ms: ${err.trim()}`)),
+      timeoutMs,
+    );
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       if (out.includes('ready\n')) done(null);
@@ -112,7 +141,11 @@ export function startAnchor(netns: string, rootfs: string, hostname: string, tim
 const enterArgs = (anchorPid: number): string[] => ['--target', String(anchorPid), '--mount', '--uts', '--net', '--'];
 
 /** Runs a command inside a node (its anchor's mount, UTS and net namespaces). */
-export function runInNode(anchorPid: number, argv: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function runInNode(
+  anchorPid: number,
+  argv: string[],
+  opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return run('nsenter', [...enterArgs(anchorPid), ...argv], { ...opts, env: { ...nodeEnv, ...opts.env } });
 }
 
@@ -122,7 +155,11 @@ export const nodeCommand = (anchorPid: number, argv: string[]): string[] => [...
 /** Starts a detached process inside a node; returns its pid (nsenter execs it, so the pid is the program's). */
 export function spawnInNode(anchorPid: number, argv: string[], logFile?: string): number {
   const fd = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  const child = spawn('nsenter', [...enterArgs(anchorPid), ...argv], { detached: true, stdio: ['ignore', fd, fd], env: nodeEnv });
+  const child = spawn('nsenter', [...enterArgs(anchorPid), ...argv], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: nodeEnv,
+  });
   if (typeof fd === 'number') fs.closeSync(fd);
   child.on('error', () => undefined);
   child.unref();
@@ -130,7 +167,12 @@ export function spawnInNode(anchorPid: number, argv: string[], logFile?: string)
 }
 
 /** Starts the node's sshd; resolves with its pid once port 22 accepts connections. */
-export async function startSshd(anchorPid: number, rootfs: string, address: string, timeoutMs = 15_000): Promise<number> {
+export async function startSshd(
+  anchorPid: number,
+  rootfs: string,
+  address: string,
+  timeoutMs = 15_000,
+): Promise<number> {
   const log = path.join(rootfs, sshdFiles.log);
   const pid = spawnInNode(anchorPid, ['/usr/sbin/sshd', '-D', '-f', sshdFiles.config, '-E', sshdFiles.log]);
   const deadline = Date.now() + timeoutMs;

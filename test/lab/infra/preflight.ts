@@ -3,7 +3,18 @@ import fs from 'node:fs';
 import { run } from './proc.js';
 import { LabError } from './state.js';
 
-const programs = ['/usr/sbin/sshd', '/usr/bin/ssh-keygen', 'ip', 'unshare', 'nsenter', 'openssl', 'etcd', 'etcdctl', 'mount', 'sudo'];
+const programs = [
+  '/usr/sbin/sshd',
+  '/usr/bin/ssh-keygen',
+  'ip',
+  'unshare',
+  'nsenter',
+  'openssl',
+  'etcd',
+  'etcdctl',
+  'mount',
+  'sudo',
+];
 
 function onPath(p: string): boolean {
   if (p.startsWith('/')) return fs.existsSync(p);

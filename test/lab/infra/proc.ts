@@ -18,7 +18,11 @@ export class CommandError extends Error {
 }
 
 /** Runs a program, returns its exit code and output (never throws for a non-zero exit). */
-export function run(file: string, args: string[], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -42,7 +46,11 @@ export function run(file: string, args: string[], opts: { timeoutMs?: number; in
 }
 
 /** Runs a program and throws a CommandError when it fails. */
-export async function mustRun(file: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<string> {
+export async function mustRun(
+  file: string,
+  args: string[],
+  opts: { timeoutMs?: number; input?: string } = {},
+): Promise<string> {
   const r = await run(file, args, opts);
   if (r.code !== 0) throw new CommandError([file, ...args], r);
   return r.stdout;
@@ -60,7 +68,14 @@ export function runInteractive(file: string, args: string[]): Promise<number> {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGPIPE: 13,
+  };
   return numbers[signal] ?? 1;
 }
 
@@ -82,7 +97,11 @@ export function pidAlive(pid: number | undefined | null): boolean {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -39,7 +39,9 @@ export function realKubernetesVersion(): string {
 export function requireRealKubernetes(): RealKubernetes {
   const binDir = realKubernetesDir();
   if (!fs.existsSync(path.join(binDir, 'COMPLETE'))) {
-    throw new LabError(`the real Kubernetes ${realKubernetesVersion()} binaries are not built (no ${binDir}/COMPLETE): run \`bash test/lab/real/build-kubernetes.sh\` (about 6 min, once per machine)`);
+    throw new LabError(
+      `the real Kubernetes ${realKubernetesVersion()} binaries are not built (no ${binDir}/COMPLETE): run \`bash test/lab/real/build-kubernetes.sh\` (about 6 min, once per machine)`,
+    );
   }
   return { version: realKubernetesVersion(), binDir };
 }

@@ -21,7 +21,14 @@ export const boundDirs = [
   'var/lib/kube-cert-renew',
   'tmp',
 ] as const;
-export const boundFiles = ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf'] as const;
+export const boundFiles = [
+  'etc/passwd',
+  'etc/group',
+  'etc/shadow',
+  'etc/hosts',
+  'etc/hostname',
+  'etc/resolv.conf',
+] as const;
 
 /** Inside the node: sshd's config, host key, pid file and log. */
 export const sshdFiles = {
@@ -74,7 +81,11 @@ export function sshdConfig(address: string): string {
 export function hostsFile(config: NodeConfig, clusterNodes: { name: string; address: string }[]): string {
   const endpointHost = config.controlPlaneEndpoint.replace(/:\d+$/, '');
   const endpointAddress = config.role === 'master' ? config.address : (config.masters[0]?.address ?? config.address);
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `${config.address}\t${config.name}`];
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    `${config.address}\t${config.name}`,
+  ];
   if (endpointHost !== config.name) lines.push(`${endpointAddress}\t${endpointHost}`);
   for (const n of clusterNodes) if (n.name !== config.name) lines.push(`${n.address}\t${n.name}`);
   return `${lines.join('\n')}\n`;
@@ -99,7 +110,12 @@ export function writeNodeRootfs(input: NodeRootfsInput): void {
   write(rootfs, 'etc/hosts', hostsFile(config, input.clusterNodes), 0o644);
   write(rootfs, 'etc/hostname', `${config.name}\n`, 0o644);
   // No DNS inside the lab: a lookup missing from /etc/hosts fails at once instead of timing out.
-  write(rootfs, 'etc/resolv.conf', '# kcrlab node: no DNS (names are in /etc/hosts)\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n', 0o644);
+  write(
+    rootfs,
+    'etc/resolv.conf',
+    '# kcrlab node: no DNS (names are in /etc/hosts)\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n',
+    0o644,
+  );
   write(rootfs, 'var/lib/kcrlab/sshd_config', sshdConfig(config.address), 0o644);
   const authorized = `${input.clientPublicKey}\n`;
   write(rootfs, 'root/.ssh/authorized_keys', authorized, 0o600);
@@ -109,6 +125,7 @@ export function writeNodeRootfs(input: NodeRootfsInput): void {
     write(rootfs, `home/${u}/.ssh/authorized_keys`, authorized, 0o600);
     fs.chmodSync(path.join(home, '.ssh'), 0o700);
     fs.chmodSync(home, 0o750);
-    for (const p of [home, path.join(home, '.ssh'), path.join(home, '.ssh/authorized_keys')]) fs.chownSync(p, users.uids[u], users.uids[u]);
+    for (const p of [home, path.join(home, '.ssh'), path.join(home, '.ssh/authorized_keys')])
+      fs.chownSync(p, users.uids[u], users.uids[u]);
   }
 }

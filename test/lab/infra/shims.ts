@@ -31,7 +31,13 @@ export function writeDateShimIfMissing(rootfs: string): void {
 // programs those steps run, which drop the caller's SSH session first when the fault names the step:
 // `etcdctl snapshot ...` (the tool's backup takes an etcd snapshot mid-way) and `install` (the
 // tool's kubeconfig copy). Without the fault they are the real program (exec, same argv).
-function dropShim(real: string, step: string, onlyWithArg: string | undefined, nodeBin: string, labDist: string): string {
+function dropShim(
+  real: string,
+  step: string,
+  onlyWithArg: string | undefined,
+  nodeBin: string,
+  labDist: string,
+): string {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const drop = `${quote(nodeBin)} ${quote(path.join(labDist, 'node/common/session-drop-cli.js'))} ${step}`;
   const guarded = `grep -q '"sshDropDuring": *"${step}"' /var/lib/kcrlab/faults.json 2>/dev/null && ${drop}`;
@@ -40,9 +46,19 @@ function dropShim(real: string, step: string, onlyWithArg: string | undefined, n
 }
 
 /** `etcdctl: false` (topology hostEtcdctl: false): no etcdctl on the node, as TKEStack installs none. */
-export function writeSessionDropShims(rootfs: string, nodeBin: string, labDist: string, opts: { etcdctl: boolean } = { etcdctl: true }): void {
+export function writeSessionDropShims(
+  rootfs: string,
+  nodeBin: string,
+  labDist: string,
+  opts: { etcdctl: boolean } = { etcdctl: true },
+): void {
   const dir = path.join(rootfs, 'usr/local/bin');
   fs.mkdirSync(dir, { recursive: true });
-  if (opts.etcdctl) fs.writeFileSync(path.join(dir, 'etcdctl'), dropShim('/usr/bin/etcdctl', 'backup', 'snapshot', nodeBin, labDist), { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 'install'), dropShim('/usr/bin/install', 'kubeconfig', undefined, nodeBin, labDist), { mode: 0o755 });
+  if (opts.etcdctl)
+    fs.writeFileSync(path.join(dir, 'etcdctl'), dropShim('/usr/bin/etcdctl', 'backup', 'snapshot', nodeBin, labDist), {
+      mode: 0o755,
+    });
+  fs.writeFileSync(path.join(dir, 'install'), dropShim('/usr/bin/install', 'kubeconfig', undefined, nodeBin, labDist), {
+    mode: 0o755,
+  });
 }

@@ -16,7 +16,9 @@ export function allocateSlot(labDir: string): number {
     fs.writeFileSync(path.join(slotDir(s), 'dir'), labDir);
     return s;
   }
-  throw new LabError(`no free lab slot (1..${maxSlot} all taken under ${slotsDir}; \`npm run lab -- down --all\` frees them)`);
+  throw new LabError(
+    `no free lab slot (1..${maxSlot} all taken under ${slotsDir}; \`npm run lab -- down --all\` frees them)`,
+  );
 }
 
 export function releaseSlot(slot: number): void {
@@ -53,7 +55,8 @@ export function slotOfDir(labDir: string): number | null {
 /** lab.json of a lab that is up: its slot is still held by this folder (else its pids are stale). */
 export function mustReadLiveLabState(labDir: string): LabState {
   const state = mustReadLabState(labDir);
-  if (slotOfDir(state.dir) !== state.slot) throw new LabError(`the lab in ${state.dir} is down (slot ${state.slot} released): run \`npm run lab -- up\``);
+  if (slotOfDir(state.dir) !== state.slot)
+    throw new LabError(`the lab in ${state.dir} is down (slot ${state.slot} released): run \`npm run lab -- up\``);
   return state;
 }
 

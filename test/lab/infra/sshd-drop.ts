@@ -7,15 +7,18 @@ const seconds = Number(process.argv[2]);
 const listener = Number(process.argv[3]);
 const myNet = fs.readlinkSync('/proc/self/ns/net');
 
-setTimeout(() => {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === listener || Number(entry) === process.pid) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/ns/net`) !== myNet) continue;
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'sshd') continue;
-      process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      /* exited meanwhile */
+setTimeout(
+  () => {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === listener || Number(entry) === process.pid) continue;
+      try {
+        if (fs.readlinkSync(`/proc/${entry}/ns/net`) !== myNet) continue;
+        if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'sshd') continue;
+        process.kill(Number(entry), 'SIGKILL');
+      } catch {
+        /* exited meanwhile */
+      }
     }
-  }
-}, Math.max(0, seconds * 1000));
+  },
+  Math.max(0, seconds * 1000),
+);

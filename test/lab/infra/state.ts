@@ -57,7 +57,10 @@ export function mustReadLabState(dir: string): LabState {
 
 export function findNode(state: LabState, name: string): LabNodeState {
   const n = state.nodes.find((x) => x.name === name || x.address === name);
-  if (!n) throw new LabError(`no node ${name} in the lab at ${state.dir} (nodes: ${state.nodes.map((x) => x.name).join(', ')})`);
+  if (!n)
+    throw new LabError(
+      `no node ${name} in the lab at ${state.dir} (nodes: ${state.nodes.map((x) => x.name).join(', ')})`,
+    );
   return n;
 }
 

@@ -79,7 +79,8 @@ function currentContainers(rootfs: string): Map<string, ContainerRecord> {
   } catch {
     return best;
   }
-  const key = (c: ContainerRecord): string => `${c.state === 'running' && pidAlive(c.pid) ? 1 : 0}${c.startedAt ?? c.createdAt ?? ''}`;
+  const key = (c: ContainerRecord): string =>
+    `${c.state === 'running' && pidAlive(c.pid) ? 1 : 0}${c.startedAt ?? c.createdAt ?? ''}`;
   for (const f of files) {
     const c = readJson<ContainerRecord>(path.join(dir, f));
     if (!c?.name) continue;
@@ -91,10 +92,14 @@ function currentContainers(rootfs: string): Map<string, ContainerRecord> {
 
 function httpsOk(url: string, ca: Buffer | null, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = https.get(url, { ...(ca ? { ca } : { rejectUnauthorized: false }), checkServerIdentity: () => undefined, timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const req = https.get(
+      url,
+      { ...(ca ? { ca } : { rejectUnauthorized: false }), checkServerIdentity: () => undefined, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });
@@ -114,7 +119,11 @@ const readFileOrNull = (file: string): Buffer | null => {
 const PROBE_TIMEOUT_MS = 5000;
 
 export async function apiserverReady(rootfs: string, address: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
-  return httpsOk(`https://${address}:6443/readyz`, readFileOrNull(path.join(rootfs, 'etc/kubernetes/pki/ca.crt')), timeoutMs);
+  return httpsOk(
+    `https://${address}:6443/readyz`,
+    readFileOrNull(path.join(rootfs, 'etc/kubernetes/pki/ca.crt')),
+    timeoutMs,
+  );
 }
 
 export async function etcdHealthy(rootfs: string, address: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
@@ -145,11 +154,30 @@ async function localHealth(slot: number, node: string, labDist: string): Promise
   if (curl) {
     // curl starts in milliseconds; a Node probe takes far longer on a loaded machine.
     const urls = ports.map((p) => `https://127.0.0.1:${p}/healthz`);
-    const r = await run('nsenter', [...enter, curl, '-sk', '--max-time', '1.5', '-w', '%{http_code}\\n', '-o', '/dev/null', '-o', '/dev/null', ...urls], { timeoutMs: 5000 });
+    const r = await run(
+      'nsenter',
+      [
+        ...enter,
+        curl,
+        '-sk',
+        '--max-time',
+        '1.5',
+        '-w',
+        '%{http_code}\\n',
+        '-o',
+        '/dev/null',
+        '-o',
+        '/dev/null',
+        ...urls,
+      ],
+      { timeoutMs: 5000 },
+    );
     const codes = r.stdout.trim().split('\n');
     return Object.fromEntries(ports.map((p, i) => [p, codes[i] === '200']));
   }
-  const r = await run('nsenter', [...enter, process.execPath, path.join(labDist, 'infra/probe-local.js'), ...ports], { timeoutMs: 5000 });
+  const r = await run('nsenter', [...enter, process.execPath, path.join(labDist, 'infra/probe-local.js'), ...ports], {
+    timeoutMs: 5000,
+  });
   try {
     return r.code === 0 ? (JSON.parse(r.stdout) as Record<string, boolean>) : {};
   } catch {
@@ -171,13 +199,21 @@ async function nodeStatus(state: LabState, n: LabNodeState, labDist: string): Pr
     role: n.role,
     light: n.light,
     sshd: false,
-    kubelet: { running: kubeletRunning, state: kubeletRunning ? kubeletState : kubeletState === 'failed' ? 'failed' : 'inactive', pid: kubeletRunning ? kubeletPid : null },
+    kubelet: {
+      running: kubeletRunning,
+      state: kubeletRunning ? kubeletState : kubeletState === 'failed' ? 'failed' : 'inactive',
+      pid: kubeletRunning ? kubeletPid : null,
+    },
     registered: real ? fs.existsSync(path.join(rootfs, 'var/lib/kcrlab/runtime/node-registered')) : null,
     components: {},
   };
   if (n.role === 'master' && !n.light) {
     const containers = currentContainers(rootfs);
-    const [etcdOk, apiOk, local] = await Promise.all([etcdHealthy(rootfs, n.address), apiserverReady(rootfs, n.address), localHealth(state.slot, n.name, labDist)]);
+    const [etcdOk, apiOk, local] = await Promise.all([
+      etcdHealthy(rootfs, n.address),
+      apiserverReady(rootfs, n.address),
+      localHealth(state.slot, n.name, labDist),
+    ]);
     const health: Record<ComponentName, boolean> = {
       etcd: etcdOk,
       'kube-apiserver': apiOk,
@@ -204,7 +240,9 @@ export async function labStatus(state: LabState, labDist: string): Promise<LabSt
   const nodes = await Promise.all(state.nodes.map((n) => nodeStatus(state, n, labDist)));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const clusters = state.clusters.map((c): ClusterStatus => {
-    const members = c.light ? [] : c.masters.map((m) => ({ name: m, healthy: byName.get(m)?.components.etcd?.healthy === true }));
+    const members = c.light
+      ? []
+      : c.masters.map((m) => ({ name: m, healthy: byName.get(m)?.components.etcd?.healthy === true }));
     const healthy = members.filter((m) => m.healthy).length;
     return {
       name: c.name,
@@ -226,7 +264,12 @@ export function unhealthyReasons(status: LabStatus): string[] {
   const reasons: string[] = [];
   for (const c of status.clusters) {
     if (c.etcd.total > 0 && !c.etcd.quorum) {
-      reasons.push(`${c.name}: etcd has no quorum (${c.etcd.healthy}/${c.etcd.total} healthy; not: ${c.etcd.members.filter((m) => !m.healthy).map((m) => m.name).join(', ')})`);
+      reasons.push(
+        `${c.name}: etcd has no quorum (${c.etcd.healthy}/${c.etcd.total} healthy; not: ${c.etcd.members
+          .filter((m) => !m.healthy)
+          .map((m) => m.name)
+          .join(', ')})`,
+      );
     }
     for (const n of c.nodes) {
       if (n.light) continue;
@@ -234,7 +277,10 @@ export function unhealthyReasons(status: LabStatus): string[] {
       if (n.registered === false) reasons.push(`${n.name}: kubelet has not registered its Node and mirror pods yet`);
       for (const name of componentNames) {
         const comp = n.components[name];
-        if (comp && !comp.healthy) reasons.push(`${n.name}: ${name} ${comp.running ? `running (pid ${comp.pid}) but not ${name === 'kube-apiserver' ? 'ready' : 'healthy'}` : 'not running'}`);
+        if (comp && !comp.healthy)
+          reasons.push(
+            `${n.name}: ${name} ${comp.running ? `running (pid ${comp.pid}) but not ${name === 'kube-apiserver' ? 'ready' : 'healthy'}` : 'not running'}`,
+          );
       }
     }
   }
@@ -243,7 +289,8 @@ export function unhealthyReasons(status: LabStatus): string[] {
 
 export function formatStatus(status: LabStatus): string {
   const yes = (b: boolean | undefined): string => (b === undefined ? '-' : b ? 'ok' : 'DOWN');
-  const comp = (c: ComponentStatus | undefined): string => (c ? (c.running ? (c.healthy ? 'ok' : 'unhealthy') : 'stopped') : '-');
+  const comp = (c: ComponentStatus | undefined): string =>
+    c ? (c.running ? (c.healthy ? 'ok' : 'unhealthy') : 'stopped') : '-';
   const rows = [['NODE', 'ADDRESS', 'ROLE', 'SSHD', 'KUBELET', 'ETCD', 'APISERVER', 'CTRL-MGR', 'SCHEDULER']];
   const lines: string[] = [`lab ${status.dir} (slot ${status.slot})`];
   for (const c of status.clusters) {
@@ -262,9 +309,17 @@ export function formatStatus(status: LabStatus): string {
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) lines.push(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    lines.push(
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   for (const c of status.clusters) {
-    const etcd = c.etcd.total ? `etcd ${c.etcd.healthy}/${c.etcd.total} healthy, quorum ${c.etcd.quorum ? 'yes' : 'NO'}` : 'light (no processes)';
+    const etcd = c.etcd.total
+      ? `etcd ${c.etcd.healthy}/${c.etcd.total} healthy, quorum ${c.etcd.quorum ? 'yes' : 'NO'}`
+      : 'light (no processes)';
     lines.push(`cluster ${c.name} (${c.type}, ${c.version}, ${c.runtime}): ${etcd}`);
   }
   return `${lines.join('\n')}\n`;

@@ -55,11 +55,20 @@ export async function up(opts: UpOptions): Promise<LabState> {
     return await bringUp(topology, dir, slot, t0, log, opts.healthTimeoutMs ?? 90_000);
   } catch (err) {
     if (err instanceof LabError && err.message.includes('left up for inspection')) throw err;
-    throw new LabError(`up failed in slot ${slot}: ${(err as Error).message} (remove the partial lab with \`npm run lab -- down --dir ${dir}\`)`);
+    throw new LabError(
+      `up failed in slot ${slot}: ${(err as Error).message} (remove the partial lab with \`npm run lab -- down --dir ${dir}\`)`,
+    );
   }
 }
 
-async function bringUp(topology: Topology, dir: string, slot: number, t0: number, log: (msg: string) => void, healthTimeoutMs: number): Promise<LabState> {
+async function bringUp(
+  topology: Topology,
+  dir: string,
+  slot: number,
+  t0: number,
+  log: (msg: string) => void,
+  healthTimeoutMs: number,
+): Promise<LabState> {
   const labDist = labDistDir();
   const state: LabState = {
     dir,
@@ -84,10 +93,18 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
 
   const [pki, runtime] = await Promise.all([loadPki(labDist), loadRuntime(labDist)]);
   const needsRuntime = topology.clusters.some((c) => !c.light);
-  if (!runtime && needsRuntime) throw new LabError(`the lab's runtime (kubelet, docker/crictl/systemctl shims) is not built under ${labDist}/node/runtime; only light topologies can come up`);
+  if (!runtime && needsRuntime)
+    throw new LabError(
+      `the lab's runtime (kubelet, docker/crictl/systemctl shims) is not built under ${labDist}/node/runtime; only light topologies can come up`,
+    );
 
   // Network first: its commands run while the PKI is generated.
-  const network = createBridge(slot).then(() => createNodeNets(slot, topology.nodes.map((n) => ({ name: n.name, index: n.index, address: nodeAddress(slot, n.index) }))));
+  const network = createBridge(slot).then(() =>
+    createNodeNets(
+      slot,
+      topology.nodes.map((n) => ({ name: n.name, index: n.index, address: nodeAddress(slot, n.index) })),
+    ),
+  );
   network.catch(() => undefined);
 
   const clientPublicKey = keyTypeAndBody(await ensureKey(path.join(dir, 'id_ed25519'), 'kcrlab-client'));
@@ -98,7 +115,10 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
 
   const nodeBin = process.execPath;
   fs.rmSync(path.join(dir, 'nodes'), { recursive: true, force: true });
-  const addr = (name: string): { name: string; address: string } => ({ name, address: state.nodes.find((n) => n.name === name)?.address ?? '' });
+  const addr = (name: string): { name: string; address: string } => ({
+    name,
+    address: state.nodes.find((n) => n.name === name)?.address ?? '',
+  });
   const specs = topology.clusters.map((c): LabClusterSpec => ({
     name: c.name,
     type: c.type,
@@ -115,9 +135,12 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
     components: c.components,
   }));
   // Checked before any key is made: a missing build is one line saying how to make it.
-  const real: RealKubernetes | null = topology.clusters.some((c) => c.components === 'real') ? requireRealKubernetes() : null;
+  const real: RealKubernetes | null = topology.clusters.some((c) => c.components === 'real')
+    ? requireRealKubernetes()
+    : null;
   // RSA keys on the thread pool (both cores) before the synchronous build takes them.
-  if (pki.warmKeyPool && pki.keysNeeded) await pki.warmKeyPool(specs.reduce((sum, spec) => sum + (pki.keysNeeded?.(spec) ?? 0), 0));
+  if (pki.warmKeyPool && pki.keysNeeded)
+    await pki.warmKeyPool(specs.reduce((sum, spec) => sum + (pki.keysNeeded?.(spec) ?? 0), 0));
   log(`keys generated (${Date.now() - t0} ms)`);
   for (const [ci, c] of topology.clusters.entries()) {
     const spec = specs[ci] as LabClusterSpec;
@@ -147,8 +170,15 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
       };
       const rootfs = rootfsOf(dir, n.name);
       writeNodeRootfs({ rootfs, config, files: files.get(n.name) ?? [], users, clientPublicKey, clusterNodes });
-      runtime?.installRuntimeShims(rootfs, { runtime: c.runtime, nodeBin, labDist, systemd: c.systemd, crictlOnDocker: c.crictlOnDocker && node.role === 'master' });
-      if (real && c.components === 'real' && c.kubeadmVersion === real.version) installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));
+      runtime?.installRuntimeShims(rootfs, {
+        runtime: c.runtime,
+        nodeBin,
+        labDist,
+        systemd: c.systemd,
+        crictlOnDocker: c.crictlOnDocker && node.role === 'master',
+      });
+      if (real && c.components === 'real' && c.kubeadmVersion === real.version)
+        installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));
       else if (c.kubeadmVersion) writeKubeadmShim(rootfs, pki.kubeadmShim(c.kubeadmVersion, nodeBin, labDist));
       writeDateShimIfMissing(rootfs);
       writeSessionDropShims(rootfs, nodeBin, labDist, { etcdctl: c.hostEtcdctl });
@@ -162,14 +192,22 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
   log(`node files written (${Date.now() - t0} ms)`);
 
   // Host keys: one per node, made in parallel.
-  const hostKeys = await mapLimit(state.nodes, 8, (n) => ensureKey(path.join(rootfsOf(dir, n.name), 'var/lib/kcrlab/ssh_host_ed25519_key'), n.name));
+  const hostKeys = await mapLimit(state.nodes, 8, (n) =>
+    ensureKey(path.join(rootfsOf(dir, n.name), 'var/lib/kcrlab/ssh_host_ed25519_key'), n.name),
+  );
   await network;
   log(`network up (${Date.now() - t0} ms)`);
 
   ensureHostMountPoints();
   await mapLimit(state.nodes, 16, async (n) => {
     const noEtcdctl = topology.clusters.find((c) => c.name === n.cluster)?.hostEtcdctl === false;
-    n.anchorPid = await startAnchor(n.netns, rootfsOf(dir, n.name), n.name, undefined, noEtcdctl ? [maskedEtcdctl] : []);
+    n.anchorPid = await startAnchor(
+      n.netns,
+      rootfsOf(dir, n.name),
+      n.name,
+      undefined,
+      noEtcdctl ? [maskedEtcdctl] : [],
+    );
   });
   writeLabState(state);
   await mapLimit(state.nodes, 16, async (n) => {
@@ -178,24 +216,49 @@ async function bringUp(topology: Topology, dir: string, slot: number, t0: number
   writeLabState(state);
   log(`anchors and sshd up (${Date.now() - t0} ms)`);
 
-  const versions = [...mirrorVersions, ...topology.clusters.flatMap((c) => [c.kubernetesVersion, c.kubeadmVersion ?? c.kubernetesVersion])];
-  writeMirror(path.join(dir, 'mirror'), versions, (v) => (real && v === real.version ? fs.readFileSync(path.join(real.binDir, 'kubeadm')) : pki.kubeadmShim(v, nodeBin, labDist)));
-  const mirror = await startMirror(path.join(labDist, 'infra/mirror-server.js'), path.join(dir, 'mirror'), bridgeAddress(slot), path.join(dir, 'mirror.port'), path.join(dir, 'mirror.log'), slotPidFile(slot, 'mirror'));
+  const versions = [
+    ...mirrorVersions,
+    ...topology.clusters.flatMap((c) => [c.kubernetesVersion, c.kubeadmVersion ?? c.kubernetesVersion]),
+  ];
+  writeMirror(path.join(dir, 'mirror'), versions, (v) =>
+    real && v === real.version
+      ? fs.readFileSync(path.join(real.binDir, 'kubeadm'))
+      : pki.kubeadmShim(v, nodeBin, labDist),
+  );
+  const mirror = await startMirror(
+    path.join(labDist, 'infra/mirror-server.js'),
+    path.join(dir, 'mirror'),
+    bridgeAddress(slot),
+    path.join(dir, 'mirror.port'),
+    path.join(dir, 'mirror.log'),
+    slotPidFile(slot, 'mirror'),
+  );
   state.mirrorPid = mirror.pid;
   state.mirrorPort = mirror.port;
   writeLabState(state);
 
-  fs.writeFileSync(path.join(dir, 'known_hosts'), knownHosts(state.nodes.map((n, i) => ({ address: n.address, hostKey: keyTypeAndBody(hostKeys[i] ?? '') }))));
-  fs.writeFileSync(path.join(dir, 'inventory.yaml'), inventoryYaml(state, mirrorUrlPattern(bridgeAddress(slot), mirror.port)));
+  fs.writeFileSync(
+    path.join(dir, 'known_hosts'),
+    knownHosts(state.nodes.map((n, i) => ({ address: n.address, hostKey: keyTypeAndBody(hostKeys[i] ?? '') }))),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'inventory.yaml'),
+    inventoryYaml(state, mirrorUrlPattern(bridgeAddress(slot), mirror.port)),
+  );
 
   const full = state.nodes.filter((n) => !n.light);
   if (full.length) {
     // KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY=1 (README): this first start only, as if the kubelets had
     // been started while their client certificates were still valid (they keep running past expiry).
-    const startedBeforeExpiry = process.env[STARTED_BEFORE_EXPIRY_ENV] === '1' ? { [STARTED_BEFORE_EXPIRY_ENV]: '1' } : undefined;
+    const startedBeforeExpiry =
+      process.env[STARTED_BEFORE_EXPIRY_ENV] === '1' ? { [STARTED_BEFORE_EXPIRY_ENV]: '1' } : undefined;
     await mapLimit(full, 8, async (n) => {
-      const r = await runInNode(n.anchorPid!, ['/usr/local/bin/systemctl', 'start', 'kubelet'], { timeoutMs: 20_000, env: startedBeforeExpiry });
-      if (r.code !== 0) throw new LabError(`${n.name}: systemctl start kubelet exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+      const r = await runInNode(n.anchorPid!, ['/usr/local/bin/systemctl', 'start', 'kubelet'], {
+        timeoutMs: 20_000,
+        env: startedBeforeExpiry,
+      });
+      if (r.code !== 0)
+        throw new LabError(`${n.name}: systemctl start kubelet exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
     });
     log(`kubelets started (${Date.now() - t0} ms)`);
     await waitHealthy(state, labDist, topology, healthTimeoutMs);
@@ -219,7 +282,9 @@ async function waitHealthy(state: LabState, labDist: string, topology: Topology,
     if (reasons.length === 0) return;
     await sleep(500);
   }
-  throw new LabError(`topology ${topology.file} not healthy after ${timeoutMs / 1000} s: ${reasons.join('; ')} (the lab is left up for inspection: \`npm run lab -- status --dir ${state.dir}\`, then \`down\`)`);
+  throw new LabError(
+    `topology ${topology.file} not healthy after ${timeoutMs / 1000} s: ${reasons.join('; ')} (the lab is left up for inspection: \`npm run lab -- status --dir ${state.dir}\`, then \`down\`)`,
+  );
 }
 
 function notRunningReasons(clusters: LabStatus['clusters']): string[] {
@@ -229,7 +294,11 @@ function notRunningReasons(clusters: LabStatus['clusters']): string[] {
       .flatMap((n) => [
         ...(n.kubelet.running ? [] : [`${n.name}: kubelet ${n.kubelet.state}`]),
         // Workers run no control-plane components.
-        ...(n.role === 'master' ? componentNames.filter((name) => !n.components[name]?.running).map((name) => `${n.name}: ${name} not running`) : []),
+        ...(n.role === 'master'
+          ? componentNames
+              .filter((name) => !n.components[name]?.running)
+              .map((name) => `${n.name}: ${name} not running`)
+          : []),
       ]),
   );
 }

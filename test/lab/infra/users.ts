@@ -41,7 +41,13 @@ export async function buildUserFiles(sudoPassword: string): Promise<UserFiles> {
   shadow.push(`kcradmin:*:${today}:0:99999:7:::`);
   shadow.push(`kcrsudo:${hash}:${today}:0:99999:7:::`);
   const shadowGid = Number(group.find((l) => l.startsWith('shadow:'))?.split(':')[2] ?? 0);
-  return { passwd: `${passwd.join('\n')}\n`, group: `${group.join('\n')}\n`, shadow: `${shadow.join('\n')}\n`, uids, shadowGid };
+  return {
+    passwd: `${passwd.join('\n')}\n`,
+    group: `${group.join('\n')}\n`,
+    shadow: `${shadow.join('\n')}\n`,
+    uids,
+    shadowGid,
+  };
 }
 
 export const sudoersFile = 'kcradmin ALL=(ALL:ALL) NOPASSWD: ALL\nkcrsudo ALL=(ALL:ALL) ALL\n';

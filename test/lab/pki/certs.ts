@@ -61,7 +61,11 @@ function extensionsOf(req: CertRequest, signer: Signer | undefined): object[] {
   ];
   const usages = req.usages ?? [];
   if (usages.length > 0) {
-    extensions.push({ name: 'extKeyUsage', serverAuth: usages.includes('serverAuth'), clientAuth: usages.includes('clientAuth') });
+    extensions.push({
+      name: 'extKeyUsage',
+      serverAuth: usages.includes('serverAuth'),
+      clientAuth: usages.includes('clientAuth'),
+    });
   }
   extensions.push({ name: 'basicConstraints', critical: true, cA: isCA });
   if (isCA) extensions.push({ name: 'subjectKeyIdentifier' });
@@ -88,7 +92,9 @@ export function issueCert(req: CertRequest, key: LabKey, signer?: Signer): Issue
   const oid = forge.pki.oids.sha256WithRSAEncryption as string;
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
   const tbsDer = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
   cert.signature = crypto.sign('sha256', tbsDer, signingKey.privatePem).toString('binary');
@@ -104,7 +110,8 @@ export function parseCertPem(pem: string): forge.pki.Certificate {
 export function requestFromCert(cert: forge.pki.Certificate, notBefore: Date, notAfter: Date): CertRequest {
   const values = (shortName: string): string[] =>
     cert.subject.attributes.filter((a) => a.shortName === shortName).map((a) => String(a.value));
-  const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] } | undefined;
+  const san = cert.getExtension('subjectAltName') as
+    { altNames?: { type: number; value?: string; ip?: string }[] } | undefined;
   const eku = cert.getExtension('extKeyUsage') as { serverAuth?: boolean; clientAuth?: boolean } | undefined;
   const usages: ExtUsage[] = [];
   if (eku?.serverAuth) usages.push('serverAuth');

@@ -32,9 +32,17 @@ export function leafValidity(createdAt: Date): Validity {
 }
 
 export function makeCaSet(ctx: IssueContext): CaSet {
-  const validity = { notBefore: ctx.createdAt, notAfter: new Date(ctx.createdAt.getTime() + CA_VALIDITY_DAYS * DAY_MS) };
+  const validity = {
+    notBefore: ctx.createdAt,
+    notAfter: new Date(ctx.createdAt.getTime() + CA_VALIDITY_DAYS * DAY_MS),
+  };
   const ca = (commonName: string): Issued => issueCert({ commonName, isCA: true, ...validity }, takeKey(ctx.reuseKeys));
-  return { ca: ca('kubernetes'), frontProxyCa: ca('front-proxy-ca'), etcdCa: ca('etcd-ca'), sa: takeKey(ctx.reuseKeys) };
+  return {
+    ca: ca('kubernetes'),
+    frontProxyCa: ca('front-proxy-ca'),
+    etcdCa: ca('etcd-ca'),
+    sa: takeKey(ctx.reuseKeys),
+  };
 }
 
 export function issueLeaf(ctx: IssueContext, req: Omit<CertRequest, 'notBefore' | 'notAfter'>, signer: Signer): Issued {
@@ -55,7 +63,13 @@ export function masterLeafRequests(
   version: KubeVersion,
   node: MasterIdentity,
 ): { base: string; signer: keyof Omit<CaSet, 'sa'>; req: Omit<CertRequest, 'notBefore' | 'notAfter'> }[] {
-  const apiserverDns = [node.name, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const apiserverDns = [
+    node.name,
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
   const apiserverIps = [SERVICE_IP, node.address];
   if (IP_RE.test(node.endpointHost)) {
     if (!apiserverIps.includes(node.endpointHost)) apiserverIps.push(node.endpointHost);
@@ -66,12 +80,40 @@ export function masterLeafRequests(
   // kubeadm dropped system:masters from the two etcd client certs (etcd ignores O) around 1.27.
   const etcdClientOrg = atLeast(version, 27) ? [] : ['system:masters'];
   return [
-    { base: 'apiserver', signer: 'ca', req: { commonName: 'kube-apiserver', dnsNames: apiserverDns, ipAddresses: apiserverIps, usages: ['serverAuth'] } },
-    { base: 'apiserver-kubelet-client', signer: 'ca', req: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usages: ['clientAuth'] } },
-    { base: 'apiserver-etcd-client', signer: 'etcdCa', req: { commonName: 'kube-apiserver-etcd-client', organizations: etcdClientOrg, usages: ['clientAuth'] } },
-    { base: 'front-proxy-client', signer: 'frontProxyCa', req: { commonName: 'front-proxy-client', usages: ['clientAuth'] } },
-    { base: 'etcd/server', signer: 'etcdCa', req: { commonName: node.name, ...etcdSans, usages: ['serverAuth', 'clientAuth'] } },
-    { base: 'etcd/peer', signer: 'etcdCa', req: { commonName: node.name, ...etcdSans, usages: ['serverAuth', 'clientAuth'] } },
-    { base: 'etcd/healthcheck-client', signer: 'etcdCa', req: { commonName: 'kube-etcd-healthcheck-client', organizations: etcdClientOrg, usages: ['clientAuth'] } },
+    {
+      base: 'apiserver',
+      signer: 'ca',
+      req: { commonName: 'kube-apiserver', dnsNames: apiserverDns, ipAddresses: apiserverIps, usages: ['serverAuth'] },
+    },
+    {
+      base: 'apiserver-kubelet-client',
+      signer: 'ca',
+      req: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usages: ['clientAuth'] },
+    },
+    {
+      base: 'apiserver-etcd-client',
+      signer: 'etcdCa',
+      req: { commonName: 'kube-apiserver-etcd-client', organizations: etcdClientOrg, usages: ['clientAuth'] },
+    },
+    {
+      base: 'front-proxy-client',
+      signer: 'frontProxyCa',
+      req: { commonName: 'front-proxy-client', usages: ['clientAuth'] },
+    },
+    {
+      base: 'etcd/server',
+      signer: 'etcdCa',
+      req: { commonName: node.name, ...etcdSans, usages: ['serverAuth', 'clientAuth'] },
+    },
+    {
+      base: 'etcd/peer',
+      signer: 'etcdCa',
+      req: { commonName: node.name, ...etcdSans, usages: ['serverAuth', 'clientAuth'] },
+    },
+    {
+      base: 'etcd/healthcheck-client',
+      signer: 'etcdCa',
+      req: { commonName: 'kube-etcd-healthcheck-client', organizations: etcdClientOrg, usages: ['clientAuth'] },
+    },
   ];
 }

@@ -1,7 +1,14 @@
 // The PKI and node files API (test/lab/CONTRACT.md): every file of every node of a cluster, laid
 // out as kubeadm does (kubeadm-facts.md §3), plus the kubeadm shim.
 import { DAY_MS, issueCert, type Issued } from './certs.js';
-import { issueLeaf, leafValidity, makeCaSet, masterLeafRequests, type CaSet, type IssueContext } from './cluster-pki.js';
+import {
+  issueLeaf,
+  leafValidity,
+  makeCaSet,
+  masterLeafRequests,
+  type CaSet,
+  type IssueContext,
+} from './cluster-pki.js';
 import { takeKey } from './keys.js';
 import { KUBELET_CLIENT_CURRENT_PEM, renderKubeconfig } from './kubeconfig.js';
 import { staticPodManifests } from './manifests.js';
@@ -61,20 +68,42 @@ function caFiles(out: FileList, cas: CaSet): void {
   out.add(`${PKI}/sa.pub`, cas.sa.publicPem, PUBLIC_MODE);
 }
 
-function clientKubeconfig(ctx: IssueContext, cas: CaSet, server: string, commonName: string, organizations: string[]): string {
+function clientKubeconfig(
+  ctx: IssueContext,
+  cas: CaSet,
+  server: string,
+  commonName: string,
+  organizations: string[],
+): string {
   const issued = issueLeaf(ctx, { commonName, organizations, usages: ['clientAuth'] }, cas.ca);
-  return renderKubeconfig({ server, caPem: cas.ca.certPem, userName: commonName, client: { certPem: issued.certPem, keyPem: issued.key.privatePem } });
+  return renderKubeconfig({
+    server,
+    caPem: cas.ca.certPem,
+    userName: commonName,
+    client: { certPem: issued.certPem, keyPem: issued.key.privatePem },
+  });
 }
 
 /** kubelet.conf, kubelet-client-current.pem and the kubelet's self-signed serving pair. */
-function kubeletFiles(out: FileList, spec: LabClusterSpec, ctx: IssueContext, cas: CaSet, node: NodeRef, now: Date): void {
+function kubeletFiles(
+  out: FileList,
+  spec: LabClusterSpec,
+  ctx: IssueContext,
+  cas: CaSet,
+  node: NodeRef,
+  now: Date,
+): void {
   const server = `https://${spec.controlPlaneEndpoint}`;
   const userName = `system:node:${node.name}`;
   const client = { commonName: userName, organizations: ['system:nodes'], usages: ['clientAuth' as const] };
   if (spec.kubeletConfEmbedded) {
     out.add('etc/kubernetes/kubelet.conf', clientKubeconfig(ctx, cas, server, userName, ['system:nodes']), SECRET_MODE);
   } else {
-    out.add('etc/kubernetes/kubelet.conf', renderKubeconfig({ server, caPem: cas.ca.certPem, userName, client: { file: KUBELET_CLIENT_CURRENT_PEM } }), SECRET_MODE);
+    out.add(
+      'etc/kubernetes/kubelet.conf',
+      renderKubeconfig({ server, caPem: cas.ca.certPem, userName, client: { file: KUBELET_CLIENT_CURRENT_PEM } }),
+      SECRET_MODE,
+    );
   }
   // The kubelet rotates its client certificate itself, so the current one is always valid: issued
   // at most 30 days ago.
@@ -82,7 +111,12 @@ function kubeletFiles(out: FileList, spec: LabClusterSpec, ctx: IssueContext, ca
   const current = issueCert({ ...client, ...leafValidity(rotatedAt) }, takeKey(ctx.reuseKeys), cas.ca);
   out.add(KUBELET_CLIENT_CURRENT_PEM.slice(1), current.certPem + current.key.privatePem, SECRET_MODE);
   const serving = issueCert(
-    { commonName: `${node.name}@${Math.floor(ctx.createdAt.getTime() / 1000)}`, dnsNames: [node.name], usages: ['serverAuth'], ...leafValidity(ctx.createdAt) },
+    {
+      commonName: `${node.name}@${Math.floor(ctx.createdAt.getTime() / 1000)}`,
+      dnsNames: [node.name],
+      usages: ['serverAuth'],
+      ...leafValidity(ctx.createdAt),
+    },
     takeKey(ctx.reuseKeys),
   );
   out.pair('var/lib/kubelet/pki/kubelet', serving);
@@ -93,7 +127,14 @@ export function componentKubeconfigServer(version: KubeVersion, controlPlaneEndp
   return atLeast(version, 26) ? `https://${address}:6443` : `https://${controlPlaneEndpoint}`;
 }
 
-function masterFiles(spec: LabClusterSpec, version: KubeVersion, ctx: IssueContext, cas: CaSet, index: number, now: Date): { files: NodeFile[]; etcdClient: Issued } {
+function masterFiles(
+  spec: LabClusterSpec,
+  version: KubeVersion,
+  ctx: IssueContext,
+  cas: CaSet,
+  index: number,
+  now: Date,
+): { files: NodeFile[]; etcdClient: Issued } {
   const node = spec.masters[index] as NodeRef;
   const out = new FileList();
   caFiles(out, cas);
@@ -110,15 +151,28 @@ function masterFiles(spec: LabClusterSpec, version: KubeVersion, ctx: IssueConte
   const admin = clientKubeconfig(ctx, cas, endpointServer, 'kubernetes-admin', [adminOrg]);
   out.add('etc/kubernetes/admin.conf', admin, SECRET_MODE);
   if (index === 0 && atLeast(version, 29)) {
-    out.add('etc/kubernetes/super-admin.conf', clientKubeconfig(ctx, cas, endpointServer, 'kubernetes-super-admin', ['system:masters']), SECRET_MODE);
+    out.add(
+      'etc/kubernetes/super-admin.conf',
+      clientKubeconfig(ctx, cas, endpointServer, 'kubernetes-super-admin', ['system:masters']),
+      SECRET_MODE,
+    );
   }
-  out.add('etc/kubernetes/controller-manager.conf', clientKubeconfig(ctx, cas, componentServer, 'system:kube-controller-manager', []), SECRET_MODE);
-  out.add('etc/kubernetes/scheduler.conf', clientKubeconfig(ctx, cas, componentServer, 'system:kube-scheduler', []), SECRET_MODE);
+  out.add(
+    'etc/kubernetes/controller-manager.conf',
+    clientKubeconfig(ctx, cas, componentServer, 'system:kube-controller-manager', []),
+    SECRET_MODE,
+  );
+  out.add(
+    'etc/kubernetes/scheduler.conf',
+    clientKubeconfig(ctx, cas, componentServer, 'system:kube-scheduler', []),
+    SECRET_MODE,
+  );
   out.add('root/.kube/config', admin, SECRET_MODE);
   kubeletFiles(out, spec, ctx, cas, node, now);
   if (!spec.light) {
     const manifests = staticPodManifests(version, node, spec.masters);
-    for (const [file, yaml] of Object.entries(manifests)) out.add(`etc/kubernetes/manifests/${file}`, yaml, SECRET_MODE);
+    for (const [file, yaml] of Object.entries(manifests))
+      out.add(`etc/kubernetes/manifests/${file}`, yaml, SECRET_MODE);
   }
   return { files: out.files, etcdClient: etcdClient as Issued };
 }
@@ -128,14 +182,21 @@ export function buildClusterFiles(spec: LabClusterSpec): Map<string, NodeFile[]>
   if (spec.masters.length === 0) throw new Error(`cluster ${spec.name} has no master`);
   const version = parseKubeVersion(spec.kubernetesVersion);
   const now = new Date();
-  const ctx: IssueContext = { version, createdAt: new Date(now.getTime() - spec.certAgeDays * DAY_MS), reuseKeys: spec.light };
+  const ctx: IssueContext = {
+    version,
+    createdAt: new Date(now.getTime() - spec.certAgeDays * DAY_MS),
+    reuseKeys: spec.light,
+  };
   const cas = makeCaSet(ctx);
   const result = new Map<string, NodeFile[]>();
   const masters = spec.masters.map((_, i) => masterFiles(spec, version, ctx, cas, i, now));
   masters.forEach((m, i) => result.set((spec.masters[i] as NodeRef).name, m.files));
   if (!spec.light) {
     const first = masters[0] as { etcdClient: Issued };
-    const tkeCerts = spec.type === 'global' && spec.tkeCertsShape ? tkeCertsData(spec.tkeCertsShape, cas, first.etcdClient, ctx) : null;
+    const tkeCerts =
+      spec.type === 'global' && spec.tkeCertsShape
+        ? tkeCertsData(spec.tkeCertsShape, cas, first.etcdClient, ctx)
+        : null;
     const seed = JSON.stringify(seedObjects(spec, version, tkeCerts), null, 2) + '\n';
     for (const m of masters) m.files.push({ path: 'var/lib/kcrlab/seed.json', data: seed, mode: PUBLIC_MODE });
   }

@@ -18,9 +18,24 @@ export function imageRegistry(version: KubeVersion): string {
 /** The etcd image tag kubeadm pins for a Kubernetes minor (constants.SupportedEtcdVersion). */
 export function etcdImageTag(version: KubeVersion): string {
   const byMinor: Record<number, string> = {
-    16: '3.3.15-0', 17: '3.4.3-0', 18: '3.4.3-0', 19: '3.4.13-0', 20: '3.4.13-0', 21: '3.4.13-0',
-    22: '3.5.0-0', 23: '3.5.1-0', 24: '3.5.3-0', 25: '3.5.4-0', 26: '3.5.6-0', 27: '3.5.7-0',
-    28: '3.5.9-0', 29: '3.5.10-0', 30: '3.5.12-0', 31: '3.5.15-0', 32: '3.5.16-0', 33: '3.5.21-0',
+    16: '3.3.15-0',
+    17: '3.4.3-0',
+    18: '3.4.3-0',
+    19: '3.4.13-0',
+    20: '3.4.13-0',
+    21: '3.4.13-0',
+    22: '3.5.0-0',
+    23: '3.5.1-0',
+    24: '3.5.3-0',
+    25: '3.5.4-0',
+    26: '3.5.6-0',
+    27: '3.5.7-0',
+    28: '3.5.9-0',
+    29: '3.5.10-0',
+    30: '3.5.12-0',
+    31: '3.5.15-0',
+    32: '3.5.16-0',
+    33: '3.5.21-0',
   };
   return byMinor[version.minor] ?? (version.minor < 16 ? '3.3.10' : '3.5.21-0');
 }
@@ -37,7 +52,14 @@ interface Mount {
   type: 'DirectoryOrCreate' | 'FileOrCreate';
 }
 
-function pod(name: string, command: string[], image: string, mounts: Mount[], probe: Record<string, unknown>, extras: { annotations?: Record<string, string>; cpu: string }): string {
+function pod(
+  name: string,
+  command: string[],
+  image: string,
+  mounts: Mount[],
+  probe: Record<string, unknown>,
+  extras: { annotations?: Record<string, string>; cpu: string },
+): string {
   const sorted = [...mounts].sort((a, b) => a.name.localeCompare(b.name));
   return stringifyYaml({
     apiVersion: 'v1',
@@ -58,7 +80,11 @@ function pod(name: string, command: string[], image: string, mounts: Mount[], pr
           livenessProbe: { failureThreshold: 8, httpGet: probe, initialDelaySeconds: 15, timeoutSeconds: 15 },
           name,
           resources: { requests: { cpu: extras.cpu } },
-          volumeMounts: sorted.map((m) => ({ mountPath: m.path, name: m.name, ...(m.readOnly ? { readOnly: true } : {}) })),
+          volumeMounts: sorted.map((m) => ({
+            mountPath: m.path,
+            name: m.name,
+            ...(m.readOnly ? { readOnly: true } : {}),
+          })),
         },
       ],
       hostNetwork: true,
@@ -140,7 +166,9 @@ function controllerManager(version: KubeVersion): string {
   const mounts: Mount[] = [...certMounts, { name: 'kubeconfig', path: conf, readOnly: true, type: 'FileOrCreate' }];
   const image = `${imageRegistry(version)}/kube-controller-manager:v${version.text}`;
   const probe = { host: '127.0.0.1', path: '/healthz', port: 10257, scheme: 'HTTPS' };
-  return pod('kube-controller-manager', ['kube-controller-manager', ...flags(args)], image, mounts, probe, { cpu: '200m' });
+  return pod('kube-controller-manager', ['kube-controller-manager', ...flags(args)], image, mounts, probe, {
+    cpu: '200m',
+  });
 }
 
 function scheduler(version: KubeVersion): string {
@@ -193,7 +221,11 @@ function etcd(version: KubeVersion, node: ManifestNode, masters: ManifestNode[])
 }
 
 /** File name (under /etc/kubernetes/manifests) -> manifest YAML. */
-export function staticPodManifests(version: KubeVersion, node: ManifestNode, masters: ManifestNode[]): Record<string, string> {
+export function staticPodManifests(
+  version: KubeVersion,
+  node: ManifestNode,
+  masters: ManifestNode[],
+): Record<string, string> {
   return {
     'etcd.yaml': etcd(version, node, masters),
     'kube-apiserver.yaml': apiserver(version, node),

@@ -37,7 +37,11 @@ export function clusterConfigurationYaml(spec: LabClusterSpec, version: KubeVers
 function clusterStatusYaml(spec: LabClusterSpec, version: KubeVersion): string {
   const apiEndpoints: Record<string, unknown> = {};
   for (const m of spec.masters) apiEndpoints[m.name] = { advertiseAddress: m.address, bindPort: 6443 };
-  return stringifyYaml({ apiEndpoints, apiVersion: `kubeadm.k8s.io/${kubeadmApiVersion(version)}`, kind: 'ClusterStatus' });
+  return stringifyYaml({
+    apiEndpoints,
+    apiVersion: `kubeadm.k8s.io/${kubeadmApiVersion(version)}`,
+    kind: 'ClusterStatus',
+  });
 }
 
 /**
@@ -48,14 +52,21 @@ function clusterStatusYaml(spec: LabClusterSpec, version: KubeVersion): string {
  */
 function criSocketAnnotation(version: KubeVersion, runtime: LabClusterSpec['runtime']): Record<string, string> {
   if (atLeast(version, 24)) return {};
-  return { 'kubeadm.alpha.kubernetes.io/cri-socket': runtime === 'docker' ? '/var/run/dockershim.sock' : '/run/containerd/containerd.sock' };
+  return {
+    'kubeadm.alpha.kubernetes.io/cri-socket':
+      runtime === 'docker' ? '/var/run/dockershim.sock' : '/run/containerd/containerd.sock',
+  };
 }
 
 /** kubeadm init uploads the kubelet's base configuration (`kubelet-config-1.X` until 1.24's `kubelet-config`). */
 function kubeletConfigMap(version: KubeVersion): Record<string, unknown> {
   const kubelet = stringifyYaml({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    authentication: { anonymous: { enabled: false }, webhook: { cacheTTL: '0s', enabled: true }, x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' } },
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { cacheTTL: '0s', enabled: true },
+      x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' },
+    },
     authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
     // What the lab's docker reports (docker info), so kubeadm sees no mismatch to warn about.
     cgroupDriver: 'systemd',
@@ -69,7 +80,13 @@ function kubeletConfigMap(version: KubeVersion): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system' }, data: { kubelet } };
 }
 
-function nodeObject(name: string, address: string, master: boolean, version: KubeVersion, annotations: Record<string, string>): Record<string, unknown> {
+function nodeObject(
+  name: string,
+  address: string,
+  master: boolean,
+  version: KubeVersion,
+  annotations: Record<string, string>,
+): Record<string, unknown> {
   const labels: Record<string, string> = {
     'beta.kubernetes.io/arch': 'amd64',
     'beta.kubernetes.io/os': 'linux',
@@ -91,25 +108,40 @@ function nodeObject(name: string, address: string, master: boolean, version: Kub
         { type: 'InternalIP', address },
         { type: 'Hostname', address: name },
       ],
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
       nodeInfo: { kubeletVersion: `v${version.text}`, architecture: 'amd64', operatingSystem: 'linux' },
     },
   };
 }
 
-export function seedObjects(spec: LabClusterSpec, version: KubeVersion, tkeCerts: Record<string, string> | null): unknown[] {
+export function seedObjects(
+  spec: LabClusterSpec,
+  version: KubeVersion,
+  tkeCerts: Record<string, string> | null,
+): unknown[] {
   const data: Record<string, string> = { ClusterConfiguration: clusterConfigurationYaml(spec, version) };
   if (!atLeast(version, 22)) data.ClusterStatus = clusterStatusYaml(spec, version);
   const objects: unknown[] = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data },
     kubeletConfigMap(version),
-    ...spec.masters.map((m) => nodeObject(m.name, m.address, true, version, criSocketAnnotation(version, spec.runtime))),
-    ...spec.workers.map((w) => nodeObject(w.name, w.address, false, version, criSocketAnnotation(version, spec.runtime))),
+    ...spec.masters.map((m) =>
+      nodeObject(m.name, m.address, true, version, criSocketAnnotation(version, spec.runtime)),
+    ),
+    ...spec.workers.map((w) =>
+      nodeObject(w.name, w.address, false, version, criSocketAnnotation(version, spec.runtime)),
+    ),
   ];
   if (spec.type === 'global' && spec.tkeCertsShape && tkeCerts) {
     const shape: TkeCertsShape = spec.tkeCertsShape;
     objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tke' } });
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'certs', namespace: 'tke' }, data: tkeCerts });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'certs', namespace: 'tke' },
+      data: tkeCerts,
+    });
     for (const name of tkeApiNames(shape)) objects.push(tkeDeployment(name, shape, spec.masters.length));
   }
   return objects;

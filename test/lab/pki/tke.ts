@@ -13,7 +13,14 @@ export function tkeVersionOf(shape: TkeCertsShape): string {
 }
 
 export function tkeApiNames(shape: TkeCertsShape): string[] {
-  const names = ['tke-platform-api', 'tke-business-api', 'tke-registry-api', 'tke-auth-api', 'tke-monitor-api', 'tke-notify-api'];
+  const names = [
+    'tke-platform-api',
+    'tke-business-api',
+    'tke-registry-api',
+    'tke-auth-api',
+    'tke-monitor-api',
+    'tke-notify-api',
+  ];
   if (shape === '1.3') names.push('tke-logagent-api', 'tke-audit-api');
   return names;
 }
@@ -24,19 +31,37 @@ const HUNDRED_YEARS_DAYS = 36500;
  * Data of ConfigMap tke/certs. Shape "1.2": etcd.crt/key copy the first master's
  * apiserver-etcd-client; shape "1.3": the installer's own 100-year etcd client cert, CN `tke`.
  */
-export function tkeCertsData(shape: TkeCertsShape, cas: CaSet, firstMasterEtcdClient: Issued, ctx: IssueContext): Record<string, string> {
+export function tkeCertsData(
+  shape: TkeCertsShape,
+  cas: CaSet,
+  firstMasterEtcdClient: Issued,
+  ctx: IssueContext,
+): Record<string, string> {
   const installerValidity =
     shape === '1.3'
       ? { notBefore: ctx.createdAt, notAfter: new Date(ctx.createdAt.getTime() + HUNDRED_YEARS_DAYS * DAY_MS) }
       : leafValidity(ctx.createdAt);
-  const issue = (commonName: string, signer: Issued, extra: { organizations?: string[]; dnsNames?: string[]; server?: boolean }): Issued =>
+  const issue = (
+    commonName: string,
+    signer: Issued,
+    extra: { organizations?: string[]; dnsNames?: string[]; server?: boolean },
+  ): Issued =>
     issueCert(
-      { commonName, organizations: extra.organizations, dnsNames: extra.dnsNames, usages: extra.server ? ['serverAuth', 'clientAuth'] : ['clientAuth'], ...installerValidity },
+      {
+        commonName,
+        organizations: extra.organizations,
+        dnsNames: extra.dnsNames,
+        usages: extra.server ? ['serverAuth', 'clientAuth'] : ['clientAuth'],
+        ...installerValidity,
+      },
       takeKey(ctx.reuseKeys),
       signer,
     );
   const etcd = shape === '1.2' ? firstMasterEtcdClient : issue('tke', cas.etcdCa, {});
-  const server = issue('tke-server', cas.ca, { dnsNames: ['localhost', '*.tke.svc', '*.tke.svc.cluster.local'], server: true });
+  const server = issue('tke-server', cas.ca, {
+    dnsNames: ['localhost', '*.tke.svc', '*.tke.svc.cluster.local'],
+    server: true,
+  });
   const admin = issue('admin', cas.ca, { organizations: ['system:masters'] });
   return {
     'etcd-ca.crt': cas.etcdCa.certPem,

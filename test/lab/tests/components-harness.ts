@@ -68,9 +68,22 @@ export class ComponentsLab {
       ca,
       etcdCa,
       foreignCa: makeCa('kubernetes'),
-      etcdServer: issue(etcdCa, { cn: 'master1', serverAuth: true, clientAuth: true, sans: ['localhost', '127.0.0.1'] }),
-      etcdClient: issue(etcdCa, { cn: 'kube-apiserver-etcd-client', organizations: ['system:masters'], clientAuth: true }),
-      apiserver: issue(ca, { cn: 'kube-apiserver', serverAuth: true, sans: ['localhost', '127.0.0.1', 'kubernetes', 'api.tke.com'] }),
+      etcdServer: issue(etcdCa, {
+        cn: 'master1',
+        serverAuth: true,
+        clientAuth: true,
+        sans: ['localhost', '127.0.0.1'],
+      }),
+      etcdClient: issue(etcdCa, {
+        cn: 'kube-apiserver-etcd-client',
+        organizations: ['system:masters'],
+        clientAuth: true,
+      }),
+      apiserver: issue(ca, {
+        cn: 'kube-apiserver',
+        serverAuth: true,
+        sans: ['localhost', '127.0.0.1', 'kubernetes', 'api.tke.com'],
+      }),
       admin: issue(ca, { cn: 'kubernetes-admin', organizations: ['system:masters'], clientAuth: true }),
     };
     const pem = this.pki;
@@ -106,12 +119,21 @@ export class ComponentsLab {
   /** A client certificate of the cluster CA (expired with `expired`) or of a foreign CA. */
   client(cn: string, kind: 'valid' | 'expired' | 'foreign', organizations: string[] = []): Issued {
     const window = kind === 'expired' ? expiredWindow : { notBefore: new Date(Date.now() - dayMs) };
-    return issue(kind === 'foreign' ? this.pki.foreignCa : this.pki.ca, { cn, organizations, clientAuth: true, ...window });
+    return issue(kind === 'foreign' ? this.pki.foreignCa : this.pki.ca, {
+      cn,
+      organizations,
+      clientAuth: true,
+      ...window,
+    });
   }
 
   etcdClientCert(kind: 'expired' | 'foreign'): Issued {
     const window = kind === 'expired' ? expiredWindow : {};
-    return issue(kind === 'foreign' ? this.pki.foreignCa : this.pki.etcdCa, { cn: 'kube-apiserver-etcd-client', clientAuth: true, ...window });
+    return issue(kind === 'foreign' ? this.pki.foreignCa : this.pki.etcdCa, {
+      cn: 'kube-apiserver-etcd-client',
+      clientAuth: true,
+      ...window,
+    });
   }
 
   /** Writes /var/lib/kcrlab/<name> of the simulated node. */
@@ -164,7 +186,10 @@ export class ComponentsLab {
   start(name: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
     if (this.procs.has(name)) throw new Error(`${name} is already running`);
     const log = fs.openSync(this.file(`${name}.log`), 'a');
-    const child = spawn('ip', ['netns', 'exec', this.netns, ...argv], { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
+    const child = spawn('ip', ['netns', 'exec', this.netns, ...argv], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...env },
+    });
     fs.closeSync(log);
     this.procs.set(name, child);
     child.on('exit', () => {
@@ -203,18 +228,26 @@ export class ComponentsLab {
       `--trusted-ca-file=${this.file('pki/etcd/ca.crt')}`,
       '--client-cert-auth=true',
     ]);
-    await waitFor('etcd to answer', () => {
-      const r = this.exec([
-        'etcdctl',
-        '--endpoints=https://127.0.0.1:2379',
-        `--cacert=${this.file('pki/etcd/ca.crt')}`,
-        `--cert=${this.file('pki/apiserver-etcd-client.crt')}`,
-        `--key=${this.file('pki/apiserver-etcd-client.key')}`,
-        'endpoint',
-        'health',
-      ], { env: { ETCDCTL_API: '3' }, timeoutMs: 5000 });
-      return r.code === 0;
-    }, 20_000, () => this.log('etcd'));
+    await waitFor(
+      'etcd to answer',
+      () => {
+        const r = this.exec(
+          [
+            'etcdctl',
+            '--endpoints=https://127.0.0.1:2379',
+            `--cacert=${this.file('pki/etcd/ca.crt')}`,
+            `--cert=${this.file('pki/apiserver-etcd-client.crt')}`,
+            `--key=${this.file('pki/apiserver-etcd-client.key')}`,
+            'endpoint',
+            'health',
+          ],
+          { env: { ETCDCTL_API: '3' }, timeoutMs: 5000 },
+        );
+        return r.code === 0;
+      },
+      20_000,
+      () => this.log('etcd'),
+    );
   }
 
   /** kube-apiserver flags as kubeadm writes them, pointing at this lab's files. */
@@ -238,20 +271,37 @@ export class ComponentsLab {
     return Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
   }
 
-  startComponent(name: string, program: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler', flags: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-    return this.start(name, [process.execPath, path.join(componentsDist, `${program}.js`), ...flags], { KCRLAB_ROOT: this.root, ...env });
+  startComponent(
+    name: string,
+    program: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler',
+    flags: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): ChildProcess {
+    return this.start(name, [process.execPath, path.join(componentsDist, `${program}.js`), ...flags], {
+      KCRLAB_ROOT: this.root,
+      ...env,
+    });
   }
 
   /** The certificate served on host:port for an SNI name, as `openssl x509 -noout -subject -issuer -startdate -serial` prints it. */
   servedCertificate(hostPort: string, serverName: string): string {
     const s = this.exec(['openssl', 's_client', '-connect', hostPort, '-servername', serverName], { input: '' });
-    const x = spawnSync('openssl', ['x509', '-noout', '-subject', '-issuer', '-startdate', '-serial', '-nameopt', 'RFC2253'], { input: s.stdout, encoding: 'utf8' });
+    const x = spawnSync(
+      'openssl',
+      ['x509', '-noout', '-subject', '-issuer', '-startdate', '-serial', '-nameopt', 'RFC2253'],
+      { input: s.stdout, encoding: 'utf8' },
+    );
     if (x.status !== 0) throw new Error(`no certificate served on ${hostPort}: ${s.stderr.slice(0, 500)}`);
     return x.stdout;
   }
 
   async waitReady(port = 6443, name = 'kube-apiserver'): Promise<void> {
-    await waitFor(`${name} /readyz on :${port}`, () => this.curl(`https://127.0.0.1:${port}/readyz`).status === 200, 20_000, () => this.log(name));
+    await waitFor(
+      `${name} /readyz on :${port}`,
+      () => this.curl(`https://127.0.0.1:${port}/readyz`).status === 200,
+      20_000,
+      () => this.log(name),
+    );
   }
 
   async destroy(): Promise<void> {
@@ -264,7 +314,12 @@ export class ComponentsLab {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` every 250 ms until it holds; fails with `what` (and `context()`) after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs: number, context: () => string = () => ''): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean,
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return;

@@ -32,17 +32,30 @@ function build(options: IssueOptions & { ca: boolean }, issuer?: Issued): Issued
   cert.serialNumber = serial;
   cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - dayMs);
   cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 365 * dayMs);
-  const subject = [{ name: 'commonName', value: options.cn }, ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o }))];
+  const subject = [
+    { name: 'commonName', value: options.cn },
+    ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o })),
+  ];
   cert.setSubject(subject);
   const issuerCert = issuer ? forge.pki.certificateFromPem(issuer.cert) : undefined;
   cert.setIssuer(issuerCert ? issuerCert.subject.attributes : subject);
   const extensions: object[] = [
     { name: 'basicConstraints', cA: options.ca },
-    options.ca ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true } : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    options.ca
+      ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true }
+      : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
   ];
-  if (!options.ca) extensions.push({ name: 'extKeyUsage', serverAuth: options.serverAuth ?? false, clientAuth: options.clientAuth ?? false });
+  if (!options.ca)
+    extensions.push({
+      name: 'extKeyUsage',
+      serverAuth: options.serverAuth ?? false,
+      clientAuth: options.clientAuth ?? false,
+    });
   if (options.sans?.length) {
-    extensions.push({ name: 'subjectAltName', altNames: options.sans.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })) });
+    extensions.push({
+      name: 'subjectAltName',
+      altNames: options.sans.map((h) => (/^[\d.]+$/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })),
+    });
   }
   cert.setExtensions(extensions);
   cert.sign(forge.pki.privateKeyFromPem(issuer ? issuer.key : key), forge.md.sha256.create());
@@ -54,7 +67,10 @@ export const makeCa = (cn: string): Issued => build({ cn, ca: true, notAfter: ne
 export const issue = (ca: Issued, options: IssueOptions): Issued => build({ ...options, ca: false }, ca);
 
 /** Issued 400 days ago for 365 days: expired a month ago. */
-export const expiredWindow = { notBefore: new Date(Date.now() - 400 * dayMs), notAfter: new Date(Date.now() - 35 * dayMs) };
+export const expiredWindow = {
+  notBefore: new Date(Date.now() - 400 * dayMs),
+  notAfter: new Date(Date.now() - 35 * dayMs),
+};
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 

@@ -3,7 +3,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, ensureBuilt, lab, labDir, labSkipReason, leftovers, readLabJson, slotPids, ssh, topologies, type LabJson, destroyLab } from './infra-helpers.js';
+import {
+  alive,
+  ensureBuilt,
+  lab,
+  labDir,
+  labSkipReason,
+  leftovers,
+  readLabJson,
+  slotPids,
+  ssh,
+  topologies,
+  type LabJson,
+  destroyLab,
+} from './infra-helpers.js';
 
 if (labSkipReason) console.warn(`SKIPPED lab full-topology tests: ${labSkipReason}`);
 
@@ -11,7 +24,13 @@ interface Status {
   clusters: {
     name: string;
     etcd: { healthy: number; total: number; quorum: boolean };
-    nodes: { name: string; role: string; sshd: boolean; kubelet: { running: boolean; state: string }; components: Record<string, { running: boolean; healthy: boolean; pid: number | null; certSerial: string | null }> }[];
+    nodes: {
+      name: string;
+      role: string;
+      sshd: boolean;
+      kubelet: { running: boolean; state: string };
+      components: Record<string, { running: boolean; healthy: boolean; pid: number | null; certSerial: string | null }>;
+    }[];
   }[];
 }
 

@@ -62,12 +62,18 @@ export function labAsync(args: string[]): Promise<CliResult> {
 
 export function sshArgs(dir: string, user: string, address: string, extra: string[] = []): string[] {
   return [
-    '-i', path.join(dir, 'id_ed25519'),
-    '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=5',
+    '-i',
+    path.join(dir, 'id_ed25519'),
+    '-o',
+    `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
     ...extra,
     `${user}@${address}`,
   ];
@@ -85,7 +91,8 @@ export interface LabJson {
   nodes: { name: string; address: string; netns: string; anchorPid: number; sshdPid: number; role: string }[];
 }
 
-export const readLabJson = (dir: string): LabJson => JSON.parse(fs.readFileSync(path.join(dir, 'lab.json'), 'utf8')) as LabJson;
+export const readLabJson = (dir: string): LabJson =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'lab.json'), 'utf8')) as LabJson;
 
 /** kcrlab netns and links of a slot still present on the host. */
 export function leftovers(slot: number): string[] {

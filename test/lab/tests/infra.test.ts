@@ -7,7 +7,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { ensureBuilt, lab, labDir, labSkipReason, readLabJson, sshArgs, ssh, type LabJson, destroyLab } from './infra-helpers.js';
+import {
+  ensureBuilt,
+  lab,
+  labDir,
+  labSkipReason,
+  readLabJson,
+  sshArgs,
+  ssh,
+  type LabJson,
+  destroyLab,
+} from './infra-helpers.js';
 
 if (labSkipReason) console.warn(`SKIPPED lab infra tests: ${labSkipReason}`);
 
@@ -55,9 +65,21 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
     expect(known.map((l) => l.split(' ')[0])).toEqual(info.nodes.map((n) => n.address));
     const inv = YAML.parse(fs.readFileSync(path.join(dir, 'inventory.yaml'), 'utf8')) as {
       defaults: { ssh: Record<string, unknown>; kubeadm: { provision: string; mirrorUrl: string } };
-      clusters: { name: string; type: string; kubernetesVersion: string; runtime: string; masters: { name: string; address: string }[]; workers: unknown[] }[];
+      clusters: {
+        name: string;
+        type: string;
+        kubernetesVersion: string;
+        runtime: string;
+        masters: { name: string; address: string }[];
+        workers: unknown[];
+      }[];
     };
-    expect(inv.defaults.ssh).toEqual({ user: 'root', port: 22, identityFile: 'id_ed25519', knownHostsFiles: ['known_hosts'] });
+    expect(inv.defaults.ssh).toEqual({
+      user: 'root',
+      port: 22,
+      identityFile: 'id_ed25519',
+      knownHostsFiles: ['known_hosts'],
+    });
     expect(inv.defaults.kubeadm).toEqual({
       provision: 'none',
       mirrorUrl: `http://10.231.${info.slot}.1:${info.mirrorPort}/kubernetes-release/release/v{version}/bin/linux/{arch}/kubeadm`,
@@ -82,7 +104,9 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
   it('refuses a host whose key is not in known_hosts', () => {
     const other = path.join(dir, 'other_known_hosts');
     fs.writeFileSync(other, fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8').split('\n').slice(1).join('\n'));
-    const args = sshArgs(dir, 'root', node('alpha-m1').address).map((a) => (a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${other}` : a));
+    const args = sshArgs(dir, 'root', node('alpha-m1').address).map((a) =>
+      a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${other}` : a,
+    );
     const r = spawnSyncSsh([...args, 'true']);
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/Host key verification failed/);
@@ -106,7 +130,9 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
     const alphaCa = ca('alpha-m1');
     expect(alphaCa).toContain('BEGIN CERTIFICATE');
     expect(alphaCa).toBe(fs.readFileSync(path.join(dir, 'nodes/alpha-m1/rootfs/etc/kubernetes/pki/ca.crt'), 'utf8'));
-    expect(ca('beta-m1')).toBe(fs.readFileSync(path.join(dir, 'nodes/beta-m1/rootfs/etc/kubernetes/pki/ca.crt'), 'utf8'));
+    expect(ca('beta-m1')).toBe(
+      fs.readFileSync(path.join(dir, 'nodes/beta-m1/rootfs/etc/kubernetes/pki/ca.crt'), 'utf8'),
+    );
     expect(ca('beta-m1')).not.toBe(alphaCa);
     // The host's own /etc/kubernetes is untouched by the nodes' files.
     expect(fs.existsSync('/etc/kubernetes/pki/ca.crt')).toBe(false);
@@ -115,8 +141,12 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
     expect(fs.readFileSync(path.join(dir, 'nodes/alpha-m1/rootfs/etc/kubernetes/marker'), 'utf8')).toBe('hello\n');
     expect(ssh(dir, 'root', node('beta-m1').address, 'test -e /etc/kubernetes/marker').code).toBe(1);
     // The endpoint name resolves to the node itself on masters and to the first master on workers.
-    expect(ssh(dir, 'root', node('alpha-m1').address, 'getent ahostsv4 api.tke.com').stdout.split(/\s+/)[0]).toBe(node('alpha-m1').address);
-    expect(ssh(dir, 'root', node('alpha-w1').address, 'getent ahostsv4 api.tke.com').stdout.split(/\s+/)[0]).toBe(node('alpha-m1').address);
+    expect(ssh(dir, 'root', node('alpha-m1').address, 'getent ahostsv4 api.tke.com').stdout.split(/\s+/)[0]).toBe(
+      node('alpha-m1').address,
+    );
+    expect(ssh(dir, 'root', node('alpha-w1').address, 'getent ahostsv4 api.tke.com').stdout.split(/\s+/)[0]).toBe(
+      node('alpha-m1').address,
+    );
     // kubeadm is installed where the topology says so.
     expect(ssh(dir, 'root', node('alpha-m1').address, 'test -x /usr/local/bin/kubeadm').code).toBe(0);
     expect(ssh(dir, 'root', node('beta-m1').address, 'test -e /usr/local/bin/kubeadm').code).toBe(1);
@@ -137,26 +167,47 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
       const sum = await (await fetch(`${url}.sha256`)).text();
       expect(sum).toBe(crypto.createHash('sha256').update(body).digest('hex'));
     }
-    const missing = await fetch(`http://10.231.${info.slot}.1:${info.mirrorPort}/kubernetes-release/release/v9.9.9/bin/linux/amd64/kubeadm`);
+    const missing = await fetch(
+      `http://10.231.${info.slot}.1:${info.mirrorPort}/kubernetes-release/release/v9.9.9/bin/linux/amd64/kubeadm`,
+    );
     expect(missing.status).toBe(404);
     // Reachable from inside a node too (the tool's `download` provisioning).
-    const inNode = ssh(dir, 'root', node('beta-m1').address, `exec 3<>/dev/tcp/10.231.${info.slot}.1/${info.mirrorPort} && echo open`);
+    const inNode = ssh(
+      dir,
+      'root',
+      node('beta-m1').address,
+      `exec 3<>/dev/tcp/10.231.${info.slot}.1/${info.mirrorPort} && echo open`,
+    );
     expect(inNode.stdout).toBe('open\n');
   });
 
   it('reports every node in status --json', () => {
     const r = lab(['status', '--dir', dir, '--json']);
     expect(r.code).toBe(0);
-    const status = JSON.parse(r.stdout) as { slot: number; clusters: { name: string; nodes: { name: string; sshd: boolean; light: boolean; role: string; address: string }[] }[] };
+    const status = JSON.parse(r.stdout) as {
+      slot: number;
+      clusters: {
+        name: string;
+        nodes: { name: string; sshd: boolean; light: boolean; role: string; address: string }[];
+      }[];
+    };
     expect(status.slot).toBe(info.slot);
     expect(status.clusters.map((c) => c.name)).toEqual(['alpha', 'beta']);
     const nodes = status.clusters.flatMap((c) => c.nodes);
-    expect(nodes.map((n) => [n.name, n.role, n.address, n.sshd, n.light])).toEqual(info.nodes.map((n) => [n.name, n.role, n.address, true, true]));
+    expect(nodes.map((n) => [n.name, n.role, n.address, n.sshd, n.light])).toEqual(
+      info.nodes.map((n) => [n.name, n.role, n.address, true, true]),
+    );
   });
 
   it('sets and clears the file faults in faults.json', () => {
     const faultsFile = path.join(dir, 'nodes/alpha-m1/rootfs/var/lib/kcrlab/faults.json');
-    for (const args of [['kubeadm-renew-fail'], ['apiserver-not-ready'], ['slow-start', '--seconds', '25'], ['etcd-stopped'], ['clock-skew', '--seconds', '7200']]) {
+    for (const args of [
+      ['kubeadm-renew-fail'],
+      ['apiserver-not-ready'],
+      ['slow-start', '--seconds', '25'],
+      ['etcd-stopped'],
+      ['clock-skew', '--seconds', '7200'],
+    ]) {
       const r = lab(['fault', '--dir', dir, 'alpha-m1', ...args]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -219,7 +270,14 @@ describe.skipIf(labSkipReason !== null)('lab infra (light nodes over real ssh)',
     expect(full.code).not.toBe(0);
     expect(full.stderr).toMatch(/No space left/);
     expect(lab(['fault', '--dir', dir, n.name, '--clear']).code).toBe(0);
-    expect(ssh(dir, 'root', n.address, 'head -c 65536 /dev/zero > /var/lib/kube-cert-renew/backups/x && rm /var/lib/kube-cert-renew/backups/x').code).toBe(0);
+    expect(
+      ssh(
+        dir,
+        'root',
+        n.address,
+        'head -c 65536 /dev/zero > /var/lib/kube-cert-renew/backups/x && rm /var/lib/kube-cert-renew/backups/x',
+      ).code,
+    ).toBe(0);
   });
 });
 

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clusterConfigurationYaml } from '../pki/seed.js';
 import { parseKubeVersion } from '../pki/version.js';
-import { clusterSpec, openssl, pointKubeconfigsAt, runKubeadm, simulatorMain, startApiServer, writeCluster, type FakeApiServer } from './kubeadm-harness.js';
+import {
+  clusterSpec,
+  openssl,
+  pointKubeconfigsAt,
+  runKubeadm,
+  simulatorMain,
+  startApiServer,
+  writeCluster,
+  type FakeApiServer,
+} from './kubeadm-harness.js';
 
 const PKI = 'etc/kubernetes/pki';
 const dirs: string[] = [];
@@ -20,7 +29,12 @@ function freshNode(version: string): string {
   return path.join(dir, spec.masters[0]?.name ?? '');
 }
 
-const startDate = (file: string): number => Date.parse(openssl(['x509', '-noout', '-startdate', '-in', file]).trim().replace(/^notBefore=/, ''));
+const startDate = (file: string): number =>
+  Date.parse(
+    openssl(['x509', '-noout', '-startdate', '-in', file])
+      .trim()
+      .replace(/^notBefore=/, ''),
+  );
 
 beforeAll(() => {
   simulatorMain();
@@ -64,26 +78,42 @@ describe('renewal writes', () => {
     }
   });
 
-  it('a renewed certificate starts at its CA\'s NotBefore', async () => {
+  it("a renewed certificate starts at its CA's NotBefore", async () => {
     const root = freshNode('1.16.9');
     const r = await runKubeadm('1.16.9', root, ['alpha', 'certs', 'renew', 'all']);
     expect(r.status, r.stderr).toBe(0);
     expect(startDate(path.join(root, PKI, 'apiserver.crt'))).toBe(startDate(path.join(root, PKI, 'ca.crt')));
     expect(startDate(path.join(root, PKI, 'etcd/server.crt'))).toBe(startDate(path.join(root, PKI, 'etcd/ca.crt')));
-    expect(startDate(path.join(root, PKI, 'front-proxy-client.crt'))).toBe(startDate(path.join(root, PKI, 'front-proxy-ca.crt')));
-    const notAfter = Date.parse(openssl(['x509', '-noout', '-enddate', '-in', path.join(root, PKI, 'apiserver.crt')]).trim().replace(/^notAfter=/, ''));
+    expect(startDate(path.join(root, PKI, 'front-proxy-client.crt'))).toBe(
+      startDate(path.join(root, PKI, 'front-proxy-ca.crt')),
+    );
+    const notAfter = Date.parse(
+      openssl(['x509', '-noout', '-enddate', '-in', path.join(root, PKI, 'apiserver.crt')])
+        .trim()
+        .replace(/^notAfter=/, ''),
+    );
     expect(Math.abs(notAfter - (Date.now() + 365 * 86400_000))).toBeLessThan(120_000);
   });
 });
 
 describe('klog warning of componentconfigs.Validate', () => {
   const warning = (source: string): RegExp =>
-    new RegExp(`^W\\d{4} [\\d:.]+ +\\d+ ${source.replace('.', '\\.')}\\] WARNING: kubeadm cannot validate component configs for API groups \\[kubelet\\.config\\.k8s\\.io kubeproxy\\.config\\.k8s\\.io\\]\\n$`);
+    new RegExp(
+      `^W\\d{4} [\\d:.]+ +\\d+ ${source.replace('.', '\\.')}\\] WARNING: kubeadm cannot validate component configs for API groups \\[kubelet\\.config\\.k8s\\.io kubeproxy\\.config\\.k8s\\.io\\]\\n$`,
+    );
 
-  for (const [version, expected] of [['1.18.3', 'configset.go:202'], ['1.19.7', 'configset.go:348'], ['1.20.6', null], ['1.17.3', null]] as const) {
+  for (const [version, expected] of [
+    ['1.18.3', 'configset.go:202'],
+    ['1.19.7', 'configset.go:348'],
+    ['1.20.6', null],
+    ['1.17.3', null],
+  ] as const) {
     it(`${version}: ${expected ?? 'none'} on stderr after the cluster read`, async () => {
       const root = freshNode(version);
-      server = await startApiServer(root, clusterConfigurationYaml(clusterSpec({ kubernetesVersion: version }), parseKubeVersion(version)));
+      server = await startApiServer(
+        root,
+        clusterConfigurationYaml(clusterSpec({ kubernetesVersion: version }), parseKubeVersion(version)),
+      );
       pointKubeconfigsAt(root, server.port);
       const verb = version.startsWith('1.20') ? ['certs', 'check-expiration'] : ['alpha', 'certs', 'check-expiration'];
       const r = await runKubeadm(version, root, verb);

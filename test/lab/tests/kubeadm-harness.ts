@@ -56,8 +56,24 @@ export function simulatorMain(): string {
   const out = tempDir('kubeadm-build');
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(out, 'node_modules'));
   const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc');
-  const options = ['--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node'];
-  execFileSync(process.execPath, [tsc, ...options, '--rootDir', REPO, '--outDir', out, path.join(REPO, 'test/lab/node/kubeadm/main.ts')], { stdio: 'pipe' });
+  const options = [
+    '--target',
+    'ES2022',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--strict',
+    '--skipLibCheck',
+    '--esModuleInterop',
+    '--types',
+    'node',
+  ];
+  execFileSync(
+    process.execPath,
+    [tsc, ...options, '--rootDir', REPO, '--outDir', out, path.join(REPO, 'test/lab/node/kubeadm/main.ts')],
+    { stdio: 'pipe' },
+  );
   compiled = path.join(out, 'test/lab/node/kubeadm/main.js');
   return compiled;
 }
@@ -100,7 +116,12 @@ export interface FakeApiServer {
  */
 export async function startApiServer(root: string, clusterConfiguration: string): Promise<FakeApiServer> {
   const pki = path.join(root, 'etc/kubernetes/pki');
-  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data: { ClusterConfiguration: clusterConfiguration } };
+  const cm = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kubeadm-config', namespace: 'kube-system' },
+    data: { ClusterConfiguration: clusterConfiguration },
+  };
   const requests: string[] = [];
   const server = https.createServer(
     {
@@ -129,6 +150,9 @@ export function pointKubeconfigsAt(root: string, port: number): void {
   for (const name of ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf', 'kubelet.conf']) {
     const file = path.join(root, 'etc/kubernetes', name);
     if (!fs.existsSync(file)) continue;
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/server: https:\/\/\S+/, `server: https://127.0.0.1:${port}`));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/server: https:\/\/\S+/, `server: https://127.0.0.1:${port}`),
+    );
   }
 }

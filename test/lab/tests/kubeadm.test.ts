@@ -9,7 +9,18 @@ import { clusterConfigurationYaml } from '../pki/seed.js';
 import { parseKubeVersion } from '../pki/version.js';
 import { tabwrite } from '../node/kubeadm/tabwriter.js';
 import { HEADER_118_LINES, RENEWED_LINES } from './procedure-output.js';
-import { clusterSpec, openssl, pointKubeconfigsAt, REPO, runKubeadm, simulatorMain, startApiServer, tempDir, writeCluster, type FakeApiServer } from './kubeadm-harness.js';
+import {
+  clusterSpec,
+  openssl,
+  pointKubeconfigsAt,
+  REPO,
+  runKubeadm,
+  simulatorMain,
+  startApiServer,
+  tempDir,
+  writeCluster,
+  type FakeApiServer,
+} from './kubeadm-harness.js';
 
 const PKI = 'etc/kubernetes/pki';
 const STACK_HINT = 'To see the stack trace of this error execute with --v=5 or higher\n';
@@ -53,7 +64,8 @@ beforeAll(() => {
 }, 180_000);
 
 /** The ClusterConfiguration a cluster of this version stores (what seed.json holds). */
-const storedConfig = (version: string): string => clusterConfigurationYaml(clusterSpec({ kubernetesVersion: version }), parseKubeVersion(version));
+const storedConfig = (version: string): string =>
+  clusterConfigurationYaml(clusterSpec({ kubernetesVersion: version }), parseKubeVersion(version));
 
 describe('renew output, byte for byte', () => {
   it('1.16: `alpha certs renew all` prints the ten lines of procedure.md', async () => {
@@ -72,7 +84,9 @@ describe('renew output, byte for byte', () => {
     pointKubeconfigsAt(root, server.port);
     const r = await runKubeadm('1.18.3', root, ['alpha', 'certs', 'renew', 'all']);
     // kubeadm-fidelity.test.ts: the one klog warning of componentconfigs.Validate on 1.18/1.19.
-    expect(r.stderr).toMatch(/^W\d{4} [\d:.]+ +\d+ configset\.go:202\] WARNING: kubeadm cannot validate component configs for API groups \[kubelet\.config\.k8s\.io kubeproxy\.config\.k8s\.io\]\n$/);
+    expect(r.stderr).toMatch(
+      /^W\d{4} [\d:.]+ +\d+ configset\.go:202\] WARNING: kubeadm cannot validate component configs for API groups \[kubelet\.config\.k8s\.io kubeproxy\.config\.k8s\.io\]\n$/,
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(HEADER_118 + TEN_LINES);
     expect(server.requests).toEqual(['GET /api/v1/namespaces/kube-system/configmaps/kubeadm-config']);
@@ -113,7 +127,9 @@ describe('renew output, byte for byte', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('Command "all" is deprecated, please use the same command under "kubeadm certs"\n');
     // admin.conf missing: no header (silent fallback), and its MISSING! line.
-    expect(r.stdout.split('\n')[0]).toBe('MISSING! certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself');
+    expect(r.stdout.split('\n')[0]).toBe(
+      'MISSING! certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself',
+    );
   });
 
   it('unknown flags fail like kubeadm (cobra + CheckErr)', async () => {
@@ -121,7 +137,9 @@ describe('renew output, byte for byte', () => {
     const r = await runKubeadm('1.19.7', root, ['alpha', 'certs', 'renew', 'all', '--use-api']);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`unknown flag: --use-api\n${STACK_HINT}`);
-    expect((await runKubeadm('1.18.3', root, ['alpha', 'certs', 'renew', 'bogus'])).stderr).toBe(`invalid subcommand: "bogus"\n${STACK_HINT}`);
+    expect((await runKubeadm('1.18.3', root, ['alpha', 'certs', 'renew', 'bogus'])).stderr).toBe(
+      `invalid subcommand: "bogus"\n${STACK_HINT}`,
+    );
   });
 });
 
@@ -130,9 +148,18 @@ describe('renewal semantics (openssl)', () => {
     const root = freshNode({ kubernetesVersion: '1.16.9', certAgeDays: 400, light: true });
     const crt = path.join(root, PKI, 'apiserver.crt');
     const etcdCrt = path.join(root, PKI, 'etcd/peer.crt');
-    const old = { serial: x509(crt, '-serial'), modulus: modulus(crt), subject: x509(crt, '-subject'), sans: x509(crt, '-ext', 'subjectAltName'), etcdSans: x509(etcdCrt, '-ext', 'subjectAltName') };
+    const old = {
+      serial: x509(crt, '-serial'),
+      modulus: modulus(crt),
+      subject: x509(crt, '-subject'),
+      sans: x509(crt, '-ext', 'subjectAltName'),
+      etcdSans: x509(etcdCrt, '-ext', 'subjectAltName'),
+    };
     const admin = path.join(root, 'etc/kubernetes/admin.conf');
-    const oldAdmin = YAML.parse(fs.readFileSync(admin, 'utf8')) as { clusters: { cluster: { server: string } }[]; 'current-context': string };
+    const oldAdmin = YAML.parse(fs.readFileSync(admin, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+      'current-context': string;
+    };
     const oldAdminCert = kubeconfigClientCert(admin);
     const caKey = fs.readFileSync(path.join(root, PKI, 'ca.key'), 'utf8');
     expect((await runKubeadm('1.16.9', root, ['alpha', 'certs', 'renew', 'all'])).status).toBe(0);
@@ -154,7 +181,9 @@ describe('renewal semantics (openssl)', () => {
     expect(newAdmin['current-context']).toBe(oldAdmin['current-context']);
     const adminCert = kubeconfigClientCert(admin);
     expect(adminCert).not.toBe(oldAdminCert);
-    expect(openssl(['x509', '-noout', '-subject'], adminCert)).toBe(openssl(['x509', '-noout', '-subject'], oldAdminCert));
+    expect(openssl(['x509', '-noout', '-subject'], adminCert)).toBe(
+      openssl(['x509', '-noout', '-subject'], oldAdminCert),
+    );
     expect(openssl(['verify', '-CAfile', path.join(root, PKI, 'ca.crt')], adminCert).trim()).toBe('stdin: OK');
     // Never touched: CAs, sa.*, kubelet.conf.
     expect(fs.readFileSync(path.join(root, PKI, 'ca.key'), 'utf8')).toBe(caKey);
@@ -165,7 +194,12 @@ describe('renewal semantics (openssl)', () => {
     fs.rmSync(path.join(root, PKI, 'apiserver-kubelet-client.crt'));
     const r = await runKubeadm('1.16.9', root, ['alpha', 'certs', 'renew', 'all']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(TEN_LINES.replace('certificate for the API server to connect to kubelet renewed', 'MISSING! certificate for the API server to connect to kubelet'));
+    expect(r.stdout).toBe(
+      TEN_LINES.replace(
+        'certificate for the API server to connect to kubelet renewed',
+        'MISSING! certificate for the API server to connect to kubelet',
+      ),
+    );
   });
 
   it('external CA (ca.key absent): Detected external ca, exit 0; check-expiration says yes', async () => {
@@ -174,7 +208,9 @@ describe('renewal semantics (openssl)', () => {
     const r = await runKubeadm('1.16.9', root, ['alpha', 'certs', 'renew', 'all']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe("Detected external ca, certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself can't be renewed");
+    expect(lines[0]).toBe(
+      "Detected external ca, certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself can't be renewed",
+    );
     expect(lines[1]).toBe("Detected external ca, certificate for serving the Kubernetes API can't be renewed");
     expect(lines[2]).toBe('certificate the apiserver uses to access etcd renewed');
     const table = (await runKubeadm('1.16.9', root, ['alpha', 'certs', 'check-expiration'])).stdout;
@@ -190,7 +226,9 @@ describe('renewal semantics (openssl)', () => {
     const r = await runKubeadm('1.16.9', root, ['alpha', 'certs', 'renew', 'all']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(`${TEN_LINES.split('\n')[0]}\n`);
-    expect(r.stderr).toBe(`unable to write certificate to file /etc/kubernetes/pki/apiserver.crt: write /etc/kubernetes/pki/apiserver.crt: input/output error\n${STACK_HINT}`);
+    expect(r.stderr).toBe(
+      `unable to write certificate to file /etc/kubernetes/pki/apiserver.crt: write /etc/kubernetes/pki/apiserver.crt: input/output error\n${STACK_HINT}`,
+    );
     expect(fs.readFileSync(path.join(root, PKI, 'apiserver.crt'), 'utf8')).toBe(apiserver);
   });
 });
@@ -227,7 +265,7 @@ describe('check-expiration', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 3)).toEqual([
-      "[check-expiration] Reading configuration from the cluster...",
+      '[check-expiration] Reading configuration from the cluster...',
       "[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'",
       '',
     ]);
@@ -269,13 +307,17 @@ describe('cluster configuration read and version skew', () => {
     await server.close();
     server = await startApiServer(root, 'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n');
     pointKubeconfigsAt(root, server.port);
-    expect((await runKubeadm('1.18.3', root, ['alpha', 'certs', 'renew', 'apiserver'])).stdout).toContain('[renew] Error reading configuration from the Cluster. Falling back to default configuration\n\n');
+    expect((await runKubeadm('1.18.3', root, ['alpha', 'certs', 'renew', 'apiserver'])).stdout).toContain(
+      '[renew] Error reading configuration from the Cluster. Falling back to default configuration\n\n',
+    );
   });
 
   it('an unreachable API server also falls back', async () => {
     const root = freshNode({ light: true });
     pointKubeconfigsAt(root, 1);
-    expect((await runKubeadm('1.19.7', root, ['alpha', 'certs', 'renew', 'apiserver'])).stdout).toContain('Falling back to default configuration');
+    expect((await runKubeadm('1.19.7', root, ['alpha', 'certs', 'renew', 'apiserver'])).stdout).toContain(
+      'Falling back to default configuration',
+    );
   });
 });
 
@@ -288,7 +330,9 @@ describe('init phase kubeconfig all and version', () => {
     const r = await runKubeadm('1.18.3', root, args);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('[kubeconfig] Using kubeconfig folder "/etc/kubernetes"\n');
-    expect(r.stderr).toContain(`error execution phase kubeconfig/admin: a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong API Server URL\n${STACK_HINT}`);
+    expect(r.stderr).toContain(
+      `error execution phase kubeconfig/admin: a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong API Server URL\n${STACK_HINT}`,
+    );
     expect(fs.readFileSync(path.join(root, 'etc/kubernetes/admin.conf'), 'utf8')).toBe(before);
   });
 
@@ -307,9 +351,13 @@ describe('init phase kubeconfig all and version', () => {
         '',
       ].join('\n'),
     );
-    expect(r.stderr).toMatch(/W\d{4} [\d:.]+ +\d+ kubeconfig\.go:240\] a kubeconfig file "\/etc\/kubernetes\/admin\.conf" exists already but has an unexpected API Server URL: expected: https:\/\/10\.231\.1\.10:6443, got: https:\/\/api\.tke\.com:6443\n/);
+    expect(r.stderr).toMatch(
+      /W\d{4} [\d:.]+ +\d+ kubeconfig\.go:240\] a kubeconfig file "\/etc\/kubernetes\/admin\.conf" exists already but has an unexpected API Server URL: expected: https:\/\/10\.231\.1\.10:6443, got: https:\/\/api\.tke\.com:6443\n/,
+    );
     const scheduler = path.join(root, 'etc/kubernetes/scheduler.conf');
-    expect(openssl(['verify', '-CAfile', path.join(root, PKI, 'ca.crt')], kubeconfigClientCert(scheduler)).trim()).toBe('stdin: OK');
+    expect(openssl(['verify', '-CAfile', path.join(root, PKI, 'ca.crt')], kubeconfigClientCert(scheduler)).trim()).toBe(
+      'stdin: OK',
+    );
   });
 
   it('wrong CA fails on every version', async () => {
@@ -318,13 +366,17 @@ describe('init phase kubeconfig all and version', () => {
     fs.copyFileSync(path.join(other, 'etc/kubernetes/admin.conf'), path.join(root, 'etc/kubernetes/admin.conf'));
     const r = await runKubeadm('1.20.6', root, args);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong CA cert');
+    expect(r.stderr).toContain(
+      'a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong CA cert',
+    );
   });
 
   it('version -o short and the Go struct line', async () => {
     const root = tempDir('version');
     clusters.push(root);
     expect((await runKubeadm('1.18.3', root, ['version', '-o', 'short'])).stdout).toBe('v1.18.3\n');
-    expect((await runKubeadm('1.21.4', root, ['version'])).stdout).toMatch(/^kubeadm version: &version\.Info\{Major:"1", Minor:"21", GitVersion:"v1\.21\.4", GitCommit:"[0-9a-f]{40}", GitTreeState:"clean", BuildDate:"[^"]+", GoVersion:"go[\d.]+", Compiler:"gc", Platform:"linux\/amd64"\}\n$/);
+    expect((await runKubeadm('1.21.4', root, ['version'])).stdout).toMatch(
+      /^kubeadm version: &version\.Info\{Major:"1", Minor:"21", GitVersion:"v1\.21\.4", GitCommit:"[0-9a-f]{40}", GitTreeState:"clean", BuildDate:"[^"]+", GoVersion:"go[\d.]+", Compiler:"gc", Platform:"linux\/amd64"\}\n$/,
+    );
   });
 });

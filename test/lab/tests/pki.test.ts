@@ -56,9 +56,13 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
 
   it('masters share one CA set; the worker has the same ca.crt', () => {
     for (const f of ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'etcd/ca.crt', 'sa.key', 'sa.pub']) {
-      expect(fs.readFileSync(path.join(dir, 'global-m2', PKI, f), 'utf8')).toBe(fs.readFileSync(m1(`${PKI}/${f}`), 'utf8'));
+      expect(fs.readFileSync(path.join(dir, 'global-m2', PKI, f), 'utf8')).toBe(
+        fs.readFileSync(m1(`${PKI}/${f}`), 'utf8'),
+      );
     }
-    expect(fs.readFileSync(path.join(dir, 'global-w1', PKI, 'ca.crt'), 'utf8')).toBe(fs.readFileSync(m1(`${PKI}/ca.crt`), 'utf8'));
+    expect(fs.readFileSync(path.join(dir, 'global-w1', PKI, 'ca.crt'), 'utf8')).toBe(
+      fs.readFileSync(m1(`${PKI}/ca.crt`), 'utf8'),
+    );
     expect(fs.existsSync(path.join(dir, 'global-w1', PKI, 'ca.key'))).toBe(false);
   });
 
@@ -74,19 +78,51 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
   });
 
   it('subjects, SANs and extensions as kubeadm', () => {
-    const text = openssl(['x509', '-noout', '-subject', '-ext', 'subjectAltName,keyUsage,extendedKeyUsage,basicConstraints', '-in', m1(`${PKI}/apiserver.crt`)]);
+    const text = openssl([
+      'x509',
+      '-noout',
+      '-subject',
+      '-ext',
+      'subjectAltName,keyUsage,extendedKeyUsage,basicConstraints',
+      '-in',
+      m1(`${PKI}/apiserver.crt`),
+    ]);
     expect(text).toContain('subject=CN = kube-apiserver');
-    expect(text).toContain('DNS:global-m1, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:api.tke.com, IP Address:10.96.0.1, IP Address:10.231.1.10');
+    expect(text).toContain(
+      'DNS:global-m1, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:api.tke.com, IP Address:10.96.0.1, IP Address:10.231.1.10',
+    );
     expect(text).toMatch(/Key Usage: critical\n\s+Digital Signature, Key Encipherment/);
     expect(text).toContain('TLS Web Server Authentication');
     expect(text).toMatch(/Basic Constraints: critical\n\s+CA:FALSE/);
-    const etcd = openssl(['x509', '-noout', '-subject', '-ext', 'subjectAltName,extendedKeyUsage', '-in', m1(`${PKI}/etcd/server.crt`)]);
+    const etcd = openssl([
+      'x509',
+      '-noout',
+      '-subject',
+      '-ext',
+      'subjectAltName,extendedKeyUsage',
+      '-in',
+      m1(`${PKI}/etcd/server.crt`),
+    ]);
     expect(etcd).toContain('subject=CN = global-m1');
-    expect(etcd).toContain('DNS:global-m1, DNS:localhost, IP Address:10.231.1.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(etcd).toContain(
+      'DNS:global-m1, DNS:localhost, IP Address:10.231.1.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+    );
     expect(etcd).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
-    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/apiserver-kubelet-client.crt`)]).trim()).toBe('subject=O = system:masters, CN = kube-apiserver-kubelet-client');
-    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/etcd/healthcheck-client.crt`)])).toContain('CN = kube-etcd-healthcheck-client');
-    const ca = openssl(['x509', '-noout', '-subject', '-ext', 'keyUsage,basicConstraints,subjectKeyIdentifier', '-in', m1(`${PKI}/ca.crt`)]);
+    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/apiserver-kubelet-client.crt`)]).trim()).toBe(
+      'subject=O = system:masters, CN = kube-apiserver-kubelet-client',
+    );
+    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/etcd/healthcheck-client.crt`)])).toContain(
+      'CN = kube-etcd-healthcheck-client',
+    );
+    const ca = openssl([
+      'x509',
+      '-noout',
+      '-subject',
+      '-ext',
+      'keyUsage,basicConstraints,subjectKeyIdentifier',
+      '-in',
+      m1(`${PKI}/ca.crt`),
+    ]);
     expect(ca).toContain('subject=CN = kubernetes');
     expect(ca).toContain('Digital Signature, Key Encipherment, Certificate Sign');
     expect(ca).toContain('CA:TRUE');
@@ -101,11 +137,17 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
   });
 
   it('kubeconfigs: subjects, servers, CA; kubelet.conf embeds its cert; the pem is valid', () => {
-    const admin = YAML.parse(fs.readFileSync(m1('etc/kubernetes/admin.conf'), 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+    const admin = YAML.parse(fs.readFileSync(m1('etc/kubernetes/admin.conf'), 'utf8')) as {
+      clusters: { cluster: Record<string, string> }[];
+    };
     expect(admin.clusters[0]?.cluster.server).toBe('https://api.tke.com:6443');
-    expect(Buffer.from(admin.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString()).toBe(fs.readFileSync(m1(`${PKI}/ca.crt`), 'utf8'));
+    expect(Buffer.from(admin.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString()).toBe(
+      fs.readFileSync(m1(`${PKI}/ca.crt`), 'utf8'),
+    );
     expect(kubeconfigCert(m1('etc/kubernetes/admin.conf')).subject).toBe('O=system:masters\nCN=kubernetes-admin');
-    expect(kubeconfigCert(m1('etc/kubernetes/controller-manager.conf')).subject).toBe('CN=system:kube-controller-manager');
+    expect(kubeconfigCert(m1('etc/kubernetes/controller-manager.conf')).subject).toBe(
+      'CN=system:kube-controller-manager',
+    );
     expect(kubeconfigCert(m1('etc/kubernetes/scheduler.conf')).subject).toBe('CN=system:kube-scheduler');
     expect(kubeconfigCert(m1('etc/kubernetes/kubelet.conf')).subject).toBe('O=system:nodes\nCN=system:node:global-m1');
     expect(fs.existsSync(m1('etc/kubernetes/super-admin.conf'))).toBe(false);
@@ -114,31 +156,46 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
     expect(certOf(pem).checkPrivateKey(crypto.createPrivateKey(fs.readFileSync(pem)))).toBe(true);
     expect(Date.parse(certOf(pem).validTo)).toBeGreaterThan(Date.now());
     for (const ca of ['etcd/ca.crt', 'ca.crt']) expect(fs.statSync(m1(`${PKI}/${ca}`)).mode & 0o777).toBe(0o644);
-    for (const secret of [`${PKI}/ca.key`, 'etc/kubernetes/admin.conf']) expect(fs.statSync(m1(secret)).mode & 0o777).toBe(0o600);
+    for (const secret of [`${PKI}/ca.key`, 'etc/kubernetes/admin.conf'])
+      expect(fs.statSync(m1(secret)).mode & 0o777).toBe(0o600);
   });
 
   it('static pod manifests: version tags and etcd flags the real etcd accepts', () => {
     const api = fs.readFileSync(m1('etc/kubernetes/manifests/kube-apiserver.yaml'), 'utf8');
     expect(api).toContain('image: k8s.gcr.io/kube-apiserver:v1.18.3');
     expect(api).toContain('- --tls-cert-file=/etc/kubernetes/pki/apiserver.crt');
-    const etcdPod = YAML.parse(fs.readFileSync(m1('etc/kubernetes/manifests/etcd.yaml'), 'utf8')) as { spec: { containers: { image: string; command: string[] }[] } };
+    const etcdPod = YAML.parse(fs.readFileSync(m1('etc/kubernetes/manifests/etcd.yaml'), 'utf8')) as {
+      spec: { containers: { image: string; command: string[] }[] };
+    };
     const container = etcdPod.spec.containers[0] as { image: string; command: string[] };
     expect(container.image).toBe('k8s.gcr.io/etcd:3.4.3-0');
-    expect(container.command).toContain('--initial-cluster=global-m1=https://10.231.1.10:2380,global-m2=https://10.231.1.11:2380');
+    expect(container.command).toContain(
+      '--initial-cluster=global-m1=https://10.231.1.10:2380,global-m2=https://10.231.1.11:2380',
+    );
     const help = execFileSync('/usr/bin/etcd', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     for (const flag of container.command.slice(1)) expect(help).toContain(`${flag.split('=')[0]} `);
-    expect(fs.readFileSync(m1('etc/kubernetes/manifests/kube-scheduler.yaml'), 'utf8')).toContain('- --kubeconfig=/etc/kubernetes/scheduler.conf');
+    expect(fs.readFileSync(m1('etc/kubernetes/manifests/kube-scheduler.yaml'), 'utf8')).toContain(
+      '- --kubeconfig=/etc/kubernetes/scheduler.conf',
+    );
   });
 
   it('seed.json: kubeadm-config v1beta2 with ClusterStatus, Nodes, tke certs (shape 1.3: CN tke, 100 years)', () => {
-    const seed = JSON.parse(fs.readFileSync(m1('var/lib/kcrlab/seed.json'), 'utf8')) as { kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> }[];
+    const seed = JSON.parse(fs.readFileSync(m1('var/lib/kcrlab/seed.json'), 'utf8')) as {
+      kind: string;
+      metadata: { name: string; namespace?: string };
+      data?: Record<string, string>;
+    }[];
     const kc = seed.find((o) => o.metadata.name === 'kubeadm-config');
     const cc = YAML.parse(kc?.data?.ClusterConfiguration ?? '') as Record<string, unknown>;
     expect(cc.apiVersion).toBe('kubeadm.k8s.io/v1beta2');
     expect(cc.controlPlaneEndpoint).toBe('api.tke.com:6443');
     expect(cc.kubernetesVersion).toBe('v1.18.3');
     expect(kc?.data?.ClusterStatus).toContain('kind: ClusterStatus');
-    expect(seed.filter((o) => o.kind === 'Node').map((o) => o.metadata.name)).toEqual(['global-m1', 'global-m2', 'global-w1']);
+    expect(seed.filter((o) => o.kind === 'Node').map((o) => o.metadata.name)).toEqual([
+      'global-m1',
+      'global-m2',
+      'global-w1',
+    ]);
     const certs = seed.find((o) => o.metadata.namespace === 'tke' && o.metadata.name === 'certs');
     const etcd = new crypto.X509Certificate(certs?.data?.['etcd.crt'] ?? '');
     expect(etcd.subject).toBe('CN=tke');
@@ -152,30 +209,61 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
 
 describe('buildClusterFiles variants', () => {
   // Keys for the three full builds below, made in parallel on the thread pool.
-  beforeAll(() => warmKeyPool(3 * keysNeeded(clusterSpec({ masters: [{ name: 'a', address: '10.0.0.1' }, { name: 'b', address: '10.0.0.2' }] }))));
+  beforeAll(() =>
+    warmKeyPool(
+      3 *
+        keysNeeded(
+          clusterSpec({
+            masters: [
+              { name: 'a', address: '10.0.0.1' },
+              { name: 'b', address: '10.0.0.2' },
+            ],
+          }),
+        ),
+    ),
+  );
   it('shape 1.2: tke etcd.crt is the first master apiserver-etcd-client', () => {
     const files = buildClusterFiles(clusterSpec({ tkeCertsShape: '1.2' })).get('global-m1') ?? [];
-    const seed = JSON.parse(String(files.find((f) => f.path === 'var/lib/kcrlab/seed.json')?.data)) as { metadata: { name: string; namespace?: string }; data?: Record<string, string>; kind: string }[];
+    const seed = JSON.parse(String(files.find((f) => f.path === 'var/lib/kcrlab/seed.json')?.data)) as {
+      metadata: { name: string; namespace?: string };
+      data?: Record<string, string>;
+      kind: string;
+    }[];
     const certs = seed.find((o) => o.metadata.namespace === 'tke' && o.metadata.name === 'certs');
     expect(certs?.data?.['etcd.crt']).toBe(files.find((f) => f.path === `${PKI}/apiserver-etcd-client.crt`)?.data);
     expect(seed.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).not.toContain('tke-audit-api');
   });
 
   it('1.29+: super-admin.conf on the first master only, admin in kubeadm:cluster-admins, registry.k8s.io, v1beta3', () => {
-    const spec = clusterSpec({ kubernetesVersion: '1.30.2', masters: [{ name: 'a', address: '10.0.0.1' }, { name: 'b', address: '10.0.0.2' }], tkeCertsShape: null, type: 'standalone' });
+    const spec = clusterSpec({
+      kubernetesVersion: '1.30.2',
+      masters: [
+        { name: 'a', address: '10.0.0.1' },
+        { name: 'b', address: '10.0.0.2' },
+      ],
+      tkeCertsShape: null,
+      type: 'standalone',
+    });
     const cluster = buildClusterFiles(spec);
     const a = cluster.get('a') ?? [];
     const b = cluster.get('b') ?? [];
     expect(a.some((f) => f.path === 'etc/kubernetes/super-admin.conf')).toBe(true);
     expect(b.some((f) => f.path === 'etc/kubernetes/super-admin.conf')).toBe(false);
-    const admin = YAML.parse(String(a.find((f) => f.path === 'etc/kubernetes/admin.conf')?.data)) as { users: { user: Record<string, string> }[] };
-    expect(new crypto.X509Certificate(Buffer.from(admin.users[0]?.user['client-certificate-data'] ?? '', 'base64')).subject).toBe('O=kubeadm:cluster-admins\nCN=kubernetes-admin');
-    expect(String(a.find((f) => f.path.endsWith('kube-apiserver.yaml'))?.data)).toContain('registry.k8s.io/kube-apiserver:v1.30.2');
+    const admin = YAML.parse(String(a.find((f) => f.path === 'etc/kubernetes/admin.conf')?.data)) as {
+      users: { user: Record<string, string> }[];
+    };
+    expect(
+      new crypto.X509Certificate(Buffer.from(admin.users[0]?.user['client-certificate-data'] ?? '', 'base64')).subject,
+    ).toBe('O=kubeadm:cluster-admins\nCN=kubernetes-admin');
+    expect(String(a.find((f) => f.path.endsWith('kube-apiserver.yaml'))?.data)).toContain(
+      'registry.k8s.io/kube-apiserver:v1.30.2',
+    );
     expect(String(a.find((f) => f.path.endsWith('seed.json'))?.data)).toContain('kubeadm.k8s.io/v1beta3');
   });
 
   it('expired certs (certAgeDays 400), kubelet.conf pointing at the pem', () => {
-    const files = buildClusterFiles(clusterSpec({ certAgeDays: 400, kubeletConfEmbedded: false })).get('global-m1') ?? [];
+    const files =
+      buildClusterFiles(clusterSpec({ certAgeDays: 400, kubeletConfEmbedded: false })).get('global-m1') ?? [];
     const crt = new crypto.X509Certificate(String(files.find((f) => f.path === `${PKI}/apiserver.crt`)?.data));
     expect(Date.parse(crt.validTo)).toBeLessThan(Date.now());
     const kubelet = String(files.find((f) => f.path === 'etc/kubernetes/kubelet.conf')?.data);
@@ -207,6 +295,8 @@ describe('buildClusterFiles variants', () => {
   });
 
   it('kubeadmShim', () => {
-    expect(kubeadmShim('v1.18.3', '/usr/bin/node', '/lab/dist/test/lab')).toBe('#!/bin/sh\n[ "$*" = "version -o short" ] && { echo v1.18.3; exit 0; }\nKCRLAB_KUBEADM_VERSION=1.18.3 exec /usr/bin/node /lab/dist/test/lab/node/kubeadm/main.js "$@"\n');
+    expect(kubeadmShim('v1.18.3', '/usr/bin/node', '/lab/dist/test/lab')).toBe(
+      '#!/bin/sh\n[ "$*" = "version -o short" ] && { echo v1.18.3; exit 0; }\nKCRLAB_KUBEADM_VERSION=1.18.3 exec /usr/bin/node /lab/dist/test/lab/node/kubeadm/main.js "$@"\n',
+    );
   });
 });

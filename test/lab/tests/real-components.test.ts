@@ -9,7 +9,8 @@ import { realKubernetesDir } from '../infra/real-binaries.js';
 import { destroyLab, ensureBuilt, lab, labDir, labSkipReason, topologies, type CliResult } from './infra-helpers.js';
 
 const node = 'real-m1';
-const kubectl = (dir: string, args: string): CliResult => lab(['exec', '--dir', dir, node, '--', 'sh', '-c', `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`]);
+const kubectl = (dir: string, args: string): CliResult =>
+  lab(['exec', '--dir', dir, node, '--', 'sh', '-c', `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`]);
 /** kubectl's JSON output; a failed kubectl fails the test with its own error, not a JSON parse error. */
 const kubectlJson = <T>(dir: string, args: string): T => {
   const r = kubectl(dir, `${args} -o json`);
@@ -19,8 +20,12 @@ const kubectlJson = <T>(dir: string, args: string): T => {
 const inNode = (dir: string, script: string): CliResult => lab(['exec', '--dir', dir, node, '--', 'sh', '-c', script]);
 /** The certificate served on :6443 (serial), read with the real openssl inside the node. */
 const servedSerial = (dir: string): string =>
-  inNode(dir, 'echo | openssl s_client -connect 127.0.0.1:6443 2>/dev/null | openssl x509 -noout -serial').stdout.trim();
-const fileSerial = (dir: string): string => inNode(dir, 'openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt').stdout.trim();
+  inNode(
+    dir,
+    'echo | openssl s_client -connect 127.0.0.1:6443 2>/dev/null | openssl x509 -noout -serial',
+  ).stdout.trim();
+const fileSerial = (dir: string): string =>
+  inNode(dir, 'openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt').stdout.trim();
 
 describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master', () => {
   let dir = '';
@@ -28,7 +33,10 @@ describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master'
     ensureBuilt();
     dir = labDir('real-components');
     const up = lab(['up', '--topology', path.join(topologies, 'real-single.yaml'), '--dir', dir, '--quiet']);
-    expect(up.stderr, 'lab up (the real binaries are built by bash test/lab/real/build-kubernetes.sh, which .ci/setup runs)').toBe('');
+    expect(
+      up.stderr,
+      'lab up (the real binaries are built by bash test/lab/real/build-kubernetes.sh, which .ci/setup runs)',
+    ).toBe('');
     expect(up.code).toBe(0);
   });
   afterAll(() => {
@@ -36,7 +44,9 @@ describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master'
   });
 
   it('runs the real binaries as the static pods of the manifests', () => {
-    const status = JSON.parse(lab(['status', '--dir', dir, '--json']).stdout) as { clusters: { nodes: { components: Record<string, { pid: number; healthy: boolean }> }[] }[] };
+    const status = JSON.parse(lab(['status', '--dir', dir, '--json']).stdout) as {
+      clusters: { nodes: { components: Record<string, { pid: number; healthy: boolean }> }[] }[];
+    };
     const components = status.clusters[0]?.nodes[0]?.components ?? {};
     for (const name of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
       const c = components[name];
@@ -50,20 +60,32 @@ describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master'
   });
 
   it('holds what kubeadm init leaves: Node with its CRI socket, mirror pods with the advertise address, kubelet-config-1.20', () => {
-    const nodeObj = kubectlJson<{ metadata: { annotations: Record<string, string> }; status: { conditions: { type: string; status: string }[] } }>(dir, `get node ${node}`);
+    const nodeObj = kubectlJson<{
+      metadata: { annotations: Record<string, string> };
+      status: { conditions: { type: string; status: string }[] };
+    }>(dir, `get node ${node}`);
     expect(nodeObj.metadata.annotations['kubeadm.alpha.kubernetes.io/cri-socket']).toBe('/var/run/dockershim.sock');
     expect(nodeObj.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
-    const mirror = kubectlJson<{ metadata: { annotations: Record<string, string> }; status: { phase: string } }>(dir, `-n kube-system get pod kube-apiserver-${node}`);
-    expect(mirror.metadata.annotations['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint']).toMatch(/^10\.231\.\d+\.10:6443$/);
+    const mirror = kubectlJson<{ metadata: { annotations: Record<string, string> }; status: { phase: string } }>(
+      dir,
+      `-n kube-system get pod kube-apiserver-${node}`,
+    );
+    expect(mirror.metadata.annotations['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint']).toMatch(
+      /^10\.231\.\d+\.10:6443$/,
+    );
     expect(mirror.metadata.annotations['kubernetes.io/config.mirror']).toMatch(/^[0-9a-f]{32}$/);
     expect(mirror.status.phase).toBe('Running');
-    expect(kubectl(dir, '-n kube-system get cm kubelet-config-1.20 -o name').stdout.trim()).toBe('configmap/kubelet-config-1.20');
+    expect(kubectl(dir, '-n kube-system get cm kubelet-config-1.20 -o name').stdout.trim()).toBe(
+      'configmap/kubelet-config-1.20',
+    );
   });
 
   it('runs the TKE API deployments through the real controller-manager and scheduler', async () => {
     let running: string[] = [];
     for (let i = 0; i < 60 && running.length < 8; i++) {
-      running = kubectl(dir, '-n tke get pods --field-selector=status.phase=Running -o name').stdout.split('\n').filter(Boolean);
+      running = kubectl(dir, '-n tke get pods --field-selector=status.phase=Running -o name')
+        .stdout.split('\n')
+        .filter(Boolean);
       if (running.length < 8) await new Promise((r) => setTimeout(r, 1000));
     }
     expect(running).toHaveLength(8);
@@ -71,13 +93,17 @@ describe.skipIf(labSkipReason !== null)('real components 1.20.2 in a lab master'
 
   it('the real kubeadm renews reading the cluster configuration, without falling back', () => {
     const r = inNode(dir, 'kubeadm certs renew all 2>/tmp/renew.err; echo "rc=$?"; cat /tmp/renew.err >&2');
-    expect(r.stdout).toContain("[renew] Reading configuration from the cluster...\n[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\ncertificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed\n");
+    expect(r.stdout).toContain(
+      "[renew] Reading configuration from the cluster...\n[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\ncertificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed\n",
+    );
     expect(r.stdout).not.toContain('Falling back to default configuration');
     expect(r.stdout).toContain('rc=0');
   });
 
   it('the real API server serves a renewed certificate within a minute, without a restart', async () => {
-    const before = JSON.parse(lab(['status', '--dir', dir, '--json']).stdout) as { clusters: { nodes: { components: Record<string, { pid: number }> }[] }[] };
+    const before = JSON.parse(lab(['status', '--dir', dir, '--json']).stdout) as {
+      clusters: { nodes: { components: Record<string, { pid: number }> }[] }[];
+    };
     const pid = before.clusters[0]?.nodes[0]?.components['kube-apiserver']?.pid;
     const renewed = inNode(dir, 'kubeadm certs renew apiserver >/dev/null 2>&1; echo $?');
     expect(renewed.stdout.trim()).toBe('0');

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeSessionDropShims } from '../infra/shims.js';
 import { installRuntimeShims } from '../node/runtime/install.js';
-import { distMissing, labDist, namespaceNode, namespaceTestsSkipReason, reactMs, RuntimeTestNode, sleep, waitFor } from './fixtures/runtime-node.js';
+import {
+  distMissing,
+  labDist,
+  namespaceNode,
+  namespaceTestsSkipReason,
+  reactMs,
+  RuntimeTestNode,
+  sleep,
+  waitFor,
+} from './fixtures/runtime-node.js';
 
 /** Shortened RestartSec for the test (the unit's default is the real 10 s). */
 const restartSec = 2;
@@ -46,18 +55,32 @@ describe('systemd: real', () => {
   it('restart returns as soon as the kubelet is forked; show answers NRestarts and ActiveEnterTimestamp', async () => {
     const node = realSystemdNode();
     node.writeKubeletConf(100);
-    expect(node.run('systemctl', ['show', 'kubelet', '-p', 'NRestarts,ActiveEnterTimestamp']).stdout).toBe('NRestarts=0\nActiveEnterTimestamp=\n');
+    expect(node.run('systemctl', ['show', 'kubelet', '-p', 'NRestarts,ActiveEnterTimestamp']).stdout).toBe(
+      'NRestarts=0\nActiveEnterTimestamp=\n',
+    );
     const started = Date.now();
     expect(node.run('systemctl', ['start', 'kubelet'], env).code).toBe(0);
     expect(node.run('systemctl', ['is-active', 'kubelet'])).toMatchObject({ code: 0, stdout: 'active\n' });
     const first = show(node);
     expect(first.NRestarts).toBe('0');
     expect(first.ActiveEnterTimestamp).toMatch(/^\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
-    expect(Math.abs(Date.parse(first.ActiveEnterTimestamp?.replace(/^\w{3} /, '').replace(' UTC', 'Z').replace(' ', 'T') ?? '') - started)).toBeLessThan(3000);
+    expect(
+      Math.abs(
+        Date.parse(
+          first.ActiveEnterTimestamp?.replace(/^\w{3} /, '')
+            .replace(' UTC', 'Z')
+            .replace(' ', 'T') ?? '',
+        ) - started,
+      ),
+    ).toBeLessThan(3000);
     // Properties come in systemd's order (Service before Unit), whatever the order asked.
-    expect(node.run('systemctl', ['show', 'kubelet', '-p', 'ActiveEnterTimestamp', '-p', 'NRestarts']).stdout).toMatch(/^NRestarts=0\nActiveEnterTimestamp=/);
+    expect(node.run('systemctl', ['show', 'kubelet', '-p', 'ActiveEnterTimestamp', '-p', 'NRestarts']).stdout).toMatch(
+      /^NRestarts=0\nActiveEnterTimestamp=/,
+    );
     expect(node.run('systemctl', ['show', 'kubelet', '-p', 'NRestarts', '--value']).stdout).toBe('0\n');
-    await waitFor('the kubelet to pass its checks', 10_000, () => node.kubeletLog().includes('Starting kubelet main sync loop.'));
+    await waitFor('the kubelet to pass its checks', 10_000, () =>
+      node.kubeletLog().includes('Starting kubelet main sync loop.'),
+    );
   });
 
   it('a kubelet that dies at start is restarted every RestartSec: active / activating (auto-restart), never failed', async () => {
@@ -80,7 +103,9 @@ describe('systemd: real', () => {
     expect(node.run('systemctl', ['is-failed', 'kubelet']).code).toBe(1);
     // `status` read inside an auto-restart window (RestartSec long; a loaded machine can miss one).
     let status = node.run('systemctl', ['status', 'kubelet']);
-    await waitFor('status during auto-restart', 30_000, () => (status = node.run('systemctl', ['status', 'kubelet'])).stdout.includes('activating (auto-restart)'));
+    await waitFor('status during auto-restart', 30_000, () =>
+      (status = node.run('systemctl', ['status', 'kubelet'])).stdout.includes('activating (auto-restart)'),
+    );
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/Active: activating \(auto-restart\) \(Result: exit-code\) since /);
     expect(status.stdout).toContain('(code=exited, status=255)');
@@ -132,14 +157,23 @@ describe.skipIf(skip !== null)('crictl on a docker master', () => {
   let node: RuntimeTestNode;
   beforeAll(async () => {
     node = namespaceNode('docker');
-    node.write('etc/kubernetes/manifests/kube-apiserver.yaml', node.manifest('kube-apiserver', 'k8s.gcr.io/kube-apiserver:v1.18.3', ['kube-apiserver']));
+    node.write(
+      'etc/kubernetes/manifests/kube-apiserver.yaml',
+      node.manifest('kube-apiserver', 'k8s.gcr.io/kube-apiserver:v1.18.3', ['kube-apiserver']),
+    );
     node.run('systemctl', ['start', 'kubelet']);
     await waitFor('the apiserver container', 10 * reactMs, () => node.latest('kube-apiserver')?.state === 'running');
   });
   afterAll(() => node?.destroy());
 
   it('lists the same kube-apiserver container as docker (the dockershim socket)', () => {
-    const docker = node.run('docker', ['ps', '-q', '--no-trunc', '-f', 'label=io.kubernetes.container.name=kube-apiserver']);
+    const docker = node.run('docker', [
+      'ps',
+      '-q',
+      '--no-trunc',
+      '-f',
+      'label=io.kubernetes.container.name=kube-apiserver',
+    ]);
     const crictl = node.run('crictl', ['ps', '-q', '--label', 'io.kubernetes.container.name=kube-apiserver']);
     expect(docker.code).toBe(0);
     expect(crictl.code, crictl.stderr).toBe(0);
@@ -157,9 +191,12 @@ describe.skipIf(skip !== null)('fault etcdSlowStartSeconds', () => {
     node.write('var/lib/kcrlab/faults.json', JSON.stringify({ etcdSlowStartSeconds: 4 }));
     node.write('etc/kubernetes/manifests/etcd.yaml', node.etcdManifest());
     node.run('systemctl', ['start', 'kubelet']);
-    const rec = await waitFor('the etcd container', 10 * reactMs, () => (node.latest('etcd')?.state === 'running' ? node.latest('etcd') : undefined));
+    const rec = await waitFor('the etcd container', 10 * reactMs, () =>
+      node.latest('etcd')?.state === 'running' ? node.latest('etcd') : undefined,
+    );
     const startedAt = Date.parse(rec.startedAt);
-    const health = (): boolean => node.exec(['curl', '-sf', '--max-time', '1', 'http://127.0.0.1:2379/health']).code === 0;
+    const health = (): boolean =>
+      node.exec(['curl', '-sf', '--max-time', '1', 'http://127.0.0.1:2379/health']).code === 0;
     expect(health()).toBe(false);
     await waitFor('etcd to answer', 20_000, health);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(4000);

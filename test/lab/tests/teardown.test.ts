@@ -4,7 +4,21 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, cliJs, ensureBuilt, lab, labAsync, labDir, labSkipReason, leftovers, readLabJson, slotPids, ssh, topologies, destroyLab } from './infra-helpers.js';
+import {
+  alive,
+  cliJs,
+  ensureBuilt,
+  lab,
+  labAsync,
+  labDir,
+  labSkipReason,
+  leftovers,
+  readLabJson,
+  slotPids,
+  ssh,
+  topologies,
+  destroyLab,
+} from './infra-helpers.js';
 
 if (labSkipReason) console.warn(`SKIPPED lab teardown tests: ${labSkipReason}`);
 
@@ -47,7 +61,14 @@ describe.skipIf(labSkipReason !== null)('lab teardown', () => {
 
   it('cleans up after `up` is killed half-way (lab.json partial)', async () => {
     const d = dir('killed');
-    const child = spawn(process.execPath, [cliJs, 'up', '--topology', path.join(topologies, 'light100.yaml'), '--dir', d]);
+    const child = spawn(process.execPath, [
+      cliJs,
+      'up',
+      '--topology',
+      path.join(topologies, 'light100.yaml'),
+      '--dir',
+      d,
+    ]);
     // Kill it once the network exists and anchors/sshd are being started.
     await new Promise<void>((resolve) => {
       let err = '';
@@ -72,7 +93,10 @@ describe.skipIf(labSkipReason !== null)('lab teardown', () => {
   it('gives two labs brought up at once different slots, both reachable', async () => {
     const a = dir('para');
     const b = dir('parb');
-    const [ra, rb] = await Promise.all([labAsync(['up', '--topology', single, '--dir', a, '--quiet']), labAsync(['up', '--topology', single, '--dir', b, '--quiet'])]);
+    const [ra, rb] = await Promise.all([
+      labAsync(['up', '--topology', single, '--dir', a, '--quiet']),
+      labAsync(['up', '--topology', single, '--dir', b, '--quiet']),
+    ]);
     expect([ra.code, rb.code]).toEqual([0, 0]);
     const [ia, ib] = [readLabJson(a), readLabJson(b)];
     expect(ia.slot).not.toBe(ib.slot);

@@ -15,29 +15,55 @@ describe('topology loader', () => {
       ['global-w1', 'worker', 3],
       ['standalone-m1', 'master', 4],
     ]);
-    expect(t.clusters[0]).toMatchObject({ type: 'global', kubernetesVersion: '1.18.3', runtime: 'docker', certAgeDays: 30, kubeletConfEmbedded: false, controlPlaneEndpoint: 'api.tke.com:6443', kubeadmVersion: '1.18.3', tkeCertsShape: '1.3', light: false });
-    expect(t.clusters[1]).toMatchObject({ type: 'standalone', kubernetesVersion: '1.21.4', runtime: 'containerd', tkeCertsShape: null });
+    expect(t.clusters[0]).toMatchObject({
+      type: 'global',
+      kubernetesVersion: '1.18.3',
+      runtime: 'docker',
+      certAgeDays: 30,
+      kubeletConfEmbedded: false,
+      controlPlaneEndpoint: 'api.tke.com:6443',
+      kubeadmVersion: '1.18.3',
+      tkeCertsShape: '1.3',
+      light: false,
+    });
+    expect(t.clusters[1]).toMatchObject({
+      type: 'standalone',
+      kubernetesVersion: '1.21.4',
+      runtime: 'containerd',
+      tkeCertsShape: null,
+    });
   });
 
   it('loads every shipped example; light100 has 100 light nodes', () => {
-    for (const f of fs.readdirSync(topologies).filter((x) => x.endsWith('.yaml'))) expect(() => loadTopology(path.join(topologies, f))).not.toThrow();
+    for (const f of fs.readdirSync(topologies).filter((x) => x.endsWith('.yaml')))
+      expect(() => loadTopology(path.join(topologies, f))).not.toThrow();
     const light = loadTopology(path.join(topologies, 'light100.yaml'));
     expect(light.nodes).toHaveLength(100);
     expect(light.clusters.every((c) => c.light)).toBe(true);
   });
 
   it('fidelity options: defaults unchanged (simulated systemd, no crictl on docker, etcdctl on the host); set per cluster or in defaults', () => {
-    const t = parseTopology('defaults: {hostEtcdctl: false}\nclusters:\n  - {name: a}\n  - {name: b, systemd: real, crictlOnDocker: true, hostEtcdctl: true}\n', 'x.yaml');
+    const t = parseTopology(
+      'defaults: {hostEtcdctl: false}\nclusters:\n  - {name: a}\n  - {name: b, systemd: real, crictlOnDocker: true, hostEtcdctl: true}\n',
+      'x.yaml',
+    );
     expect(t.clusters.map((c) => [c.systemd, c.crictlOnDocker, c.hostEtcdctl])).toEqual([
       ['simulated', false, false],
       ['real', true, true],
     ]);
-    expect(parseTopology('clusters: [{name: a}]', 'x.yaml').clusters[0]).toMatchObject({ systemd: 'simulated', crictlOnDocker: false, hostEtcdctl: true });
+    expect(parseTopology('clusters: [{name: a}]', 'x.yaml').clusters[0]).toMatchObject({
+      systemd: 'simulated',
+      crictlOnDocker: false,
+      hostEtcdctl: true,
+    });
     expect(() => parseTopology('clusters: [{name: a, systemd: maybe}]', 'x.yaml')).toThrow(TopologyError);
   });
 
   it('maps kubeadmVersion same/none/x.y.z', () => {
-    const t = parseTopology('clusters:\n  - { name: a, kubeadmVersion: none }\n  - { name: b, kubeadmVersion: "1.19.7" }\n  - { name: c }\n', 't.yaml');
+    const t = parseTopology(
+      'clusters:\n  - { name: a, kubeadmVersion: none }\n  - { name: b, kubeadmVersion: "1.19.7" }\n  - { name: c }\n',
+      't.yaml',
+    );
     expect(t.clusters.map((c) => c.kubeadmVersion)).toEqual([null, '1.19.7', '1.21.4']);
   });
 

@@ -44,7 +44,6 @@ export const maxNodes = 245;
 
 export class TopologyError extends Error {}
 
-
 export function parseTopology(text: string, file: string): Topology {
   let raw: unknown;
   try {
@@ -66,15 +65,25 @@ export function parseTopology(text: string, file: string): Topology {
     if (seen.has(c.name)) throw new TopologyError(`${file}: clusters: duplicate cluster name ${c.name}`);
     seen.add(c.name);
     if (s.components === 'real' && s.kubernetesVersion !== realKubernetesVersion()) {
-      throw new TopologyError(`${file}: clusters.${c.name}: components: real exists only for kubernetesVersion ${realKubernetesVersion()} (the version built from Debian's source), not ${s.kubernetesVersion}`);
+      throw new TopologyError(
+        `${file}: clusters.${c.name}: components: real exists only for kubernetesVersion ${realKubernetesVersion()} (the version built from Debian's source), not ${s.kubernetesVersion}`,
+      );
     }
-    if (s.components === 'real' && s.light) throw new TopologyError(`${file}: clusters.${c.name}: components: real runs components, a light cluster runs none`);
+    if (s.components === 'real' && s.light)
+      throw new TopologyError(
+        `${file}: clusters.${c.name}: components: real runs components, a light cluster runs none`,
+      );
     const masters = Array.from({ length: s.masters }, (_, i) => `${c.name}-m${i + 1}`);
     const workers = Array.from({ length: s.workers }, (_, i) => `${c.name}-w${i + 1}`);
     for (const n of [...masters, ...workers]) {
       if (seen.has(n)) throw new TopologyError(`${file}: node name ${n} is used twice`);
       seen.add(n);
-      nodes.push({ name: n, cluster: c.name, role: n.startsWith(`${c.name}-m`) ? 'master' : 'worker', index: nodes.length });
+      nodes.push({
+        name: n,
+        cluster: c.name,
+        role: n.startsWith(`${c.name}-m`) ? 'master' : 'worker',
+        index: nodes.length,
+      });
     }
     clusters.push({
       name: c.name,
@@ -86,7 +95,8 @@ export function parseTopology(text: string, file: string): Topology {
       certAgeDays: s.certAgeDays,
       kubeletConfEmbedded: s.kubeletConfEmbedded,
       controlPlaneEndpoint: s.controlPlaneEndpoint,
-      kubeadmVersion: s.kubeadmVersion === 'none' ? null : s.kubeadmVersion === 'same' ? s.kubernetesVersion : s.kubeadmVersion,
+      kubeadmVersion:
+        s.kubeadmVersion === 'none' ? null : s.kubeadmVersion === 'same' ? s.kubernetesVersion : s.kubeadmVersion,
       tkeCertsShape: s.type === 'global' ? s.tkeCertsShape : null,
       light: s.light,
       components: s.components,
@@ -95,7 +105,8 @@ export function parseTopology(text: string, file: string): Topology {
       hostEtcdctl: s.hostEtcdctl,
     });
   }
-  if (nodes.length > maxNodes) throw new TopologyError(`${file}: ${nodes.length} nodes; a lab holds at most ${maxNodes}`);
+  if (nodes.length > maxNodes)
+    throw new TopologyError(`${file}: ${nodes.length} nodes; a lab holds at most ${maxNodes}`);
   return { file, clusters, nodes };
 }
 

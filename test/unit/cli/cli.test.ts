@@ -23,7 +23,10 @@ let playbookFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'kcr-cli-'));
   playbookFile = path.join(dir, 'pb.yaml');
-  await writeFile(playbookFile, 'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n');
+  await writeFile(
+    playbookFile,
+    'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n',
+  );
 });
 
 /** Deps with a fake inventory and transport; the real runner unless `run` is given. */
@@ -52,7 +55,25 @@ describe('help', () => {
     const help = t.stdout.text;
     expect(help).toMatch(/^Usage: renew \[options\] \[command\]/);
     expect(help).toContain('Renews the kubeadm certificates of TKEStack clusters');
-    for (const flag of ['--inventory', '--cluster', '--limit', '--playbook', '--forks', '--dry-run', '--yes', '--json', '--junit', '--log-file', '--log-level', '--verbose', '--accept-new-host-keys', '--renew-within', '--force', '--health-timeout', '--output-dir']) {
+    for (const flag of [
+      '--inventory',
+      '--cluster',
+      '--limit',
+      '--playbook',
+      '--forks',
+      '--dry-run',
+      '--yes',
+      '--json',
+      '--junit',
+      '--log-file',
+      '--log-level',
+      '--verbose',
+      '--accept-new-host-keys',
+      '--renew-within',
+      '--force',
+      '--health-timeout',
+      '--output-dir',
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toContain('check');
@@ -73,10 +94,16 @@ describe('help', () => {
 
 describe('usage errors: exit 5, one line', () => {
   it.each([
-    [['--inventory', 'x', '--dryrun'], /^error: unknown option '--dryrun' \(Did you mean --dry-run\?\) \(see --help\)\n$/],
+    [
+      ['--inventory', 'x', '--dryrun'],
+      /^error: unknown option '--dryrun' \(Did you mean --dry-run\?\) \(see --help\)\n$/,
+    ],
     [['--yes'], /^error: the --inventory <file> option is required \(see --help\)\n$/],
     [['check'], /^error: the --inventory <file> option is required/],
-    [['--inventory', 'x', '--forks', '0'], /^error: option '--forks <n>' argument '0' is invalid\. "0" is not a whole number/],
+    [
+      ['--inventory', 'x', '--forks', '0'],
+      /^error: option '--forks <n>' argument '0' is invalid\. "0" is not a whole number/,
+    ],
     [['--inventory', 'x', '--renew-within', '30'], /"30" is not a duration; write e\.g\. 500ms, 90s, 15m, 12h or 30d/],
     [['--inventory', 'x', '--log-level', 'loud'], /^error: option '--log-level <level>' argument 'loud' is invalid/],
     [['inventory', 'validate'], /^error: missing required argument 'file'/],
@@ -115,10 +142,17 @@ describe('invalid inventory or playbook: exit 4, one line', () => {
 
   it('a bad playbook is exit 4 with its position', async () => {
     const file = path.join(dir, 'bad-pb.yaml');
-    await writeFile(file, 'name: x\nplays:\n  - name: p\n    hosts: masters\n    tasks:\n      - module: no_such_module\n');
+    await writeFile(
+      file,
+      'name: x\nplays:\n  - name: p\n    hosts: masters\n    tasks:\n      - module: no_such_module\n',
+    );
     const t = io();
     expect(await runCli(['--inventory', 'inv.yaml', '--playbook', file, '--dry-run'], t, deps())).toBe(4);
-    expect(t.stderr.text).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:6:17: unknown module "no_such_module" \\(known modules: assert, backup, [^\\n]*\\)\\n$`));
+    expect(t.stderr.text).toMatch(
+      new RegExp(
+        `^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:6:17: unknown module "no_such_module" \\(known modules: assert, backup, [^\\n]*\\)\\n$`,
+      ),
+    );
   });
 });
 
@@ -127,7 +161,9 @@ describe('confirmation', () => {
     const t = io({ stdinTTY: false });
     const calls: RunPlaybookParams[] = [];
     expect(await runCli(base(), t, deps({ calls }))).toBe(5);
-    expect(t.stderr.text).toBe('error: this run may change the hosts and stdin is not a terminal to confirm it (pass --yes, or --dry-run to only see what would be done)\n');
+    expect(t.stderr.text).toBe(
+      'error: this run may change the hosts and stdin is not a terminal to confirm it (pass --yes, or --dry-run to only see what would be done)\n',
+    );
     expect(calls).toHaveLength(0);
   });
 
@@ -162,11 +198,37 @@ describe('confirmation', () => {
 describe('a run', () => {
   it('passes flags to the runner: targets, forks, durations, options', async () => {
     const calls: RunPlaybookParams[] = [];
-    await runCli([...base(), '--yes', '--cluster', 'global', '--limit', 'm2', '--forks', '3', '--renew-within', '12h', '--health-timeout', '90s', '--force', '--output-dir', '/tmp/out'], io(), deps({ calls }));
+    await runCli(
+      [
+        ...base(),
+        '--yes',
+        '--cluster',
+        'global',
+        '--limit',
+        'm2',
+        '--forks',
+        '3',
+        '--renew-within',
+        '12h',
+        '--health-timeout',
+        '90s',
+        '--force',
+        '--output-dir',
+        '/tmp/out',
+      ],
+      io(),
+      deps({ calls }),
+    );
     const p = calls[0]!;
     expect(p.inventory.clusters.map((c) => [c.name, c.masters.map((h) => h.name)])).toEqual([['global', ['m2']]]);
     expect(p.forks).toBe(3);
-    expect(p.options).toMatchObject({ dryRun: false, renewWithinSeconds: 43_200, healthTimeoutMs: 90_000, force: true, outputDir: '/tmp/out' });
+    expect(p.options).toMatchObject({
+      dryRun: false,
+      renewWithinSeconds: 43_200,
+      healthTimeoutMs: 90_000,
+      force: true,
+      outputDir: '/tmp/out',
+    });
     expect(p.command).toBe('renew');
   });
 

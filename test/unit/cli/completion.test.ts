@@ -13,7 +13,12 @@ import { Capture } from './capture.js';
 const root = path.resolve(import.meta.dirname, '../../..');
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = { stdout: new Capture(), stderr: new Capture(), stdin: Object.assign(new PassThrough(), { isTTY: false }), env: {} };
+  const io = {
+    stdout: new Capture(),
+    stderr: new Capture(),
+    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    env: {},
+  };
   const code = await runCli(argv, io);
   return { code, stdout: io.stdout.text, stderr: io.stderr.text };
 }
@@ -27,7 +32,10 @@ beforeAll(async () => {
   binDir = path.join(dir, 'bin');
   mkdirSync(binDir);
   // `renew` as an operator has it: the built CLI (global-setup builds dist/ before the tests).
-  writeFileSync(path.join(binDir, 'renew'), `#!/bin/sh\nexec '${process.execPath}' '${path.join(root, 'dist/src/cli/main.js')}' "$@"\n`);
+  writeFileSync(
+    path.join(binDir, 'renew'),
+    `#!/bin/sh\nexec '${process.execPath}' '${path.join(root, 'dist/src/cli/main.js')}' "$@"\n`,
+  );
   chmodSync(path.join(binDir, 'renew'), 0o755);
   writeFileSync(path.join(dir, 'key'), 'not read by the loader, only checked for readability\n');
   writeFileSync(path.join(dir, 'known_hosts'), '');
@@ -56,15 +64,25 @@ clusters:
 /** What bash offers for the last word of `words` (the word being completed, possibly ''), and what it printed on stderr. */
 function completeWithStderr(words: string[], env: Record<string, string> = {}): { offered: string[]; stderr: string } {
   const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  const res = spawnSync('bash', ['-c', `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _renew; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', script], {
-    cwd: dir,
-    env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: dir, ...env },
-    encoding: 'utf8',
-  });
+  const res = spawnSync(
+    'bash',
+    [
+      '-c',
+      `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _renew; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      'bash',
+      script,
+    ],
+    {
+      cwd: dir,
+      env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: dir, ...env },
+      encoding: 'utf8',
+    },
+  );
   if (res.status !== 0) throw new Error(`bash exited ${res.status}: ${res.stderr}`);
   return { offered: res.stdout.split('\n').filter((l) => l !== ''), stderr: res.stderr };
 }
-const complete = (words: string[], env: Record<string, string> = {}): string[] => completeWithStderr(words, env).offered;
+const complete = (words: string[], env: Record<string, string> = {}): string[] =>
+  completeWithStderr(words, env).offered;
 
 describe('renew completion bash', () => {
   it('completes cluster names from the inventory given with --inventory', () => {
@@ -126,7 +144,8 @@ describe('renew completion zsh and fish', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/-s c -l cluster -x -a '\(__renew_names clusters\)'/);
     expect(res.stdout).toMatch(/-s l -l limit -x -a '\(__renew_names hosts\)'/);
-    for (const command of ['check', 'inventory', 'version', 'completion']) expect(res.stdout).toMatch(new RegExp(`__fish_use_subcommand' -a ${command} `));
+    for (const command of ['check', 'inventory', 'version', 'completion'])
+      expect(res.stdout).toMatch(new RegExp(`__fish_use_subcommand' -a ${command} `));
   });
 
   it('refuses an unknown shell with a usage error', async () => {

@@ -14,14 +14,22 @@ import { fakeTransport, inventory } from '../playbook/helpers.js';
 import { Capture } from './capture.js';
 
 function io(env: NodeJS.ProcessEnv): CliIo & { stdout: Capture; stderr: Capture } {
-  return { stdout: new Capture(), stderr: new Capture(), stdin: Object.assign(new PassThrough(), { isTTY: false }), env };
+  return {
+    stdout: new Capture(),
+    stderr: new Capture(),
+    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    env,
+  };
 }
 
 let playbookFile: string;
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kcr-env-'));
   playbookFile = path.join(dir, 'pb.yaml');
-  await writeFile(playbookFile, 'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n');
+  await writeFile(
+    playbookFile,
+    'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n',
+  );
 });
 
 /** Deps that record which inventory file was loaded and what the run was given. */
@@ -50,7 +58,13 @@ const hostsOf = (p: RunPlaybookParams): string[] => p.inventory.clusters.flatMap
 describe('KCR_* environment defaults', () => {
   it('KCR_INVENTORY, KCR_CLUSTER, KCR_FORKS and KCR_OUTPUT_DIR fill the flags not given', async () => {
     const r = recording();
-    const t = io({ KCR_INVENTORY: 'from-env.yaml', KCR_CLUSTER: 'global', KCR_FORKS: '3', KCR_OUTPUT_DIR: '/tmp/kcr-env-out', KCR_PLAYBOOK: playbookFile });
+    const t = io({
+      KCR_INVENTORY: 'from-env.yaml',
+      KCR_CLUSTER: 'global',
+      KCR_FORKS: '3',
+      KCR_OUTPUT_DIR: '/tmp/kcr-env-out',
+      KCR_PLAYBOOK: playbookFile,
+    });
     expect(await runCli(['--dry-run'], t, r.deps), t.stderr.text).toBe(0);
     expect(r.files).toEqual(['from-env.yaml']);
     expect(hostsOf(r.runs[0]!)).toEqual(['m1', 'm2']);
@@ -61,7 +75,14 @@ describe('KCR_* environment defaults', () => {
   it('an explicit flag wins over its variable', async () => {
     const r = recording();
     const t = io({ KCR_INVENTORY: 'from-env.yaml', KCR_CLUSTER: 'global', KCR_LIMIT: 'm1' });
-    expect(await runCli(['check', '--inventory', 'flag.yaml', '--cluster', 'edge', '--limit', 'm3', '--playbook', playbookFile], t, r.deps), t.stderr.text).toBe(0);
+    expect(
+      await runCli(
+        ['check', '--inventory', 'flag.yaml', '--cluster', 'edge', '--limit', 'm3', '--playbook', playbookFile],
+        t,
+        r.deps,
+      ),
+      t.stderr.text,
+    ).toBe(0);
     expect(r.files).toEqual(['flag.yaml']);
     expect(hostsOf(r.runs[0]!)).toEqual(['m3']);
   });
@@ -83,8 +104,14 @@ describe('KCR_* environment defaults', () => {
   });
 
   it.each([
-    [{ KCR_FORKS: 'many' }, /^error: KCR_FORKS=many: "many" is not a whole number of 1 or more\. \(the value of KCR_FORKS is used as --forks\)\n$/],
-    [{ KCR_LOG_LEVEL: 'loud' }, /^error: KCR_LOG_LEVEL=loud: Allowed choices are fatal, error, warn, info, debug, trace\./],
+    [
+      { KCR_FORKS: 'many' },
+      /^error: KCR_FORKS=many: "many" is not a whole number of 1 or more\. \(the value of KCR_FORKS is used as --forks\)\n$/,
+    ],
+    [
+      { KCR_LOG_LEVEL: 'loud' },
+      /^error: KCR_LOG_LEVEL=loud: Allowed choices are fatal, error, warn, info, debug, trace\./,
+    ],
     [{ KCR_WARN: '30' }, /^error: KCR_WARN=30: "30" is not a duration/],
   ])('a bad value (%j) is a usage error (5) naming the variable, on one line', async (env, message) => {
     const r = recording();

@@ -35,17 +35,40 @@ describe('logger', () => {
         done();
       },
     });
-    return { stream, lines: () => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      stream,
+      lines: () =>
+        text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   }
 
   it('redacts secret fields at any of the first levels and in published data', () => {
     const out = capture();
     const log = createLogger({ level: 'info', destination: out.stream });
-    log.info({ password: 'p1', ssh: { passphrase: 'p2', privateKey: 'p3' }, host: { become: { password: 'p4' } }, data: { ca: { key: 'p5' } }, token: 'p6', stdin: 'p7', user: 'root' }, 'connecting');
+    log.info(
+      {
+        password: 'p1',
+        ssh: { passphrase: 'p2', privateKey: 'p3' },
+        host: { become: { password: 'p4' } },
+        data: { ca: { key: 'p5' } },
+        token: 'p6',
+        stdin: 'p7',
+        user: 'root',
+      },
+      'connecting',
+    );
     const [line] = out.lines();
     const text = JSON.stringify(line);
     for (const secret of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']) expect(text).not.toContain(`"${secret}"`);
-    expect(line).toMatchObject({ password: '[redacted]', ssh: { passphrase: '[redacted]', privateKey: '[redacted]' }, user: 'root', msg: 'connecting' });
+    expect(line).toMatchObject({
+      password: '[redacted]',
+      ssh: { passphrase: '[redacted]', privateKey: '[redacted]' },
+      user: 'root',
+      msg: 'connecting',
+    });
   });
 
   it('level: --log-level wins; -v, -vv, -vvv raise it; a log file defaults to info', () => {

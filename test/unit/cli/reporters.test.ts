@@ -8,7 +8,16 @@ import { summaryToJson } from '../../../src/report/json.js';
 import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
 import { createTerminalReporter, plainLine, summaryTable, wantsLiveView } from '../../../src/report/terminal.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
-import { fakeTransport, inventory, modules, onePlay, options, playbook, resetLog, silentLogger } from '../playbook/helpers.js';
+import {
+  fakeTransport,
+  inventory,
+  modules,
+  onePlay,
+  options,
+  playbook,
+  resetLog,
+  silentLogger,
+} from '../playbook/helpers.js';
 
 beforeEach(resetLog);
 
@@ -31,7 +40,8 @@ plays:
 `);
   return runPlaybook({
     inventory: inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }),
-    playbook: pb, modules,
+    playbook: pb,
+    modules,
     transport: fakeTransport(['m4']),
     options: options(),
     forks: 2,
@@ -71,7 +81,9 @@ describe('JUnit', () => {
     expect(cases).toBe(5 + 6 + 1 + 1);
     expect(xml).toContain('<testsuite name="c&amp;1" tests="12" failures="1" errors="0" skipped="3"');
     expect(xml).toContain('<testsuite name="c2" tests="1" failures="1" errors="0" skipped="0"');
-    expect(xml).toContain('classname="c&amp;1.m2" name="renew &lt;&quot;&amp;&apos;&gt;: fails &lt;here&gt; &amp; &quot;now&quot;"');
+    expect(xml).toContain(
+      'classname="c&amp;1.m2" name="renew &lt;&quot;&amp;&apos;&gt;: fails &lt;here&gt; &amp; &quot;now&quot;"',
+    );
     expect(xml).toContain('<failure message="step failed on purpose" type="failed">');
     expect(xml).toContain('<failure message="connection refused" type="unreachable">');
     expect(xml).toMatch(/classname="c&amp;1.m3" name="not run"[^>]*>\n\s+<skipped message="not run: m2 failed at/);
@@ -81,7 +93,14 @@ describe('JUnit', () => {
 
   it.skipIf(spawnSync('python3', ['--version']).status !== 0)('parses with a real XML parser', async () => {
     const xml = summaryToJunit(await mixedRun());
-    const r = spawnSync('python3', ['-c', 'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")))'], { input: xml });
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName("testcase")))',
+      ],
+      { input: xml },
+    );
     expect(r.stderr.toString()).toBe('');
     expect(r.stdout.toString().trim()).toBe('13');
   });
@@ -110,11 +129,34 @@ describe('JSON', () => {
 
 describe('a dry run counts the changes it would make', () => {
   it('in totals (JSON), in a WOULD-CHANGE column and the last line (terminal), and per suite (JUnit)', async () => {
-    const pb = onePlay({ tasks: ['{ name: read, module: t_step }', '{ name: change, module: t_mutate }', '{ name: already, module: t_mutate, args: { decision: ok } }'] });
-    const s = await runPlaybook({ inventory: inventory({ c: ['m1', 'm2'] }), playbook: pb, modules, transport: fakeTransport(), options: options({ dryRun: true }), forks: 1, logger: silentLogger });
-    expect((JSON.parse(summaryToJson(s)) as RunSummary).totals).toEqual({ ok: 4, changed: 0, 'would-change': 2, skipped: 0, failed: 0, unreachable: 0 });
+    const pb = onePlay({
+      tasks: [
+        '{ name: read, module: t_step }',
+        '{ name: change, module: t_mutate }',
+        '{ name: already, module: t_mutate, args: { decision: ok } }',
+      ],
+    });
+    const s = await runPlaybook({
+      inventory: inventory({ c: ['m1', 'm2'] }),
+      playbook: pb,
+      modules,
+      transport: fakeTransport(),
+      options: options({ dryRun: true }),
+      forks: 1,
+      logger: silentLogger,
+    });
+    expect((JSON.parse(summaryToJson(s)) as RunSummary).totals).toEqual({
+      ok: 4,
+      changed: 0,
+      'would-change': 2,
+      skipped: 0,
+      failed: 0,
+      unreachable: 0,
+    });
     const table = summaryTable(s);
-    expect(table[0]).toMatch(/^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+WOULD-CHANGE\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/);
+    expect(table[0]).toMatch(
+      /^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+WOULD-CHANGE\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/,
+    );
     expect(table[1]).toMatch(/^c\s+m1\s+would-change\s+2\s+0\s+1\s+0\s+0\s+0$/);
     expect(table.at(-1)).toMatch(/^dry run ok: 2 change\(s\) would be made, in \d+ms \(exit code 0\)$/);
     const xml = summaryToJunit(s);
@@ -143,7 +185,9 @@ describe('terminal', () => {
     const lines = out.text.split('\n');
     expect(lines[0]).toBe('mixed: 2 cluster(s), 4 host(s)');
     expect(lines.some((l) => /^\[c&1\/m1\] ok step ok \d+ms ok after 0ms$/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\[c&1\/m2\] tolerated failed \(ignored\) \d+ms step failed on purpose$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[c&1\/m2\] tolerated failed \(ignored\) \d+ms step failed on purpose$/.test(l))).toBe(
+      true,
+    );
     expect(lines.some((l) => /^\[c&1\/m2\] restore \[rescue\] ok \d+ms/.test(l))).toBe(true);
     expect(lines.some((l) => /^\[c2\/m4\] ok step unreachable \d+ms connection refused$/.test(l))).toBe(true);
     expect(lines.some((l) => /^\[c&1\] failed: m2 failed at "fails <here>/.test(l))).toBe(true);
@@ -151,7 +195,9 @@ describe('terminal', () => {
     const table = lines.slice(lines.findIndex((l) => l.startsWith('CLUSTER')));
     expect(table[0]).toMatch(/^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/);
     expect(table.find((l) => /^c&1\s+m3\s/.test(l))).toMatch(/not-run/);
-    expect(table.find((l) => /^c2\s+m4\s/.test(l))).toMatch(/unreachable\s+0\s+0\s+0\s+0\s+1\s+ok step: connection refused/);
+    expect(table.find((l) => /^c2\s+m4\s/.test(l))).toMatch(
+      /unreachable\s+0\s+0\s+0\s+0\s+1\s+ok step: connection refused/,
+    );
     expect(table.at(-2)).toMatch(/^some hosts failed in \d+ms \(exit code 2\)$/);
   });
 
@@ -159,11 +205,34 @@ describe('terminal', () => {
     let t = 0;
     const out = new Capture();
     const r = createTerminalReporter({ out, live: true, now: () => t, refreshMs: 60_000 });
-    r.onEvent({ type: 'runStart', playbook: 'p', dryRun: false, startedAt: '', clusters: [{ name: 'c1', hosts: ['m1', 'm2'] }] });
-    r.onEvent({ type: 'taskStart', cluster: 'c1', host: 'm1', play: 'p', task: 'kubeadm_renew', module: 'x', phase: 'main' });
+    r.onEvent({
+      type: 'runStart',
+      playbook: 'p',
+      dryRun: false,
+      startedAt: '',
+      clusters: [{ name: 'c1', hosts: ['m1', 'm2'] }],
+    });
+    r.onEvent({
+      type: 'taskStart',
+      cluster: 'c1',
+      host: 'm1',
+      play: 'p',
+      task: 'kubeadm_renew',
+      module: 'x',
+      phase: 'main',
+    });
     t = 2500;
     r.onEvent({ type: 'taskStart', cluster: 'c1', host: 'm2', play: 'p', task: 'backup', module: 'x', phase: 'main' });
-    r.onEvent({ type: 'runEnd', summary: { clusters: [], interrupted: true, exitCode: 130, durationMs: 3000, dryRun: false } as unknown as RunSummary });
+    r.onEvent({
+      type: 'runEnd',
+      summary: {
+        clusters: [],
+        interrupted: true,
+        exitCode: 130,
+        durationMs: 3000,
+        dryRun: false,
+      } as unknown as RunSummary,
+    });
     r.close();
     const frames = out.text.split('\x1b[3F\x1b[J');
     expect(frames).toHaveLength(2);
@@ -180,7 +249,18 @@ describe('terminal', () => {
   });
 
   it('a plain line names cluster, host, task, status, duration and message', () => {
-    const line = plainLine({ cluster: 'g', host: 'm1', play: 'p', task: 'renew', module: 'm', status: 'changed', message: 'renewed 10', durationMs: 1234, startedAt: '', phase: 'main' });
+    const line = plainLine({
+      cluster: 'g',
+      host: 'm1',
+      play: 'p',
+      task: 'renew',
+      module: 'm',
+      status: 'changed',
+      message: 'renewed 10',
+      durationMs: 1234,
+      startedAt: '',
+      phase: 'main',
+    });
     expect(line).toBe('[g/m1] renew changed 1.2s renewed 10');
   });
 });

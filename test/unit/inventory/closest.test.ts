@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { closestName, suggestionHint } from '../../../src/yaml/closest.js';
 
-const sshKeys = ['user', 'port', 'identityFile', 'knownHostsFiles', 'agent', 'passwordEnv', 'passphraseEnv', 'connectTimeoutMs', 'bastion'];
+const sshKeys = [
+  'user',
+  'port',
+  'identityFile',
+  'knownHostsFiles',
+  'agent',
+  'passwordEnv',
+  'passphraseEnv',
+  'connectTimeoutMs',
+  'bastion',
+];
 
 describe('closestName', () => {
   it('finds a typo', () => {

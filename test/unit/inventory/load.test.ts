@@ -16,7 +16,9 @@ function host(inv: Inventory, name: string): Host {
 
 describe('loadInventory on good files', () => {
   it('applies the built-in defaults when nothing is set', async () => {
-    const { inv, box } = await loadText(lines('clusters:', '  - name: c1', '    type: standalone', '    masters:', '      - name: m1'));
+    const { inv, box } = await loadText(
+      lines('clusters:', '  - name: c1', '    type: standalone', '    masters:', '      - name: m1'),
+    );
     expect(inv.file).toBe(join(box.dir, 'inv.yaml'));
     expect(inv.clusters).toEqual([
       {
@@ -33,7 +35,13 @@ describe('loadInventory on good files', () => {
             name: 'm1',
             cluster: 'c1',
             role: 'master',
-            ssh: { address: 'm1', port: 22, user: 'root', knownHostsFiles: [join(box.home, '.ssh/known_hosts')], connectTimeoutMs: 10_000 },
+            ssh: {
+              address: 'm1',
+              port: 22,
+              user: 'root',
+              knownHostsFiles: [join(box.home, '.ssh/known_hosts')],
+              connectTimeoutMs: 10_000,
+            },
             become: { enabled: false },
             vars: {},
           },
@@ -80,8 +88,17 @@ describe('loadInventory on good files', () => {
       { name: 'inv/prod.yaml', files: { 'keys/cluster_key': 'x', 'keys/host_key': 'x' } },
     );
     const [global, business] = inv.clusters;
-    expect(global).toMatchObject({ kubernetesVersion: '1.18.3', runtime: 'docker', etcd: 'external', vars: { site: 'dc1', tier: 'staging', zone: 'a' } });
-    expect(global?.kubeadm).toEqual({ provision: 'download', mirrorUrl: 'https://mirror.internal/k8s/{version}/{arch}/kubeadm', installDir: '/opt/kcr' });
+    expect(global).toMatchObject({
+      kubernetesVersion: '1.18.3',
+      runtime: 'docker',
+      etcd: 'external',
+      vars: { site: 'dc1', tier: 'staging', zone: 'a' },
+    });
+    expect(global?.kubeadm).toEqual({
+      provision: 'download',
+      mirrorUrl: 'https://mirror.internal/k8s/{version}/{arch}/kubeadm',
+      installDir: '/opt/kcr',
+    });
     expect(host(inv, 'm1')).toEqual({
       name: 'm1',
       cluster: 'global',
@@ -98,17 +115,36 @@ describe('loadInventory on good files', () => {
       become: { enabled: false, passwordEnv: 'CLUSTER_SUDO' },
       vars: { site: 'dc1', tier: 'staging', zone: 'b', weight: 3, primary: true },
     });
-    expect(host(inv, 'm2').ssh).toMatchObject({ address: 'm2', port: 2200, user: 'ops', identityFile: join(box.dir, 'keys/cluster_key') });
+    expect(host(inv, 'm2').ssh).toMatchObject({
+      address: 'm2',
+      port: 2200,
+      user: 'ops',
+      identityFile: join(box.dir, 'keys/cluster_key'),
+    });
     expect(host(inv, 'm2').become).toEqual({ enabled: true, passwordEnv: 'CLUSTER_SUDO' });
     expect(host(inv, 'w1')).toMatchObject({ role: 'worker', ssh: { address: 'fd00::21', port: 2200 } });
     expect(business?.kubeadm.provision).toBe('download');
     expect(business?.vars).toEqual({ site: 'dc1', tier: 'prod' });
-    expect(host(inv, 'b1').ssh).toMatchObject({ user: 'admin', port: 2200, identityFile: join(box.home, '.ssh/id_ed25519') });
+    expect(host(inv, 'b1').ssh).toMatchObject({
+      user: 'admin',
+      port: 2200,
+      identityFile: join(box.home, '.ssh/id_ed25519'),
+    });
     expect(host(inv, 'b1').become).toEqual({ enabled: true, passwordEnv: 'SUDO_PW' });
   });
 
   it('keeps masters in the order written', async () => {
-    const { inv } = await loadText(lines('clusters:', '  - name: c', '    type: global', '    masters:', '      - name: m3', '      - name: m1', '      - name: m2'));
+    const { inv } = await loadText(
+      lines(
+        'clusters:',
+        '  - name: c',
+        '    type: global',
+        '    masters:',
+        '      - name: m3',
+        '      - name: m1',
+        '      - name: m2',
+      ),
+    );
     expect(inv.clusters[0]?.masters.map((h) => h.name)).toEqual(['m3', 'm1', 'm2']);
   });
 
@@ -197,7 +233,17 @@ describe('loadInventory on good files', () => {
 
   it('accepts YAML anchors and aliases within the limit', async () => {
     const { inv } = await loadText(
-      lines('clusters:', '  - name: a', '    type: global', '    ssh: &jump { bastion: { address: jump } }', '    masters: [{ name: a1 }]', '  - name: b', '    type: standalone', '    ssh: *jump', '    masters: [{ name: b1 }]'),
+      lines(
+        'clusters:',
+        '  - name: a',
+        '    type: global',
+        '    ssh: &jump { bastion: { address: jump } }',
+        '    masters: [{ name: a1 }]',
+        '  - name: b',
+        '    type: standalone',
+        '    ssh: *jump',
+        '    masters: [{ name: b1 }]',
+      ),
     );
     expect(host(inv, 'b1').ssh.bastion?.address).toBe('jump');
   });
@@ -208,12 +254,23 @@ describe('loadInventory on good files', () => {
     const inv = await loadInventory(example, { home: box.home, env: {} });
     expect(inv.clusters.map((c) => c.name)).toEqual(['global', 'business-1']);
     const m3 = host(inv, 'global-m3');
-    expect(m3.ssh).toMatchObject({ address: '10.0.0.3', port: 2222, user: 'root', passphraseEnv: 'KCR_KEY_PASSPHRASE' });
+    expect(m3.ssh).toMatchObject({
+      address: '10.0.0.3',
+      port: 2222,
+      user: 'root',
+      passphraseEnv: 'KCR_KEY_PASSPHRASE',
+    });
     expect(m3.ssh.bastion).toMatchObject({ address: 'jump.example.com', user: 'ops', connectTimeoutMs: 5000 });
     expect(m3.vars).toEqual({ site: 'example-dc', zone: 'a', rack: 'r7' });
     expect(host(inv, 'global-w1').ssh.bastion).toBeUndefined();
-    expect(host(inv, 'biz1-m2.example.com')).toMatchObject({ ssh: { user: 'ubuntu', passwordEnv: 'KCR_BUSINESS1_SSH_PASSWORD' }, become: { enabled: true, passwordEnv: 'KCR_BIZ1_M2_SUDO' } });
-    expect(inv.clusters[1]?.kubeadm).toMatchObject({ provision: 'download', localBinary: resolve('inventories/bin/kubeadm-{version}-{arch}') });
+    expect(host(inv, 'biz1-m2.example.com')).toMatchObject({
+      ssh: { user: 'ubuntu', passwordEnv: 'KCR_BUSINESS1_SSH_PASSWORD' },
+      become: { enabled: true, passwordEnv: 'KCR_BIZ1_M2_SUDO' },
+    });
+    expect(inv.clusters[1]?.kubeadm).toMatchObject({
+      provision: 'download',
+      localBinary: resolve('inventories/bin/kubeadm-{version}-{arch}'),
+    });
   });
 });
 
@@ -223,7 +280,9 @@ describe('loadInventory: the file itself', () => {
     const missing = join(box.dir, 'nope.yaml');
     const error = await loadInventory(missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).oneLine()).toBe(`${missing}: cannot read the file: not found (check the path and its permissions)`);
+    expect((error as InputError).oneLine()).toBe(
+      `${missing}: cannot read the file: not found (check the path and its permissions)`,
+    );
     expect((error as InputError).exitCode).toBe(ExitCode.invalidInput);
   });
 
@@ -231,8 +290,18 @@ describe('loadInventory: the file itself', () => {
     const box = await sandbox();
     const key = await box.write('locked_key', 'x');
     await chmod(key, 0o000);
-    const file = await box.write('inv.yaml', lines('defaults:', '  ssh:', '    identityFile: locked_key', 'clusters: [{ name: c, type: global, masters: [{ name: m1 }] }]'));
+    const file = await box.write(
+      'inv.yaml',
+      lines(
+        'defaults:',
+        '  ssh:',
+        '    identityFile: locked_key',
+        'clusters: [{ name: c, type: global, masters: [{ name: m1 }] }]',
+      ),
+    );
     const error = await loadInventory(file, { home: box.home, env: {} }).catch((e: unknown) => e);
-    expect((error as InputError).oneLine()).toMatch(new RegExp(`^${file}:3:19: identity file .*locked_key cannot be read: permission denied`));
+    expect((error as InputError).oneLine()).toMatch(
+      new RegExp(`^${file}:3:19: identity file .*locked_key cannot be read: permission denied`),
+    );
   });
 });

@@ -29,10 +29,15 @@ function clusterOf(name: string, masters: string[], workers: string[] = []): Clu
 
 const inv: Inventory = {
   file: '/etc/kcr/prod.yaml',
-  clusters: [clusterOf('global', ['g-m3', 'g-m1', 'g-m2'], ['g-w1']), clusterOf('biz-1', ['b1-m1', 'b1-m2']), clusterOf('biz-2', ['b2-m1'])],
+  clusters: [
+    clusterOf('global', ['g-m3', 'g-m1', 'g-m2'], ['g-w1']),
+    clusterOf('biz-1', ['b1-m1', 'b1-m2']),
+    clusterOf('biz-2', ['b2-m1']),
+  ],
 };
 
-const names = (i: Inventory) => i.clusters.map((c) => `${c.name}: ${[...c.masters, ...c.workers].map((h) => h.name).join(' ')}`);
+const names = (i: Inventory) =>
+  i.clusters.map((c) => `${c.name}: ${[...c.masters, ...c.workers].map((h) => h.name).join(' ')}`);
 
 function usageError(run: () => unknown): UsageError {
   try {
@@ -47,20 +52,33 @@ function usageError(run: () => unknown): UsageError {
 
 describe('selectTargets', () => {
   it('returns everything without a selection', () => {
-    expect(names(selectTargets(inv, {}))).toEqual(['global: g-m3 g-m1 g-m2 g-w1', 'biz-1: b1-m1 b1-m2', 'biz-2: b2-m1']);
+    expect(names(selectTargets(inv, {}))).toEqual([
+      'global: g-m3 g-m1 g-m2 g-w1',
+      'biz-1: b1-m1 b1-m2',
+      'biz-2: b2-m1',
+    ]);
     expect(names(selectTargets(inv, { clusters: [], limit: [] }))).toHaveLength(3);
   });
 
   it('keeps the named clusters, in inventory order', () => {
-    expect(names(selectTargets(inv, { clusters: ['biz-2', 'global'] }))).toEqual(['global: g-m3 g-m1 g-m2 g-w1', 'biz-2: b2-m1']);
+    expect(names(selectTargets(inv, { clusters: ['biz-2', 'global'] }))).toEqual([
+      'global: g-m3 g-m1 g-m2 g-w1',
+      'biz-2: b2-m1',
+    ]);
   });
 
   it('limits to hosts of any cluster, keeping the masters order as written', () => {
-    expect(names(selectTargets(inv, { limit: ['g-m2', 'g-m3', 'b2-m1'] }))).toEqual(['global: g-m3 g-m2', 'biz-2: b2-m1']);
+    expect(names(selectTargets(inv, { limit: ['g-m2', 'g-m3', 'b2-m1'] }))).toEqual([
+      'global: g-m3 g-m2',
+      'biz-2: b2-m1',
+    ]);
   });
 
   it('accepts comma-separated lists and repeats', () => {
-    expect(names(selectTargets(inv, { clusters: ['global,biz-1'], limit: ['g-m1,b1-m2', 'g-m1'] }))).toEqual(['global: g-m1', 'biz-1: b1-m2']);
+    expect(names(selectTargets(inv, { clusters: ['global,biz-1'], limit: ['g-m1,b1-m2', 'g-m1'] }))).toEqual([
+      'global: g-m1',
+      'biz-1: b1-m2',
+    ]);
   });
 
   it('combines --cluster and --limit', () => {
@@ -85,6 +103,8 @@ describe('selectTargets', () => {
 
   it('refuses a host of a cluster that --cluster left out', () => {
     const e = usageError(() => selectTargets(inv, { clusters: ['biz-1'], limit: ['b1-m1', 'g-m1'] }));
-    expect(e.oneLine()).toBe('host "g-m1" is in cluster "global", which --cluster did not select (add --cluster global, or drop --limit g-m1)');
+    expect(e.oneLine()).toBe(
+      'host "g-m1" is in cluster "global", which --cluster did not select (add --cluster global, or drop --limit g-m1)',
+    );
   });
 });

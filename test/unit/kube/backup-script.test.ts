@@ -7,18 +7,36 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSections } from '../../../src/kube/node-scripts.js';
-import { BACKUP_SCRIPT, COPY_KUBECONFIG_SCRIPT, RENEWAL_FINISHED_SCRIPT, RESTORE_SCRIPT } from '../../../src/kube/scripts/backup.js';
+import {
+  BACKUP_SCRIPT,
+  COPY_KUBECONFIG_SCRIPT,
+  RENEWAL_FINISHED_SCRIPT,
+  RESTORE_SCRIPT,
+} from '../../../src/kube/scripts/backup.js';
 import { RENEWAL_MARKER_NAME } from '../../../src/kube/paths.js';
 import { KUBELET_STATE_SCRIPT, REPOINT_KUBELET_CONF_SCRIPT } from '../../../src/kube/scripts/kubelet.js';
 import { parseCertificate } from '../../../src/kube/x509.js';
 import {
-  buildKubeadmTree, embeddedCert, fakeBin, issueLeaf, LEAF_KEY, leaf, opensslFacts, run, runScript, useKeyPoolAndScratch, validFor,
+  buildKubeadmTree,
+  embeddedCert,
+  fakeBin,
+  issueLeaf,
+  LEAF_KEY,
+  leaf,
+  opensslFacts,
+  run,
+  runScript,
+  useKeyPoolAndScratch,
+  validFor,
   type KubeadmTree,
 } from './fixtures/pki.js';
 
 const fx = useKeyPoolAndScratch('kcr-backup');
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /** Every file under dir, relative path -> sha256. */
 async function snapshot(dir: string): Promise<Map<string, string>> {
@@ -37,7 +55,13 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
   let userKubeconfig: string;
   let original: Map<string, string>;
   const args = (name: string, etcd = 'none'): string[] => [
-    tree.k, backups, name, join(tree.root, 'var/lib/etcd'), etcd, userKubeconfig, join(tree.root, 'home/nobody/.kube/config'),
+    tree.k,
+    backups,
+    name,
+    join(tree.root, 'var/lib/etcd'),
+    etcd,
+    userKubeconfig,
+    join(tree.root, 'home/nobody/.kube/config'),
   ];
 
   beforeAll(async () => {
@@ -55,7 +79,12 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     expect(res.code, res.stderr).toBe(0);
     const dir = join(backups, 'b1');
     expect(res.stdout).toBe(`dir=${dir}\netcd=none\n`);
-    expect((await readdir(dir)).sort()).toEqual(['SHA256SUMS', 'etc-kubernetes.tar.gz', 'kubeconfigs.list', 'kubeconfigs.tar.gz']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'SHA256SUMS',
+      'etc-kubernetes.tar.gz',
+      'kubeconfigs.list',
+      'kubeconfigs.tar.gz',
+    ]);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const sums = await readFile(join(dir, 'SHA256SUMS'), 'utf8');
     expect(sums).toBe(
@@ -63,7 +92,15 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     );
     const k = tree.k.slice(1);
     const listing = (await run('tar', ['-tzf', join(dir, 'etc-kubernetes.tar.gz')])).split('\n');
-    for (const rel of ['pki/ca.key', 'pki/apiserver.crt', 'pki/etcd/server.key', 'pki/sa.key', 'admin.conf', 'kubelet.conf', 'manifests/kube-apiserver.yaml']) {
+    for (const rel of [
+      'pki/ca.key',
+      'pki/apiserver.crt',
+      'pki/etcd/server.key',
+      'pki/sa.key',
+      'admin.conf',
+      'kubelet.conf',
+      'manifests/kube-apiserver.yaml',
+    ]) {
       expect(listing, rel).toContain(`${k}/${rel}`);
     }
     // Only the kubeconfigs that exist, relative to /.
@@ -71,7 +108,7 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     expect((await run('tar', ['-tzf', join(dir, 'kubeconfigs.tar.gz')])).trim()).toBe(userKubeconfig.slice(1));
   });
 
-  it('marks the renewal in progress with the backup\'s name; RENEWAL_FINISHED_SCRIPT removes the mark', async () => {
+  it("marks the renewal in progress with the backup's name; RENEWAL_FINISHED_SCRIPT removes the mark", async () => {
     const marker = join(backups, RENEWAL_MARKER_NAME);
     expect(await readFile(marker, 'utf8')).toBe('b1\n');
     const done = await runScript(RENEWAL_FINISHED_SCRIPT, [backups]);
@@ -109,19 +146,23 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
   });
 
   it('an etcd snapshot is taken with the healthcheck client and covered by SHA256SUMS', async () => {
-    const bin = await fakeBin(fx.scratch, { etcdctl: [
-      'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; --endpoints=*) ep="${a#--endpoints=}";; esac; done',
-      '[ "$ETCDCTL_API" = 3 ] && [ "$ep" = https://127.0.0.1:2379 ] || exit 2',
-      '[ -f "$cert" ] || exit 3',
-      'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 4',
-      'echo snapshot-bytes > "$3"; echo "Snapshot saved at $3"',
-    ].join('\n') });
+    const bin = await fakeBin(fx.scratch, {
+      etcdctl: [
+        'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; --endpoints=*) ep="${a#--endpoints=}";; esac; done',
+        '[ "$ETCDCTL_API" = 3 ] && [ "$ep" = https://127.0.0.1:2379 ] || exit 2',
+        '[ -f "$cert" ] || exit 3',
+        'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 4',
+        'echo snapshot-bytes > "$3"; echo "Snapshot saved at $3"',
+      ].join('\n'),
+    });
     const res = await runScript(BACKUP_SCRIPT, args('b-etcd', 'snapshot'), { pathPrefix: bin });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('etcd=snapshot');
     const dir = join(backups, 'b-etcd');
     expect(await readFile(join(dir, 'etcd-snapshot.db'), 'utf8')).toBe('snapshot-bytes\n');
-    expect(await readFile(join(dir, 'SHA256SUMS'), 'utf8')).toContain(`${await sha256(join(dir, 'etcd-snapshot.db'))}  etcd-snapshot.db`);
+    expect(await readFile(join(dir, 'SHA256SUMS'), 'utf8')).toContain(
+      `${await sha256(join(dir, 'etcd-snapshot.db'))}  etcd-snapshot.db`,
+    );
     expect(existsSync(join(dir, 'etcd.out'))).toBe(false);
   });
 
@@ -157,8 +198,14 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     const dir = join(backups, 'b-nosums');
     expect((await runScript(BACKUP_SCRIPT, args('b-nosums'))).code).toBe(0);
     await rm(join(dir, 'SHA256SUMS'));
-    expect(await runScript(RESTORE_SCRIPT, [dir])).toMatchObject({ code: 1, stderr: expect.stringContaining('fails its checksums') });
-    expect(await runScript(RESTORE_SCRIPT, [join(backups, 'nope')])).toMatchObject({ code: 1, stderr: `backup ${join(backups, 'nope')} not found\n` });
+    expect(await runScript(RESTORE_SCRIPT, [dir])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('fails its checksums'),
+    });
+    expect(await runScript(RESTORE_SCRIPT, [join(backups, 'nope')])).toMatchObject({
+      code: 1,
+      stderr: `backup ${join(backups, 'nope')} not found\n`,
+    });
   });
 });
 

@@ -19,7 +19,15 @@ describe('CLOCK_THEN_EXEC_SCRIPT', () => {
   it('prints the clock, then runs the command with its arguments as they are, and exits with its code', async () => {
     const before = Math.floor(Date.now() / 1000);
     const marker = join(scratch, 'ran');
-    const res = await runScript(CLOCK_THEN_EXEC_SCRIPT, ['sh', '-c', 'printf "%s|" "$@" > "$0"; echo removed; exit 3', marker, 'a b', '$(id)', '-f']);
+    const res = await runScript(CLOCK_THEN_EXEC_SCRIPT, [
+      'sh',
+      '-c',
+      'printf "%s|" "$@" > "$0"; echo removed; exit 3',
+      marker,
+      'a b',
+      '$(id)',
+      '-f',
+    ]);
     const [clock, ...rest] = res.stdout.split('\n');
     expect(Number(clock)).toBeGreaterThanOrEqual(before);
     expect(Number(clock)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));

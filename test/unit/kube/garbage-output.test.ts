@@ -19,11 +19,31 @@ certificate for the API server to connect to kubelet renewed
 describe('parseRenewOutput on output that is not what kubeadm 1.15-1.31 prints', () => {
   it.each([
     ['binary junk', '\u0000\u0001ELF\u00ff\n', ['\u0000\u0001ELF\u00ff']],
-    ['a line cut in the middle', 'certificate for serving the Kubernetes API rene', ['certificate for serving the Kubernetes API rene']],
-    ['a future wording', 'certificate for serving the Kubernetes API renewed successfully\n', ['certificate for serving the Kubernetes API renewed successfully']],
-    ['an unknown certificate renewed', 'certificate for the flux capacitor renewed\n', ['certificate for the flux capacitor renewed']],
-    ['a Go panic', 'panic: runtime error: invalid memory address\ngoroutine 1 [running]:\n', ['panic: runtime error: invalid memory address', 'goroutine 1 [running]:']],
-    ['MISSING! of an unknown file', 'MISSING! certificate for something new\n', ['MISSING! certificate for something new']],
+    [
+      'a line cut in the middle',
+      'certificate for serving the Kubernetes API rene',
+      ['certificate for serving the Kubernetes API rene'],
+    ],
+    [
+      'a future wording',
+      'certificate for serving the Kubernetes API renewed successfully\n',
+      ['certificate for serving the Kubernetes API renewed successfully'],
+    ],
+    [
+      'an unknown certificate renewed',
+      'certificate for the flux capacitor renewed\n',
+      ['certificate for the flux capacitor renewed'],
+    ],
+    [
+      'a Go panic',
+      'panic: runtime error: invalid memory address\ngoroutine 1 [running]:\n',
+      ['panic: runtime error: invalid memory address', 'goroutine 1 [running]:'],
+    ],
+    [
+      'MISSING! of an unknown file',
+      'MISSING! certificate for something new\n',
+      ['MISSING! certificate for something new'],
+    ],
   ])('%s: unexpected, nothing renewed', (_name, stdout, unexpected) => {
     const out = parseRenewOutput(stdout);
     expect(out.unexpected).toEqual(unexpected);
@@ -32,7 +52,12 @@ describe('parseRenewOutput on output that is not what kubeadm 1.15-1.31 prints',
 
   it('output truncated after four certificates: only those four are reported renewed', () => {
     const out = parseRenewOutput(RENEWED_118);
-    expect([...out.certs.keys()]).toEqual(['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client']);
+    expect([...out.certs.keys()]).toEqual([
+      'admin.conf',
+      'apiserver',
+      'apiserver-etcd-client',
+      'apiserver-kubelet-client',
+    ]);
     expect(out.certs.has('etcd-server')).toBe(false);
     expect(out.unexpected).toEqual([]);
   });
@@ -50,7 +75,10 @@ describe('parseRenewOutput on output that is not what kubeadm 1.15-1.31 prints',
 describe('parseIds on what docker ps -q / crictl ps -q can print', () => {
   const ID = 'a'.repeat(64);
   it.each([
-    ['a daemon error on stdout', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'],
+    [
+      'a daemon error on stdout',
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    ],
     ['a warning before the ids', `WARNING: API is accessible on http://0.0.0.0:2375\n${ID}`],
     ['upper-case hex', 'ABCDEF0123456789'],
     ['an id too short', 'abcdef01234'],
@@ -84,26 +112,46 @@ describe('parseStartedAt on docker inspect / crictl inspect output', () => {
   });
 
   it('real output gives the time', () => {
-    expect(RUNTIMES.docker.parseStartedAt('2026-11-28T11:41:07.123456789Z\n')?.toISOString()).toBe('2026-11-28T11:41:07.123Z');
-    expect(RUNTIMES.containerd.parseStartedAt('{"status":{"startedAt":"2026-11-28T11:41:07.5Z"}}')?.toISOString()).toBe('2026-11-28T11:41:07.500Z');
+    expect(RUNTIMES.docker.parseStartedAt('2026-11-28T11:41:07.123456789Z\n')?.toISOString()).toBe(
+      '2026-11-28T11:41:07.123Z',
+    );
+    expect(RUNTIMES.containerd.parseStartedAt('{"status":{"startedAt":"2026-11-28T11:41:07.5Z"}}')?.toISOString()).toBe(
+      '2026-11-28T11:41:07.500Z',
+    );
   });
 });
 
 describe('parseHealth on probes that answered garbage', () => {
-  const sections = (body: Record<string, string>) => Object.entries(body).map(([k, v]) => `\n@@KCR ${k}\n${v}`).join('');
+  const sections = (body: Record<string, string>) =>
+    Object.entries(body)
+      .map(([k, v]) => `\n@@KCR ${k}\n${v}`)
+      .join('');
   it('a readyz body without its HTTP code, a code glued to junk, nothing at all: not ready', () => {
-    const h = parseHealth(sections({ 'apiserver-readyz': 'ok', 'controller-manager-healthz': 'ok\n200junk', 'scheduler-healthz': '' }));
+    const h = parseHealth(
+      sections({ 'apiserver-readyz': 'ok', 'controller-manager-healthz': 'ok\n200junk', 'scheduler-healthz': '' }),
+    );
     expect(h.apiserverReady.ok).toBe(false);
     expect(h.controllerManager.ok).toBe(false);
     expect(h.scheduler.ok).toBe(false);
   });
   it('etcd answers that are not JSON, or JSON without "health": unhealthy; a truncated member list: unknown', () => {
-    const h = parseHealth(sections({ 'etcd-members': '{"members": [{"name": "m1", "clientURLs": ["https://', 'etcd-health https://a:2379': 'true', 'etcd-health https://b:2379': '{"healthy": true}' }));
+    const h = parseHealth(
+      sections({
+        'etcd-members': '{"members": [{"name": "m1", "clientURLs": ["https://',
+        'etcd-health https://a:2379': 'true',
+        'etcd-health https://b:2379': '{"healthy": true}',
+      }),
+    );
     expect(h.etcdMembers).toBeUndefined();
     expect(h.etcdMemberHealth.map((m) => m.healthy)).toEqual([false, false]);
   });
   it('a served certificate cut short is not "the one on disk"', () => {
-    const h = parseHealth(sections({ 'served-apiserver': '-----BEGIN CERTIFICATE-----\nMIIDIDCCAgigAwIBAgIQ\n', 'disk-apiserver': '-----BEGIN CERTIFICATE-----\nMIIDIDCCAgigAwIBAgIQ\n' }));
+    const h = parseHealth(
+      sections({
+        'served-apiserver': '-----BEGIN CERTIFICATE-----\nMIIDIDCCAgigAwIBAgIQ\n',
+        'disk-apiserver': '-----BEGIN CERTIFICATE-----\nMIIDIDCCAgigAwIBAgIQ\n',
+      }),
+    );
     expect(h.apiserverServesDisk).toBe(false);
     expect(h.etcdServesDisk).toBe(false);
   });
@@ -111,15 +159,28 @@ describe('parseHealth on probes that answered garbage', () => {
 
 describe('parseNodeFacts on a node whose tools printed garbage', () => {
   const out = [
-    '@@KCR now', 'Thu Jan  1 garbage',
-    '@@KCR uid', 'uid=0(root)',
-    '@@KCR df', 'df: cannot read table of mounted file systems',
-    '@@KCR apiserver-image', 'k8s.gcr.io/kube-apiserver:latest',
-    '@@KCR kubeadm-version', 'kubeadm version: &version.Info{garbage',
-    '@@KCR runtime-docker', 'not-an-id', 'rc=0',
-    '@@KCR crt pki/apiserver.crt', '-----BEGIN CERTIFICATE-----', 'MIIDIDCCAgigAwIBAgIQfzopBqGT136HSPkCytIzKjANBgkqhkiG9w0BAQsFADAV',
-    '@@KCR crt pki/apiserver-kubelet-client.crt', '-----BEGIN CERTIFICATE-----', 'TUlJQmFkQ2VydA==', '-----END CERTIFICATE-----',
-    '@@KCR crt pki/ca.crt', 'MISSING',
+    '@@KCR now',
+    'Thu Jan  1 garbage',
+    '@@KCR uid',
+    'uid=0(root)',
+    '@@KCR df',
+    'df: cannot read table of mounted file systems',
+    '@@KCR apiserver-image',
+    'k8s.gcr.io/kube-apiserver:latest',
+    '@@KCR kubeadm-version',
+    'kubeadm version: &version.Info{garbage',
+    '@@KCR runtime-docker',
+    'not-an-id',
+    'rc=0',
+    '@@KCR crt pki/apiserver.crt',
+    '-----BEGIN CERTIFICATE-----',
+    'MIIDIDCCAgigAwIBAgIQfzopBqGT136HSPkCytIzKjANBgkqhkiG9w0BAQsFADAV',
+    '@@KCR crt pki/apiserver-kubelet-client.crt',
+    '-----BEGIN CERTIFICATE-----',
+    'TUlJQmFkQ2VydA==',
+    '-----END CERTIFICATE-----',
+    '@@KCR crt pki/ca.crt',
+    'MISSING',
   ].join('\n');
   const facts = parseNodeFacts(out, Date.now());
 

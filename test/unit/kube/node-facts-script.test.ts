@@ -9,13 +9,29 @@ import { factsScriptItems, parseNodeFacts, type NodeFacts } from '../../../src/k
 import { NODE_FACTS_SCRIPT } from '../../../src/kube/node-scripts.js';
 import { RENEWAL_MARKER_NAME } from '../../../src/kube/paths.js';
 import {
-  buildKubeadmTree, DAY_MS, embeddedCert, fakeBin, foreignCa, issueLeaf, leaf, opensslFacts, privateKeyTexts, runScript,
-  useKeyPoolAndScratch, validFor, type KubeadmTree, type ShResult,
+  buildKubeadmTree,
+  DAY_MS,
+  embeddedCert,
+  fakeBin,
+  foreignCa,
+  issueLeaf,
+  leaf,
+  opensslFacts,
+  privateKeyTexts,
+  runScript,
+  useKeyPoolAndScratch,
+  validFor,
+  type KubeadmTree,
+  type ShResult,
 } from './fixtures/pki.js';
 
 const fx = useKeyPoolAndScratch('kcr-facts');
 function runFacts(tree: KubeadmTree, pathPrefix?: string): Promise<ShResult> {
-  return runScript(NODE_FACTS_SCRIPT, [tree.k, join(tree.root, 'bin'), join(tree.root, 'var/lib/kube-cert-renew/backups'), ...factsScriptItems()], { pathPrefix });
+  return runScript(
+    NODE_FACTS_SCRIPT,
+    [tree.k, join(tree.root, 'bin'), join(tree.root, 'var/lib/kube-cert-renew/backups'), ...factsScriptItems()],
+    { pathPrefix },
+  );
 }
 
 async function factsOf(tree: KubeadmTree, pathPrefix?: string): Promise<{ res: ShResult; facts: NodeFacts }> {
@@ -32,7 +48,11 @@ const AWKS = { mawk: 'exec mawk "$@"', gawk: 'exec gawk "$@"', 'busybox awk': 'e
 
 /** The facts without what moves between two reads (clocks, residual seconds, free disk). */
 function comparable(facts: NodeFacts): unknown {
-  return JSON.parse(JSON.stringify(facts, (key, value: unknown) => (['nodeNowSec', 'clockSkewMs', 'residualSeconds', 'diskFreeKb'].includes(key) ? undefined : value)));
+  return JSON.parse(
+    JSON.stringify(facts, (key, value: unknown) =>
+      ['nodeNowSec', 'clockSkewMs', 'residualSeconds', 'diskFreeKb'].includes(key) ? undefined : value,
+    ),
+  );
 }
 
 async function expectSameFactsWithEveryAwk(tree: KubeadmTree, reference: NodeFacts): Promise<void> {
@@ -45,7 +65,11 @@ async function expectSameFactsWithEveryAwk(tree: KubeadmTree, reference: NodeFac
 }
 
 /** What openssl says about the certificate a catalog entry stands for (file, or embedded in a kubeconfig). */
-async function opensslOf(tree: KubeadmTree, rel: string, kind: 'file' | 'kubeconfig'): Promise<{ notAfter: string; serial: string }> {
+async function opensslOf(
+  tree: KubeadmTree,
+  rel: string,
+  kind: 'file' | 'kubeconfig',
+): Promise<{ notAfter: string; serial: string }> {
   if (kind === 'file') return opensslFacts(tree.path(rel));
   const file = join(fx.scratch, `${rel}-${Math.random().toString(36).slice(2)}.pem`);
   await writeFile(file, await embeddedCert(tree.path(rel)));
@@ -61,10 +85,12 @@ function expectNoKeyMaterial(stdout: string, tree: KubeadmTree): void {
     expect(pemLines.length).toBeGreaterThan(15);
     expect(base64Slices.length).toBeGreaterThan(20);
     for (const line of pemLines) expect(stdout.includes(line), `private key line leaked: ${line}`).toBe(false);
-    for (const slice of base64Slices) expect(stdout.includes(slice), `base64'd private key leaked: ${slice}`).toBe(false);
+    for (const slice of base64Slices)
+      expect(stdout.includes(slice), `base64'd private key leaked: ${slice}`).toBe(false);
   }
   // The fixture's client-key-data is the base64 of a pool key, so the slices above cover it.
-  for (const data of tree.clientKeyData) expect(fx.pool.pems.map((p) => Buffer.from(p).toString('base64'))).toContain(data);
+  for (const data of tree.clientKeyData)
+    expect(fx.pool.pems.map((p) => Buffer.from(p).toString('base64'))).toContain(data);
 }
 
 describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
@@ -124,11 +150,18 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
     const fpc = facts.certs['front-proxy-client']!.residualSeconds!;
     expect(fpc).toBeGreaterThan(5 * 86400 - 120);
     expect(fpc).toBeLessThanOrEqual(5 * 86400 + 60);
-    expect(new Date(facts.certs['front-proxy-client']!.notAfter!).getTime()).toBeGreaterThan(readAt + 5 * DAY_MS - 120_000);
+    expect(new Date(facts.certs['front-proxy-client']!.notAfter!).getTime()).toBeGreaterThan(
+      readAt + 5 * DAY_MS - 120_000,
+    );
   });
 
   it('says a file that is not there is not present (super-admin.conf before 1.29)', () => {
-    expect(facts.certs['super-admin.conf']).toEqual({ name: 'super-admin.conf', kind: 'kubeconfig', present: false, ca: 'ca' });
+    expect(facts.certs['super-admin.conf']).toEqual({
+      name: 'super-admin.conf',
+      kind: 'kubeconfig',
+      present: false,
+      ca: 'ca',
+    });
   });
 
   it('sees an embedded kubelet.conf client certificate and its end date', async () => {
@@ -140,7 +173,11 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
 
   it('hashes sa.key and sa.pub as sha256sum does', async () => {
     for (const rel of ['pki/sa.key', 'pki/sa.pub']) {
-      expect(facts.saHashes[rel]).toBe(createHash('sha256').update(await readFile(tree.path(rel))).digest('hex'));
+      expect(facts.saHashes[rel]).toBe(
+        createHash('sha256')
+          .update(await readFile(tree.path(rel)))
+          .digest('hex'),
+      );
     }
   });
 
@@ -151,7 +188,9 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
   it('(the leak check catches a key, as PEM lines or base64 of the PEM)', () => {
     const bare = fx.pool.pems[3]!.replace(/-----[^\n]+-----/g, '');
     expect(() => expectNoKeyMaterial(`${res.stdout}\n${bare}`, tree)).toThrow(/private key line leaked/);
-    expect(() => expectNoKeyMaterial(`${res.stdout}\n${tree.clientKeyData[0]}`, tree)).toThrow(/base64'd private key leaked/);
+    expect(() => expectNoKeyMaterial(`${res.stdout}\n${tree.clientKeyData[0]}`, tree)).toThrow(
+      /base64'd private key leaked/,
+    );
   });
 
   it('reads the same facts with mawk, gawk and busybox awk', async () => {
@@ -177,7 +216,9 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
     expect(facts.kubeadm).toEqual({ path: undefined, version: undefined });
     expect(facts.provisionedKubeadm).toEqual([]);
     expect(facts.runtime).toBeUndefined();
-    expect(facts.runtimeProblem).toBe('no container runtime lists a kube-apiserver container (docker: absent, crictl: absent)');
+    expect(facts.runtimeProblem).toBe(
+      'no container runtime lists a kube-apiserver container (docker: absent, crictl: absent)',
+    );
   });
 });
 
@@ -208,7 +249,11 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
   });
 
   it('a certificate signed by another CA with the same name: chainsToCa false, key still matches', () => {
-    expect(facts.certs['apiserver-kubelet-client']).toMatchObject({ present: true, chainsToCa: false, keyMatches: true });
+    expect(facts.certs['apiserver-kubelet-client']).toMatchObject({
+      present: true,
+      chainsToCa: false,
+      keyMatches: true,
+    });
     expect(facts.certs['apiserver-kubelet-client']!.issuer).toBe(facts.cas.ca!.subject);
   });
 
@@ -227,9 +272,14 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
     expect(facts.certs['admin.conf']).toMatchObject({ present: true, chainsToCa: true, keyMatches: true });
   });
 
-  it('a kubelet.conf pointing at kubelet-client-current.pem is not embedded; the pem\'s certificate is read', async () => {
+  it("a kubelet.conf pointing at kubelet-client-current.pem is not embedded; the pem's certificate is read", async () => {
     const pem = await opensslFacts(tree.kubeletPem);
-    expect(facts.kubeletConf).toMatchObject({ present: true, embedded: false, clientCertPath: tree.kubeletPem, notAfter: pem.notAfter });
+    expect(facts.kubeletConf).toMatchObject({
+      present: true,
+      embedded: false,
+      clientCertPath: tree.kubeletPem,
+      notAfter: pem.notAfter,
+    });
     expect(facts.kubeletConf.serial).toBe(pem.serial);
   });
 
@@ -242,7 +292,12 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
     const pem = await readFile(tree.path('pki/etcd/server.crt'), 'utf8');
     await writeFile(tree.path('pki/etcd/server.crt'), pem.trimEnd());
     const again = (await factsOf(tree)).facts;
-    expect(again.certs['etcd-server']).toMatchObject({ present: true, chainsToCa: true, keyMatches: true, notAfter: facts.certs['etcd-server']!.notAfter });
+    expect(again.certs['etcd-server']).toMatchObject({
+      present: true,
+      chainsToCa: true,
+      keyMatches: true,
+      notAfter: facts.certs['etcd-server']!.notAfter,
+    });
   });
 });
 
@@ -269,13 +324,19 @@ describe('NODE_FACTS_SCRIPT runtime and kubeadm detection', () => {
   });
 
   it('both list one: no runtime, a problem', async () => {
-    const { facts } = await factsOf(tree, await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: lists(apiserverId) }));
+    const { facts } = await factsOf(
+      tree,
+      await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: lists(apiserverId) }),
+    );
     expect(facts.runtime).toBeUndefined();
     expect(facts.runtimeProblem).toBe('both docker and crictl list a kube-apiserver container');
   });
 
   it('a docker CLI whose daemon is down: broken, no runtime', async () => {
-    const { facts } = await factsOf(tree, await fakeBin(fx.scratch, { docker: 'echo "Cannot connect to the Docker daemon" >&2; exit 1' }));
+    const { facts } = await factsOf(
+      tree,
+      await fakeBin(fx.scratch, { docker: 'echo "Cannot connect to the Docker daemon" >&2; exit 1' }),
+    );
     expect(facts.runtime).toBeUndefined();
     expect(facts.runtimeProblem).toContain('docker: broken');
   });
@@ -287,7 +348,10 @@ describe('NODE_FACTS_SCRIPT runtime and kubeadm detection', () => {
 
   it('reads kubeadm on PATH, provisioned kubeadm binaries and the kubelet state', async () => {
     const version = '[ "$1 $2 $3" = "version -o short" ] && echo v1.18.3';
-    const bin = await fakeBin(fx.scratch, { kubeadm: version, systemctl: '[ "$1 $2" = "is-active kubelet" ] && echo active' });
+    const bin = await fakeBin(fx.scratch, {
+      kubeadm: version,
+      systemctl: '[ "$1 $2" = "is-active kubelet" ] && echo active',
+    });
     await mkdir(join(tree.root, 'bin'), { recursive: true });
     await writeFile(join(tree.root, 'bin', 'kubeadm-v1.18.3'), `#!/bin/sh\n${version}\n`, { mode: 0o755 });
     const { facts } = await factsOf(tree, bin);

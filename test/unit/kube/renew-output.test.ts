@@ -62,7 +62,12 @@ describe('renewableCerts', () => {
     expect(renewableCerts(parseVersion('1.29.0')!, 'stacked').map((c) => c.name)).toContain('super-admin.conf');
     expect(renewableCerts(parseVersion('1.28.9')!, 'stacked').map((c) => c.name)).not.toContain('super-admin.conf');
     expect(renewableCerts(parseVersion('1.21.4')!, 'external').map((c) => c.name)).toEqual([
-      'admin.conf', 'apiserver', 'apiserver-kubelet-client', 'controller-manager.conf', 'front-proxy-client', 'scheduler.conf',
+      'admin.conf',
+      'apiserver',
+      'apiserver-kubelet-client',
+      'controller-manager.conf',
+      'front-proxy-client',
+      'scheduler.conf',
     ]);
   });
 });

@@ -25,7 +25,7 @@ describe.each(runtimes)('the node scripts run %s as RUNTIMES says', (runtime) =>
     expectCommand(SERVED_FACTS_SCRIPT, rt.inspect('$id'));
   });
 
-  it('component starts: lists each component\'s containers and inspects one', () => {
+  it("component starts: lists each component's containers and inspects one", () => {
     expectCommand(COMPONENT_STARTS_SCRIPT, rt.listIds('$c'));
     expectCommand(COMPONENT_STARTS_SCRIPT, rt.inspect('$id'));
   });

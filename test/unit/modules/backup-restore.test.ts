@@ -32,7 +32,9 @@ describe('backup', () => {
     const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\n` });
     const run = await runModule(backupModule, {}, { nodes: { m1: node }, clusterFacts: { path: 'expired-recovery' } });
     expect(backupArgs(node)[4]).toBe('copy');
-    expect(run.record.message).toMatch(/; certificates expired: etcd data copied live \(may be inconsistent\), not snapshotted$/);
+    expect(run.record.message).toMatch(
+      /; certificates expired: etcd data copied live \(may be inconsistent\), not snapshotted$/,
+    );
   });
 
   it('says so when etcdctl was absent and the data was copied', async () => {
@@ -41,29 +43,50 @@ describe('backup', () => {
     expect(run.record.message).toMatch(/; etcdctl absent: etcd data copied live/);
   });
 
-  it('no etcd backup with external etcd; the SSH user\'s kubeconfig too when not root', async () => {
+  it("no etcd backup with external etcd; the SSH user's kubeconfig too when not root", async () => {
     const node = ok().on(script(USER_HOME_SCRIPT), { stdout: '/home/ops ops\n' });
     const base = inventory({ c: ['m1'] }).clusters[0]!;
     const m1 = { ...base.masters[0]!, ssh: { ...base.masters[0]!.ssh, user: 'ops' } };
-    await runModule(backupModule, {}, { masters: ['m1'], nodes: { m1: node }, cluster: { etcd: 'external', masters: [m1] } });
+    await runModule(
+      backupModule,
+      {},
+      { masters: ['m1'], nodes: { m1: node }, cluster: { etcd: 'external', masters: [m1] } },
+    );
     expect(backupArgs(node).slice(4)).toEqual(['none', '/root/.kube/config', '/home/ops/.kube/config']);
   });
 
   it('fails, with nothing changed, when the script fails or names no folder', async () => {
-    const failing = new FakeNode().on(script(BACKUP_SCRIPT), { exitCode: 1, stderr: 'tar: write error: No space left on device\n' });
+    const failing = new FakeNode().on(script(BACKUP_SCRIPT), {
+      exitCode: 1,
+      stderr: 'tar: write error: No space left on device\n',
+    });
     const run = await runModule(backupModule, {}, { nodes: { m1: failing } });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'backup failed: tar: write error: No space left on device (nothing was changed on this master)' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'backup failed: tar: write error: No space left on device (nothing was changed on this master)',
+    });
     expect(run.facts.backupDir).toBeUndefined();
     const silent = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: 'etcd=snapshot\n' });
-    expect((await runModule(backupModule, {}, { nodes: { m1: silent } })).record).toMatchObject({ status: 'failed', message: 'backup script gave no directory' });
+    expect((await runModule(backupModule, {}, { nodes: { m1: silent } })).record).toMatchObject({
+      status: 'failed',
+      message: 'backup script gave no directory',
+    });
   });
 
   it('is skipped on a master that is not due, and runs nothing in a dry run', async () => {
     const node = ok();
     const notDue = await runModule(backupModule, {}, { nodes: { m1: node }, facts: { m1: { due: false } } });
     expect(notDue.record).toMatchObject({ status: 'skipped', message: 'not due for renewal' });
-    const dry = await runModule(backupModule, {}, { nodes: { m1: node }, facts: { m1: { due: true } }, options: { dryRun: true } });
-    expect(dry.record).toMatchObject({ status: 'would-change', message: 'would back up /etc/kubernetes, kubeconfigs and an etcd snapshot into /var/lib/kube-cert-renew/backups/<timestamp>' });
+    const dry = await runModule(
+      backupModule,
+      {},
+      { nodes: { m1: node }, facts: { m1: { due: true } }, options: { dryRun: true } },
+    );
+    expect(dry.record).toMatchObject({
+      status: 'would-change',
+      message:
+        'would back up /etc/kubernetes, kubeconfigs and an etcd snapshot into /var/lib/kube-cert-renew/backups/<timestamp>',
+    });
     expect(node.calls).toEqual([]);
   });
 });
@@ -72,14 +95,26 @@ describe('restore_backup', () => {
   it('skips when this run took no backup', async () => {
     const node = new FakeNode();
     const run = await runModule(restoreBackupModule, {}, { nodes: { m1: node } });
-    expect(run.record).toMatchObject({ status: 'skipped', message: 'no backup was taken in this run, so nothing was changed' });
+    expect(run.record).toMatchObject({
+      status: 'skipped',
+      message: 'no backup was taken in this run, so nothing was changed',
+    });
     expect(node.calls).toEqual([]);
   });
 
   it('restores, re-reads the node, and reports where it came from', async () => {
-    const node = new FakeNode().on(script(RESTORE_SCRIPT), { stdout: '' }).on(script(NODE_FACTS_SCRIPT), { stdout: '' });
-    const run = await runModule(restoreBackupModule, {}, { nodes: { m1: node }, facts: { m1: { backupDir: DIR, node: nodeFacts() } } });
-    expect(run.record).toMatchObject({ status: 'changed', message: `restored /etc/kubernetes and kubeconfigs from ${DIR}: certificates are again those from before the run` });
+    const node = new FakeNode()
+      .on(script(RESTORE_SCRIPT), { stdout: '' })
+      .on(script(NODE_FACTS_SCRIPT), { stdout: '' });
+    const run = await runModule(
+      restoreBackupModule,
+      {},
+      { nodes: { m1: node }, facts: { m1: { backupDir: DIR, node: nodeFacts() } } },
+    );
+    expect(run.record).toMatchObject({
+      status: 'changed',
+      message: `restored /etc/kubernetes and kubeconfigs from ${DIR}: certificates are again those from before the run`,
+    });
     expect(node.calls[0]!.slice(4)).toEqual([DIR]);
     expect(run.report.rolledBackFrom).toBe(DIR);
     // The facts are what is on disk now (this fake node reads as empty).
@@ -87,23 +122,46 @@ describe('restore_backup', () => {
   });
 
   it('fails, pointing at the runbook, when the restore script fails', async () => {
-    const node = new FakeNode().on(script(RESTORE_SCRIPT), { exitCode: 2, stderr: 'sha256sum: WARNING: 1 computed checksum did NOT match\n' });
+    const node = new FakeNode().on(script(RESTORE_SCRIPT), {
+      exitCode: 2,
+      stderr: 'sha256sum: WARNING: 1 computed checksum did NOT match\n',
+    });
     const run = await runModule(restoreBackupModule, {}, { nodes: { m1: node }, facts: { m1: { backupDir: DIR } } });
-    expect(run.record).toMatchObject({ status: 'failed', message: `restore from ${DIR} failed: sha256sum: WARNING: 1 computed checksum did NOT match (restore by hand: docs/runbook.md)` });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: `restore from ${DIR} failed: sha256sum: WARNING: 1 computed checksum did NOT match (restore by hand: docs/runbook.md)`,
+    });
     expect(run.report.rolledBackFrom).toBeUndefined();
   });
 
   it('fails when the certificates on disk afterwards are not those from before the run', async () => {
-    const node = new FakeNode().on(script(RESTORE_SCRIPT), { stdout: '' }).on(script(NODE_FACTS_SCRIPT), { stdout: '' });
-    const run = await runModule(restoreBackupModule, {}, { nodes: { m1: node }, facts: { m1: { backupDir: DIR, factsBefore: nodeFacts() } } });
+    const node = new FakeNode()
+      .on(script(RESTORE_SCRIPT), { stdout: '' })
+      .on(script(NODE_FACTS_SCRIPT), { stdout: '' });
+    const run = await runModule(
+      restoreBackupModule,
+      {},
+      { nodes: { m1: node }, facts: { m1: { backupDir: DIR, factsBefore: nodeFacts() } } },
+    );
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toMatch(new RegExp(`^restored from ${DIR}, but admin\\.conf, apiserver, .* differ from the certificates before the run \\(restore by hand: docs/runbook\\.md\\)$`));
+    expect(run.record.message).toMatch(
+      new RegExp(
+        `^restored from ${DIR}, but admin\\.conf, apiserver, .* differ from the certificates before the run \\(restore by hand: docs/runbook\\.md\\)$`,
+      ),
+    );
   });
 
   it('in a dry run says what it would restore, and restores nothing', async () => {
     const node = new FakeNode();
-    const run = await runModule(restoreBackupModule, {}, { nodes: { m1: node }, facts: { m1: { backupDir: DIR } }, options: { dryRun: true } });
-    expect(run.record).toMatchObject({ status: 'would-change', message: `would restore /etc/kubernetes and kubeconfigs from ${DIR}` });
+    const run = await runModule(
+      restoreBackupModule,
+      {},
+      { nodes: { m1: node }, facts: { m1: { backupDir: DIR } }, options: { dryRun: true } },
+    );
+    expect(run.record).toMatchObject({
+      status: 'would-change',
+      message: `would restore /etc/kubernetes and kubeconfigs from ${DIR}`,
+    });
     expect(node.calls).toEqual([]);
   });
 });

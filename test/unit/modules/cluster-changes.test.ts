@@ -10,7 +10,10 @@ import { tkeCertsConfigMapModule } from '../../../src/modules/tke-certs-configma
 import { command, FakeNode, runModule, script, testPem } from './harness.js';
 
 const KUBECTL = command('kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf');
-const isGet = (what: string) => (argv: readonly string[]): boolean => KUBECTL(argv) && argv.includes('get') && argv.includes(what);
+const isGet =
+  (what: string) =>
+  (argv: readonly string[]): boolean =>
+    KUBECTL(argv) && argv.includes('get') && argv.includes(what);
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -23,7 +26,9 @@ async function outputFolder(): Promise<string> {
   return d;
 }
 
-const cm = (pem: string) => ({ stdout: JSON.stringify({ metadata: { name: 'certs' }, data: { 'etcd.crt': pem, 'etcd.key': 'redacted' } }) });
+const cm = (pem: string) => ({
+  stdout: JSON.stringify({ metadata: { name: 'certs' }, data: { 'etcd.crt': pem, 'etcd.key': 'redacted' } }),
+});
 
 describe('tke_certs_configmap', () => {
   const copyOld = testPem('10', 'kube-apiserver-etcd-client');
@@ -52,14 +57,25 @@ describe('tke_certs_configmap', () => {
 
   it('fails when the ConfigMap does not hold the renewed certificate after the update', async () => {
     const outputDir = await outputFolder();
-    const run = await runModule(tkeCertsConfigMapModule, {}, { nodes: { m1: tkeNode(copyOld, copyOld) }, options: { outputDir } });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'tke/certs etcd.crt does not equal the renewed apiserver-etcd-client.crt after the update' });
+    const run = await runModule(
+      tkeCertsConfigMapModule,
+      {},
+      { nodes: { m1: tkeNode(copyOld, copyOld) }, options: { outputDir } },
+    );
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'tke/certs etcd.crt does not equal the renewed apiserver-etcd-client.crt after the update',
+    });
   });
 
   it('TKEStack 1.3 (its own long-lived certificate): backs up and leaves it; a dry run says so', async () => {
     const outputDir = await outputFolder();
     const own = testPem('20', 'tke');
-    const dry = await runModule(tkeCertsConfigMapModule, {}, { nodes: { m1: tkeNode(own) }, options: { outputDir, dryRun: true } });
+    const dry = await runModule(
+      tkeCertsConfigMapModule,
+      {},
+      { nodes: { m1: tkeNode(own) }, options: { outputDir, dryRun: true } },
+    );
     expect(dry.record.status).toBe('would-change');
     expect(dry.record.message).toMatch(/^would back up tke\/certs and leave it: it holds its own certificate \(CN=tke/);
     expect(await readdir(outputDir)).toEqual([]);
@@ -71,28 +87,64 @@ describe('tke_certs_configmap', () => {
   });
 
   it('fails when kubectl cannot read the ConfigMap', async () => {
-    const node = new FakeNode().on(isGet('cm'), { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "certs" not found\n' });
+    const node = new FakeNode().on(isGet('cm'), {
+      exitCode: 1,
+      stderr: 'Error from server (NotFound): configmaps "certs" not found\n',
+    });
     const run = await runModule(tkeCertsConfigMapModule, {}, { nodes: { m1: node } });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'kubectl -n tke get cm certs -o json failed: Error from server (NotFound): configmaps "certs" not found' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'kubectl -n tke get cm certs -o json failed: Error from server (NotFound): configmaps "certs" not found',
+    });
   });
 });
 
 describe('restart_tke_apis', () => {
   it('nothing to do without TKE API deployments', async () => {
-    const node = new FakeNode().on(isGet('deployments'), { stdout: JSON.stringify({ items: [{ metadata: { name: 'tke-gateway' } }] }) });
+    const node = new FakeNode().on(isGet('deployments'), {
+      stdout: JSON.stringify({ items: [{ metadata: { name: 'tke-gateway' } }] }),
+    });
     const run = await runModule(restartTkeApisModule, {}, { nodes: { m1: node } });
     expect(run.record).toMatchObject({ status: 'ok', message: 'no TKE API deployments found in namespace tke' });
   });
 
   it('a dry run names the deployments it would recreate; a failing delete fails the step', async () => {
-    const deployments = { stdout: JSON.stringify({ items: ['tke-platform-api', 'tke-auth-api', 'tke-gateway'].map((name) => ({ metadata: { name } })) }) };
-    const dry = await runModule(restartTkeApisModule, {}, { nodes: { m1: new FakeNode().on(isGet('deployments'), deployments) }, options: { dryRun: true } });
-    expect(dry.record).toMatchObject({ status: 'would-change', message: 'would recreate the pods of tke-auth-api, tke-platform-api' });
+    const deployments = {
+      stdout: JSON.stringify({
+        items: ['tke-platform-api', 'tke-auth-api', 'tke-gateway'].map((name) => ({ metadata: { name } })),
+      }),
+    };
+    const dry = await runModule(
+      restartTkeApisModule,
+      {},
+      { nodes: { m1: new FakeNode().on(isGet('deployments'), deployments) }, options: { dryRun: true } },
+    );
+    expect(dry.record).toMatchObject({
+      status: 'would-change',
+      message: 'would recreate the pods of tke-auth-api, tke-platform-api',
+    });
     const node = new FakeNode()
       .on(isGet('deployments'), deployments)
-      .on(isGet('pods'), { stdout: JSON.stringify({ items: [{ metadata: { name: 'tke-auth-api-1' }, status: { phase: 'Running' } }] }) })
-      .on(command('kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '--cache-dir', '/tmp/kube-cert-renew-kubectl-cache', '-n', 'tke', 'delete'), { exitCode: 1, stderr: 'error: forbidden\n' });
+      .on(isGet('pods'), {
+        stdout: JSON.stringify({ items: [{ metadata: { name: 'tke-auth-api-1' }, status: { phase: 'Running' } }] }),
+      })
+      .on(
+        command(
+          'kubectl',
+          '--kubeconfig',
+          '/etc/kubernetes/admin.conf',
+          '--cache-dir',
+          '/tmp/kube-cert-renew-kubectl-cache',
+          '-n',
+          'tke',
+          'delete',
+        ),
+        { exitCode: 1, stderr: 'error: forbidden\n' },
+      );
     const run = await runModule(restartTkeApisModule, {}, { nodes: { m1: node } });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'kubectl -n tke delete pod -l app=tke-auth-api --wait=false failed: error: forbidden' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'kubectl -n tke delete pod -l app=tke-auth-api --wait=false failed: error: forbidden',
+    });
   });
 });

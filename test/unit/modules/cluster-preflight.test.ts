@@ -10,11 +10,13 @@ import { FakeNode, healthReply, nodeFacts, runModule, script, testPem, type Heal
 const MASTERS = ['m1', 'm2', 'm3'];
 
 function facts(due: boolean, change?: (name: string, f: NodeFacts) => void): Record<string, HostFacts> {
-  return Object.fromEntries(MASTERS.map((m) => {
-    const node = nodeFacts(due ? 10 : 200);
-    change?.(m, node);
-    return [m, { node, due }];
-  }));
+  return Object.fromEntries(
+    MASTERS.map((m) => {
+      const node = nodeFacts(due ? 10 : 200);
+      change?.(m, node);
+      return [m, { node, due }];
+    }),
+  );
 }
 
 function healthy(spec: HealthSpec = {}): Record<string, FakeNode> {
@@ -23,19 +25,36 @@ function healthy(spec: HealthSpec = {}): Record<string, FakeNode> {
 
 describe('cluster_preflight', () => {
   it('refuses masters whose CAs differ, naming each fingerprint', async () => {
-    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm2' && (f.cas.ca!.fingerprint256 = 'other-ca-fingerprint')) });
+    const run = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true, (m, f) => m === 'm2' && (f.cas.ca!.fingerprint256 = 'other-ca-fingerprint')) },
+    );
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toBe('CA ca differs between masters (m1=fp-ca, m2=other-ca-fin, m3=fp-ca) (nothing was changed)');
+    expect(run.record.message).toBe(
+      'CA ca differs between masters (m1=fp-ca, m2=other-ca-fin, m3=fp-ca) (nothing was changed)',
+    );
   });
 
   it('refuses masters whose service-account keys differ', async () => {
-    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm3' && (f.saHashes['pki/sa.key'] = 'another')) });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'pki/sa.key differs between masters (nothing was changed)' });
+    const run = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true, (m, f) => m === 'm3' && (f.saHashes['pki/sa.key'] = 'another')) },
+    );
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'pki/sa.key differs between masters (nothing was changed)',
+    });
   });
 
   it('takes the recovery path when a certificate the cluster needs has expired, without probing health', async () => {
     const nodes = healthy();
-    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true, (m, f) => m === 'm2' && (f.certs['etcd-peer']!.residualSeconds = -60)), nodes });
+    const run = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true, (m, f) => m === 'm2' && (f.certs['etcd-peer']!.residualSeconds = -60)), nodes },
+    );
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toMatch(/^certificates already expired \(m2:etcd-peer\): recovery path/);
     expect(run.clusterFacts.path).toBe('expired-recovery');
@@ -56,14 +75,23 @@ describe('cluster_preflight', () => {
     const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toBe('healthy; CAs identical on 3 master(s); rolling renewal');
-    expect(run.clusterFacts).toEqual({ path: 'rolling', etcdUrls: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'] });
+    expect(run.clusterFacts).toEqual({
+      path: 'rolling',
+      etcdUrls: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'],
+    });
     for (const m of MASTERS) expect(nodes[m]!.count(script(HEALTH_SCRIPT))).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a rolling renewal when an etcd member is unhealthy (quorum at risk)', async () => {
-    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes: healthy({ unhealthy: ['https://10.0.0.2:2379'] }) });
+    const run = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes: healthy({ unhealthy: ['https://10.0.0.2:2379'] }) },
+    );
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toMatch(/^cluster not healthy before renewal: m1: etcd member m2 \(https:\/\/10\.0\.0\.2:2379\) unhealthy/);
+    expect(run.record.message).toMatch(
+      /^cluster not healthy before renewal: m1: etcd member m2 \(https:\/\/10\.0\.0\.2:2379\) unhealthy/,
+    );
     expect(run.record.message).toMatch(/\(a restart now could lose etcd quorum; nothing was changed\)$/);
   });
 

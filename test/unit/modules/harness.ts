@@ -22,13 +22,23 @@ type Matcher = (argv: readonly string[]) => boolean;
 type Answer = Reply | ((argv: readonly string[], nth: number) => Reply);
 
 /** `sh -c <script> sh ...` with this constant script. */
-export const script = (constant: string): Matcher => (argv) => argv[0] === 'sh' && argv[1] === '-c' && argv[2] === constant;
+export const script =
+  (constant: string): Matcher =>
+  (argv) =>
+    argv[0] === 'sh' && argv[1] === '-c' && argv[2] === constant;
 /** argv starting with these words. */
-export const command = (...prefix: string[]): Matcher => (argv) => prefix.every((p, i) => argv[i] === p);
+export const command =
+  (...prefix: string[]): Matcher =>
+  (argv) =>
+    prefix.every((p, i) => argv[i] === p);
 
 /** Sections as the node scripts print them (`@@KCR name` headers). */
 export function sections(parts: Record<string, string>): string {
-  return Object.entries(parts).map(([name, body]) => `\n@@KCR ${name}\n${body}`).join('') + '\n';
+  return (
+    Object.entries(parts)
+      .map(([name, body]) => `\n@@KCR ${name}\n${body}`)
+      .join('') + '\n'
+  );
 }
 
 export class FakeNode {
@@ -55,7 +65,12 @@ export class FakeNode {
       if (!a) throw new Error(`fake node ${host.name}: no reply scripted for ${JSON.stringify(argv.slice(0, 3))}`);
       const reply = typeof a.answer === 'function' ? a.answer(argv, a.count) : a.answer;
       a.count++;
-      return { stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', exitCode: reply.exitCode === undefined ? 0 : reply.exitCode, durationMs: 1 };
+      return {
+        stdout: reply.stdout ?? '',
+        stderr: reply.stderr ?? '',
+        exitCode: reply.exitCode === undefined ? 0 : reply.exitCode,
+        durationMs: 1,
+      };
     };
     return {
       host,
@@ -143,13 +158,20 @@ export interface RunSetup {
 }
 
 /** Runs `module` with `args` (validated by its schema, as the loader does) as one task on one host. */
-export async function runModule<A>(module: ModuleDefinition<A>, args: unknown, setup: RunSetup = {}): Promise<ModuleRun> {
+export async function runModule<A>(
+  module: ModuleDefinition<A>,
+  args: unknown,
+  setup: RunSetup = {},
+): Promise<ModuleRun> {
   const masters = setup.masters ?? ['m1', 'm2', 'm3'];
   const base = inventory({ c: masters }).clusters[0]!;
   const cluster: Cluster = { ...base, ...setup.cluster };
   const inv: Inventory = { file: '/tmp/inventory.yaml', clusters: [cluster] };
   const states = new Map<string, HostState>(
-    cluster.masters.map((h) => [h.name, { host: h, facts: { ...setup.facts?.[h.name] }, registered: {}, data: {}, records: [] }]),
+    cluster.masters.map((h) => [
+      h.name,
+      { host: h, facts: { ...setup.facts?.[h.name] }, registered: {}, data: {}, records: [] },
+    ]),
   );
   const clusterFacts: ClusterFacts = { ...setup.clusterFacts };
   const clusterReport: ClusterReport = {};
@@ -170,7 +192,15 @@ export async function runModule<A>(module: ModuleDefinition<A>, args: unknown, s
     play: 'p',
   };
   const state = states.get(setup.host ?? masters[0]!)!;
-  const task = { name: module.name, module: module.name, args: module.args.parse(args), retries: 0, delayMs: 0, ignoreErrors: false, source: { file: 'test.yaml', line: 1, col: 1 } };
+  const task = {
+    name: module.name,
+    module: module.name,
+    args: module.args.parse(args),
+    retries: 0,
+    delayMs: 0,
+    ignoreErrors: false,
+    source: { file: 'test.yaml', line: 1, col: 1 },
+  };
   const record = await runTask(env, state, task, 'main');
   return { record, facts: state.facts, clusterFacts, report: state.data, clusterReport };
 }
@@ -205,19 +235,34 @@ export interface HealthSpec {
 
 /** HEALTH_SCRIPT's output for one probe (the member list and the health of the URLs asked for). */
 export function healthOutput(spec: HealthSpec, urls: readonly string[]): string {
-  const members = spec.members ?? { m1: 'https://10.0.0.1:2379', m2: 'https://10.0.0.2:2379', m3: 'https://10.0.0.3:2379' };
+  const members = spec.members ?? {
+    m1: 'https://10.0.0.1:2379',
+    m2: 'https://10.0.0.2:2379',
+    m3: 'https://10.0.0.3:2379',
+  };
   const disk = spec.disk ?? testPem('01');
   const served = spec.served ?? disk;
   const parts: Record<string, string> = {
     'apiserver-readyz': spec.apiserverReady === false ? 'readyz check failed\n500' : 'ok\n200',
     'controller-manager-healthz': spec.componentsHealthy === false ? 'curl: (7) Failed to connect\n\n000' : 'ok\n200',
     'scheduler-healthz': 'ok\n200',
-    'etcd-members': members === 'unreadable' ? 'curl: (7) Failed to connect' : JSON.stringify({ members: Object.entries(members).map(([name, url]) => ({ name, clientURLs: [url] })) }),
+    'etcd-members':
+      members === 'unreadable'
+        ? 'curl: (7) Failed to connect'
+        : JSON.stringify({ members: Object.entries(members).map(([name, url]) => ({ name, clientURLs: [url] })) }),
   };
-  for (const url of urls) parts[`etcd-health ${url}`] = spec.unhealthy?.includes(url) ? '{"health":"false"}' : '{"health":"true"}';
-  Object.assign(parts, { 'served-apiserver': served, 'served-etcd': served, 'disk-apiserver': disk, 'disk-etcd': disk });
+  for (const url of urls)
+    parts[`etcd-health ${url}`] = spec.unhealthy?.includes(url) ? '{"health":"false"}' : '{"health":"true"}';
+  Object.assign(parts, {
+    'served-apiserver': served,
+    'served-etcd': served,
+    'disk-apiserver': disk,
+    'disk-etcd': disk,
+  });
   return sections(parts);
 }
 
 /** HEALTH_SCRIPT's args after the kubernetes dir are the member URLs to probe. */
-export const healthReply = (spec: HealthSpec) => (argv: readonly string[]): Reply => ({ stdout: healthOutput(spec, argv.slice(5)) });
+export const healthReply =
+  (spec: HealthSpec) =>
+  (argv: readonly string[]): Reply => ({ stdout: healthOutput(spec, argv.slice(5)) });

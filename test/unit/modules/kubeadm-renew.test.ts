@@ -13,7 +13,11 @@ const RENEWABLE = renewableCerts(parseVersion('1.20.2')!, 'stacked');
 
 /** What kubeadm 1.20 prints, with `change` applied to its lines. */
 function kubeadmOutput(change: (lines: string[]) => string[] = (l) => l): Reply {
-  const lines = ['[renew] Reading configuration from the cluster...', ...RENEWABLE.map((c) => `${c.longName} renewed`), 'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.'];
+  const lines = [
+    '[renew] Reading configuration from the cluster...',
+    ...RENEWABLE.map((c) => `${c.longName} renewed`),
+    'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.',
+  ];
   return { stdout: `${change(lines).join('\n')}\n` };
 }
 
@@ -22,8 +26,21 @@ function node(reply: Reply = kubeadmOutput()): FakeNode {
   return new FakeNode().on(KUBEADM, reply).on(script(NODE_FACTS_SCRIPT), { stdout: '' });
 }
 
-function renew(fake: FakeNode, facts: NodeFacts = nodeFacts(10), more: { clusterFacts?: ClusterFacts; dryRun?: boolean } = {}) {
-  return runModule(kubeadmRenewModule, {}, { nodes: { m1: fake }, facts: { m1: { node: facts, due: true } }, clusterFacts: more.clusterFacts, options: { dryRun: more.dryRun ?? false } });
+function renew(
+  fake: FakeNode,
+  facts: NodeFacts = nodeFacts(10),
+  more: { clusterFacts?: ClusterFacts; dryRun?: boolean } = {},
+) {
+  return runModule(
+    kubeadmRenewModule,
+    {},
+    {
+      nodes: { m1: fake },
+      facts: { m1: { node: facts, due: true } },
+      clusterFacts: more.clusterFacts,
+      options: { dryRun: more.dryRun ?? false },
+    },
+  );
 }
 
 describe('kubeadm_renew', () => {
@@ -31,50 +48,88 @@ describe('kubeadm_renew', () => {
     const fake = node();
     const run = await renew(fake, nodeFacts(10), { dryRun: true });
     expect(run.record.status).toBe('would-change');
-    expect(run.record.message).toMatch(/^would run kubeadm certs renew all with \/usr\/bin\/kubeadm: 10 certificates, soonest \S+ ends \d{4}-\d{2}-\d{2}, all would end about \d{4}-\d{2}-\d{2}$/);
+    expect(run.record.message).toMatch(
+      /^would run kubeadm certs renew all with \/usr\/bin\/kubeadm: 10 certificates, soonest \S+ ends \d{4}-\d{2}-\d{2}, all would end about \d{4}-\d{2}-\d{2}$/,
+    );
     expect(fake.calls).toEqual([]);
     expect(run.facts.factsBefore).toBeUndefined();
   });
 
   it('is skipped on a master that is not due', async () => {
     const fake = node();
-    const run = await runModule(kubeadmRenewModule, {}, { nodes: { m1: fake }, facts: { m1: { node: nodeFacts(), due: false } } });
+    const run = await runModule(
+      kubeadmRenewModule,
+      {},
+      { nodes: { m1: fake }, facts: { m1: { node: nodeFacts(), due: false } } },
+    );
     expect(run.record).toMatchObject({ status: 'skipped', message: 'not due for renewal' });
     expect(fake.calls).toEqual([]);
   });
 
-  it('refuses without a kubeadm of the cluster\'s version (it would overwrite the configuration with defaults)', async () => {
+  it("refuses without a kubeadm of the cluster's version (it would overwrite the configuration with defaults)", async () => {
     const fake = node();
     const run = await renew(fake, nodeFacts(10, { kubeadm: { path: '/usr/bin/kubeadm', version: '1.22.1' } }));
-    expect(run.record).toMatchObject({ status: 'failed', message: "kubeadm 1.22.1 does not match the cluster's 1.20.2 (run with kubeadm provisioning allowed in the inventory)" });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message:
+        "kubeadm 1.22.1 does not match the cluster's 1.20.2 (run with kubeadm provisioning allowed in the inventory)",
+    });
     expect(fake.calls).toEqual([]);
   });
 
-  it('uses the kubeadm provisioned beside the node\'s own when that one is of another version', async () => {
-    const fake = new FakeNode().on(command('/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all'), kubeadmOutput()).on(script(NODE_FACTS_SCRIPT), { stdout: '' });
-    const facts = nodeFacts(10, { kubeadm: { path: '/usr/bin/kubeadm', version: '1.22.1' }, provisionedKubeadm: [{ path: '/opt/kcr/kubeadm-v1.20.2', version: '1.20.2' }] });
+  it("uses the kubeadm provisioned beside the node's own when that one is of another version", async () => {
+    const fake = new FakeNode()
+      .on(command('/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all'), kubeadmOutput())
+      .on(script(NODE_FACTS_SCRIPT), { stdout: '' });
+    const facts = nodeFacts(10, {
+      kubeadm: { path: '/usr/bin/kubeadm', version: '1.22.1' },
+      provisionedKubeadm: [{ path: '/opt/kcr/kubeadm-v1.20.2', version: '1.20.2' }],
+    });
     await renew(fake, facts);
     expect(fake.calls[0]).toEqual(['/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all']);
   });
 
   it('fails on a non-zero exit, with the tail of its output', async () => {
-    const run = await renew(node({ exitCode: 1, stderr: 'error execution phase: open /etc/kubernetes/pki/ca.key: permission denied\n' }));
-    expect(run.record).toMatchObject({ status: 'failed', message: '/usr/bin/kubeadm certs renew all exited 1: error execution phase: open /etc/kubernetes/pki/ca.key: permission denied' });
+    const run = await renew(
+      node({ exitCode: 1, stderr: 'error execution phase: open /etc/kubernetes/pki/ca.key: permission denied\n' }),
+    );
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message:
+        '/usr/bin/kubeadm certs renew all exited 1: error execution phase: open /etc/kubernetes/pki/ca.key: permission denied',
+    });
   });
 
   it('fails on output it does not understand, and on a certificate kubeadm did not report or found missing', async () => {
     const garbage = await renew(node(kubeadmOutput((l) => [...l, 'segmentation fault'])));
     expect(garbage.record.message).toBe('unexpected kubeadm output: segmentation fault');
-    const silent = await renew(node(kubeadmOutput((l) => l.filter((x) => !x.startsWith('certificate for serving etcd')))));
+    const silent = await renew(
+      node(kubeadmOutput((l) => l.filter((x) => !x.startsWith('certificate for serving etcd')))),
+    );
     expect(silent.record.message).toBe('kubeadm did not report etcd-server');
-    const missing = await renew(node(kubeadmOutput((l) => l.map((x) => (x.startsWith('certificate for the front proxy client') ? 'MISSING! certificate for the front proxy client' : x)))));
+    const missing = await renew(
+      node(
+        kubeadmOutput((l) =>
+          l.map((x) =>
+            x.startsWith('certificate for the front proxy client')
+              ? 'MISSING! certificate for the front proxy client'
+              : x,
+          ),
+        ),
+      ),
+    );
     expect(missing.record.message).toBe('front-proxy-client is missing (MISSING! from kubeadm)');
   });
 
   it('a fall-back to default configuration fails a rolling renewal, but is expected on the recovery path', async () => {
-    const fellBack = kubeadmOutput((l) => ['[renew] Error reading configuration from the Cluster. Falling back to default configuration', ...l.slice(1)]);
+    const fellBack = kubeadmOutput((l) => [
+      '[renew] Error reading configuration from the Cluster. Falling back to default configuration',
+      ...l.slice(1),
+    ]);
     const rolling = await renew(node(fellBack));
-    expect(rolling.record.message).toBe('kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)');
+    expect(rolling.record.message).toBe(
+      'kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)',
+    );
     const recovery = await renew(node(fellBack), nodeFacts(-1), { clusterFacts: { path: 'expired-recovery' } });
     // It goes on to the proof (which this empty fake node then fails).
     expect(recovery.record.message).toMatch(/^verification after renewal failed/);
@@ -84,7 +139,9 @@ describe('kubeadm_renew', () => {
     const before = nodeFacts(10);
     const run = await renew(node(), before);
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toMatch(/^verification after renewal failed: admin\.conf disappeared; apiserver disappeared; /);
+    expect(run.record.message).toMatch(
+      /^verification after renewal failed: admin\.conf disappeared; apiserver disappeared; /,
+    );
     expect(run.facts.factsBefore).toBe(before);
     expect(run.clusterFacts.renewedAny).toBeUndefined();
   });

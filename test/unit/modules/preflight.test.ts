@@ -15,31 +15,71 @@ function freshNode(): FakeNode {
   const changed = Math.floor(Date.now() / 1000) - 10 * DAY;
   const started = new Date(Date.now() - DAY * 1000).toISOString();
   const parts: Record<string, string> = {};
-  for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) Object.assign(parts, { [`changed ${c}`]: String(changed), [`started ${c}`]: started });
+  for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'])
+    Object.assign(parts, { [`changed ${c}`]: String(changed), [`started ${c}`]: started });
   return new FakeNode().on(script(COMPONENT_STARTS_SCRIPT), { stdout: sections(parts) });
 }
 
-function preflight(node: NodeFacts | undefined, opts: { options?: Partial<RunOptions>; cluster?: Partial<Cluster>; fake?: FakeNode } = {}) {
-  return runModule(preflightModule, {}, { facts: { m1: { node } }, nodes: { m1: opts.fake ?? freshNode() }, options: opts.options, cluster: opts.cluster });
+function preflight(
+  node: NodeFacts | undefined,
+  opts: { options?: Partial<RunOptions>; cluster?: Partial<Cluster>; fake?: FakeNode } = {},
+) {
+  return runModule(
+    preflightModule,
+    {},
+    { facts: { m1: { node } }, nodes: { m1: opts.fake ?? freshNode() }, options: opts.options, cluster: opts.cluster },
+  );
 }
 
 describe('preflight refuses an unsafe master, naming every problem', () => {
   const cases: [string, Partial<NodeFacts> | ((f: NodeFacts) => void), RegExp][] = [
     ['not root', { uid: 1000 }, /commands do not run as root \(uid 1000\)/],
-    ['not a control plane', { manifests: ['kube-apiserver.yaml'] }, /not a kubeadm control plane: \/etc\/kubernetes\/manifests lacks etcd\.yaml/],
+    [
+      'not a control plane',
+      { manifests: ['kube-apiserver.yaml'] },
+      /not a kubeadm control plane: \/etc\/kubernetes\/manifests lacks etcd\.yaml/,
+    ],
     ['version unreadable', { kubernetesVersion: undefined }, /cannot tell the Kubernetes version/],
-    ['version too old', { kubernetesVersion: '1.14.3', kubeadm: { path: '/usr/bin/kubeadm', version: '1.14.3' } }, /older than 1\.15/],
-    ['no runtime', { runtime: undefined, runtimeProblem: 'no container runtime lists a kube-apiserver container' }, /container runtime: no container runtime lists/],
-    ['kubelet down', { kubeletState: 'inactive' }, /kubelet is inactive: without it a removed container never comes back/],
+    [
+      'version too old',
+      { kubernetesVersion: '1.14.3', kubeadm: { path: '/usr/bin/kubeadm', version: '1.14.3' } },
+      /older than 1\.15/,
+    ],
+    [
+      'no runtime',
+      { runtime: undefined, runtimeProblem: 'no container runtime lists a kube-apiserver container' },
+      /container runtime: no container runtime lists/,
+    ],
+    [
+      'kubelet down',
+      { kubeletState: 'inactive' },
+      /kubelet is inactive: without it a removed container never comes back/,
+    ],
     ['clock unreadable', { clockSkewMs: Number.NaN }, /cannot read the node's clock/],
     ['clock skewed', { clockSkewMs: 120_000 }, /clock differs from this machine's by 120s \(limit 1s\)/],
     ['disk unreadable', { diskFreeKb: undefined }, /cannot read free space for backups/],
     ['disk full', { diskFreeKb: 100 }, /only 100 KiB free for backups, need \d+ KiB/],
-    ['a CA missing', (f) => (f.cas['etcd-ca'] = { name: 'etcd-ca', kind: 'ca', present: false }), /CA etcd-ca is missing/],
-    ['a CA unparseable', (f) => (f.cas.ca = { name: 'ca', kind: 'ca', present: true, problem: 'not a PEM certificate' }), /CA ca \(\/etc\/kubernetes\/pki\/ca\.crt\): not a PEM certificate/],
-    ['a certificate missing', (f) => (f.certs['etcd-peer'] = { name: 'etcd-peer', kind: 'file', present: false }), /etcd-peer is missing/],
+    [
+      'a CA missing',
+      (f) => (f.cas['etcd-ca'] = { name: 'etcd-ca', kind: 'ca', present: false }),
+      /CA etcd-ca is missing/,
+    ],
+    [
+      'a CA unparseable',
+      (f) => (f.cas.ca = { name: 'ca', kind: 'ca', present: true, problem: 'not a PEM certificate' }),
+      /CA ca \(\/etc\/kubernetes\/pki\/ca\.crt\): not a PEM certificate/,
+    ],
+    [
+      'a certificate missing',
+      (f) => (f.certs['etcd-peer'] = { name: 'etcd-peer', kind: 'file', present: false }),
+      /etcd-peer is missing/,
+    ],
     ['a certificate not from its CA', (f) => (f.certs.apiserver!.chainsToCa = false), /apiserver is not signed by ca/],
-    ['a certificate not matching its key', (f) => (f.certs['front-proxy-client']!.keyMatches = false), /front-proxy-client does not match its private key/],
+    [
+      'a certificate not matching its key',
+      (f) => (f.certs['front-proxy-client']!.keyMatches = false),
+      /front-proxy-client does not match its private key/,
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(name, async () => {
@@ -72,7 +112,10 @@ describe('preflight refuses an unsafe master, naming every problem', () => {
 
   it('no node facts: node_facts must run first', async () => {
     const run = await preflight(undefined);
-    expect(run.record).toMatchObject({ status: 'failed', message: 'no node facts: the node_facts module must run first' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'no node facts: the node_facts module must run first',
+    });
   });
 });
 
@@ -108,7 +151,9 @@ describe('preflight decides whether the master is due', () => {
 
   it('due again when an earlier run left its in-progress marker', async () => {
     const run = await preflight(nodeFacts(200, { unfinishedRenewalBackup: '/var/lib/kube-cert-renew/backups/x' }));
-    expect(run.record.message).toMatch(/due: an earlier renewal did not finish: a run stopped before it finished this master \(its backup: \/var\/lib\/kube-cert-renew\/backups\/x\)/);
+    expect(run.record.message).toMatch(
+      /due: an earlier renewal did not finish: a run stopped before it finished this master \(its backup: \/var\/lib\/kube-cert-renew\/backups\/x\)/,
+    );
     expect(run.facts.due).toBe(true);
   });
 
@@ -123,7 +168,10 @@ describe('preflight decides whether the master is due', () => {
   it('due again when a component started before its certificate last changed', async () => {
     const now = Math.floor(Date.now() / 1000);
     const fake = new FakeNode().on(script(COMPONENT_STARTS_SCRIPT), {
-      stdout: sections({ 'changed kube-apiserver': String(now - 60), 'started kube-apiserver': new Date((now - 3600) * 1000).toISOString() }),
+      stdout: sections({
+        'changed kube-apiserver': String(now - 60),
+        'started kube-apiserver': new Date((now - 3600) * 1000).toISOString(),
+      }),
     });
     const run = await preflight(nodeFacts(200), { fake });
     expect(run.record.message).toMatch(/kube-apiserver started before its certificate last changed on disk/);
@@ -131,7 +179,11 @@ describe('preflight decides whether the master is due', () => {
   });
 
   it('a missing kubeadm with provisioning on is ready, to be provisioned', async () => {
-    const run = await preflight(nodeFacts(20, { kubeadm: {} }), { cluster: { kubeadm: { provision: 'download', mirrorUrl: 'https://m/{version}/{arch}/kubeadm', installDir: '/opt/kcr' } } });
+    const run = await preflight(nodeFacts(20, { kubeadm: {} }), {
+      cluster: {
+        kubeadm: { provision: 'download', mirrorUrl: 'https://m/{version}/{arch}/kubeadm', installDir: '/opt/kcr' },
+      },
+    });
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toMatch(/kubeadm is not installed \(cluster is 1\.20\.2\): will provision \(download\)/);
     expect(run.facts.kubeadmReady).toBe(false);

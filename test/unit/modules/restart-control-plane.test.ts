@@ -5,10 +5,20 @@ import { ETCD_MOVE_LEADER_SCRIPT, HEALTH_SCRIPT } from '../../../src/kube/node-s
 import { CLOCK_THEN_EXEC_SCRIPT } from '../../../src/kube/scripts/components.js';
 import { restartControlPlaneModule } from '../../../src/modules/restart-control-plane.js';
 import type { HostFacts } from '../../../src/playbook/state.js';
-import { command, FakeNode, healthReply, nodeFacts, runModule, script, type HealthSpec, type Reply } from './harness.js';
+import {
+  command,
+  FakeNode,
+  healthReply,
+  nodeFacts,
+  runModule,
+  script,
+  type HealthSpec,
+  type Reply,
+} from './harness.js';
 
 /** A container id per component and generation (hex, as docker prints them). */
-const id = (component: string, generation: number): string => `${Buffer.from(component).toString('hex').slice(0, 12)}${String(generation).padStart(4, '0')}`;
+const id = (component: string, generation: number): string =>
+  `${Buffer.from(component).toString('hex').slice(0, 12)}${String(generation).padStart(4, '0')}`;
 
 interface NodeSpec {
   kubelet?: string;
@@ -21,22 +31,36 @@ interface NodeSpec {
 /** A docker master whose containers come back as new ones after `docker rm`. */
 function master(spec: NodeSpec = {}): FakeNode {
   const generation = new Map<string, number>();
-  const componentOf = (argv: readonly string[]): string => (argv.find((a) => a.startsWith('label=')) ?? '').replace('label=io.kubernetes.container.name=', '');
+  const componentOf = (argv: readonly string[]): string =>
+    (argv.find((a) => a.startsWith('label=')) ?? '').replace('label=io.kubernetes.container.name=', '');
   return new FakeNode()
     .on(command('systemctl', 'is-active', 'kubelet'), { stdout: `${spec.kubelet ?? 'active'}\n` })
     .on(script(HEALTH_SCRIPT), healthReply(spec.health ?? {}))
     .on(script(ETCD_MOVE_LEADER_SCRIPT), { stdout: 'not-leader\n' })
-    .on(command('docker', 'ps'), (argv) => ({ stdout: `${id(componentOf(argv), generation.get(componentOf(argv)) ?? 0)}\n` }))
+    .on(command('docker', 'ps'), (argv) => ({
+      stdout: `${id(componentOf(argv), generation.get(componentOf(argv)) ?? 0)}\n`,
+    }))
     .on(script(CLOCK_THEN_EXEC_SCRIPT), (argv) => {
       if (spec.clock) return spec.clock;
-      const component = [...generation.keys(), 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].find((c) => argv.includes(id(c, generation.get(c) ?? 0)))!;
+      const component = [
+        ...generation.keys(),
+        'etcd',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+      ].find((c) => argv.includes(id(c, generation.get(c) ?? 0)))!;
       if (!spec.stuck?.includes(component)) generation.set(component, (generation.get(component) ?? 0) + 1);
       return { stdout: `${Math.floor(Date.now() / 1000)}\n` };
     })
     .on(command('docker', 'inspect'), { stdout: `${new Date(Date.now() + 1000).toISOString()}\n` });
 }
 
-function restart(node: FakeNode, args: Record<string, unknown> = {}, facts: HostFacts = {}, more: { dryRun?: boolean; etcd?: 'stacked' | 'external' } = {}) {
+function restart(
+  node: FakeNode,
+  args: Record<string, unknown> = {},
+  facts: HostFacts = {},
+  more: { dryRun?: boolean; etcd?: 'stacked' | 'external' } = {},
+) {
   return runModule(restartControlPlaneModule, args, {
     nodes: { m1: node },
     facts: { m1: { node: nodeFacts(10), due: true, ...facts } },
@@ -46,15 +70,26 @@ function restart(node: FakeNode, args: Record<string, unknown> = {}, facts: Host
   });
 }
 
-const removed = (node: FakeNode): string[] => node.calls.filter((c) => script(CLOCK_THEN_EXEC_SCRIPT)(c)).map((c) => c.slice(4).join(' '));
+const removed = (node: FakeNode): string[] =>
+  node.calls.filter((c) => script(CLOCK_THEN_EXEC_SCRIPT)(c)).map((c) => c.slice(4).join(' '));
 
 describe('restart_control_plane', () => {
   it('restarts etcd first, then the API server, controller-manager and scheduler, each proven new', async () => {
     const node = master();
     const run = await restart(node);
-    expect(run.record).toMatchObject({ status: 'changed', message: 'restarted etcd, kube-apiserver, kube-controller-manager, kube-scheduler (docker)' });
-    expect(removed(node)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `docker rm -f ${id(c, 0)}`));
-    expect(Object.keys(run.report.restartedAt ?? {})).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    expect(run.record).toMatchObject({
+      status: 'changed',
+      message: 'restarted etcd, kube-apiserver, kube-controller-manager, kube-scheduler (docker)',
+    });
+    expect(removed(node)).toEqual(
+      ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `docker rm -f ${id(c, 0)}`),
+    );
+    expect(Object.keys(run.report.restartedAt ?? {})).toEqual([
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+    ]);
     expect(run.facts.restartedAny).toBe(true);
     // etcd leadership is handed over before etcd restarts.
     expect(node.count(script(ETCD_MOVE_LEADER_SCRIPT))).toBe(1);
@@ -71,7 +106,9 @@ describe('restart_control_plane', () => {
     const node = master({ health: { unhealthy: ['https://10.0.0.3:2379'] } });
     const run = await restart(node);
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toBe('refusing to restart etcd: etcd member m3 (https://10.0.0.3:2379) unhealthy ({"health":"false"}) (restarting now could lose quorum)');
+    expect(run.record.message).toBe(
+      'refusing to restart etcd: etcd member m3 (https://10.0.0.3:2379) unhealthy ({"health":"false"}) (restarting now could lose quorum)',
+    );
     expect(removed(node)).toEqual([]);
     expect(run.facts.restartedAny).toBeUndefined();
   });
@@ -79,40 +116,67 @@ describe('restart_control_plane', () => {
   it('refuses to remove containers when the kubelet is not running (nothing would recreate them)', async () => {
     const node = master({ kubelet: 'inactive' });
     const run = await restart(node);
-    expect(run.record).toMatchObject({ status: 'failed', message: 'kubelet is inactive: refusing to remove containers it would not recreate' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'kubelet is inactive: refusing to remove containers it would not recreate',
+    });
     expect(removed(node)).toEqual([]);
   });
 
   it('fails when the runtime is unknown, or a component has no running container', async () => {
-    const unknown = await runModule(restartControlPlaneModule, {}, { nodes: { m1: master() }, facts: { m1: { node: nodeFacts(10, { runtime: undefined }) } } });
+    const unknown = await runModule(
+      restartControlPlaneModule,
+      {},
+      { nodes: { m1: master() }, facts: { m1: { node: nodeFacts(10, { runtime: undefined }) } } },
+    );
     expect(unknown.record).toMatchObject({ status: 'failed', message: 'container runtime unknown' });
-    const empty = new FakeNode().on(command('docker', 'ps'), { stdout: '' }).on(command('systemctl', 'is-active', 'kubelet'), { stdout: 'active\n' });
+    const empty = new FakeNode()
+      .on(command('docker', 'ps'), { stdout: '' })
+      .on(command('systemctl', 'is-active', 'kubelet'), { stdout: 'active\n' });
     const run = await restart(empty, { components: ['kube-apiserver'] });
     expect(run.record).toMatchObject({ status: 'failed', message: 'no running kube-apiserver container' });
   });
 
-  it('removes nothing when the node\'s clock cannot be read (a removal it could not date proves nothing)', async () => {
+  it("removes nothing when the node's clock cannot be read (a removal it could not date proves nothing)", async () => {
     const node = master({ clock: { stdout: 'not a clock: date: command not found\n', exitCode: 1 } });
     const run = await restart(node, { components: ['kube-apiserver'] });
-    expect(run.record).toMatchObject({ status: 'failed', message: "cannot read the node's clock: date: command not found; nothing was removed" });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: "cannot read the node's clock: date: command not found; nothing was removed",
+    });
   });
 
   it('fails when the runtime cannot remove the container', async () => {
-    const node = master({ clock: { stdout: `${Math.floor(Date.now() / 1000)}\n`, stderr: 'Error response from daemon: conflict\n', exitCode: 1 } });
+    const node = master({
+      clock: {
+        stdout: `${Math.floor(Date.now() / 1000)}\n`,
+        stderr: 'Error response from daemon: conflict\n',
+        exitCode: 1,
+      },
+    });
     const run = await restart(node, { components: ['kube-apiserver'] });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'docker could not remove kube-apiserver: Error response from daemon: conflict' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'docker could not remove kube-apiserver: Error response from daemon: conflict',
+    });
   });
 
   it('fails when a component does not come back in time', async () => {
     const node = master({ stuck: ['kube-scheduler'] });
     const run = await restart(node, { components: ['kube-scheduler'], comebackTimeoutSeconds: 1 });
-    expect(run.record).toMatchObject({ status: 'failed', message: 'kube-scheduler did not come back within 1s after its container was removed' });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'kube-scheduler did not come back within 1s after its container was removed',
+    });
   });
 
   it('in rescue, restarts only where this run restarted something', async () => {
     const node = master();
     const run = await restart(node, { onlyIfRestarted: true, checkQuorum: false });
-    expect(run.record).toMatchObject({ status: 'skipped', message: 'no component was restarted in this run: the running ones still use the certificates on disk' });
+    expect(run.record).toMatchObject({
+      status: 'skipped',
+      message: 'no component was restarted in this run: the running ones still use the certificates on disk',
+    });
     expect(node.calls).toEqual([]);
     const again = await restart(master(), { onlyIfRestarted: true, checkQuorum: false }, { restartedAny: true });
     expect(again.record.status).toBe('changed');
@@ -120,9 +184,15 @@ describe('restart_control_plane', () => {
 
   it('is skipped on a master that is not due; in a dry run says what it would restart', async () => {
     const node = master();
-    expect((await restart(node, {}, { due: false })).record).toMatchObject({ status: 'skipped', message: 'not due for renewal' });
+    expect((await restart(node, {}, { due: false })).record).toMatchObject({
+      status: 'skipped',
+      message: 'not due for renewal',
+    });
     const dry = await restart(node, {}, {}, { dryRun: true });
-    expect(dry.record).toMatchObject({ status: 'would-change', message: 'would restart etcd, kube-apiserver, kube-controller-manager, kube-scheduler with docker' });
+    expect(dry.record).toMatchObject({
+      status: 'would-change',
+      message: 'would restart etcd, kube-apiserver, kube-controller-manager, kube-scheduler with docker',
+    });
     expect(node.calls).toEqual([]);
   });
 });

@@ -11,39 +11,69 @@ describe('wait_healthy', () => {
     const run = await runModule(waitHealthyModule, {}, { nodes: { m1: probe({}) } });
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toMatch(/^healthy after \d+\.\ds$/);
-    expect(run.clusterFacts.etcdUrls).toEqual(['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379']);
+    expect(run.clusterFacts.etcdUrls).toEqual([
+      'https://10.0.0.1:2379',
+      'https://10.0.0.2:2379',
+      'https://10.0.0.3:2379',
+    ]);
   });
 
   it('polls until the master becomes healthy', async () => {
-    const node = new FakeNode().on(script(HEALTH_SCRIPT), (argv, nth) => healthReply(nth < 2 ? { apiserverReady: false } : {})(argv));
-    const run = await runModule(waitHealthyModule, { intervalSeconds: 0.01, timeoutSeconds: 5 }, { nodes: { m1: node } });
+    const node = new FakeNode().on(script(HEALTH_SCRIPT), (argv, nth) =>
+      healthReply(nth < 2 ? { apiserverReady: false } : {})(argv),
+    );
+    const run = await runModule(
+      waitHealthyModule,
+      { intervalSeconds: 0.01, timeoutSeconds: 5 },
+      { nodes: { m1: node } },
+    );
     expect(run.record.status).toBe('ok');
     expect(node.count(script(HEALTH_SCRIPT))).toBeGreaterThanOrEqual(3);
   });
 
   it('fails after its timeout, naming every problem of the last probe', async () => {
     const spec: HealthSpec = { served: testPem('02'), unhealthy: ['https://10.0.0.2:2379'], componentsHealthy: false };
-    const run = await runModule(waitHealthyModule, { timeoutSeconds: 0.05, intervalSeconds: 0.01 }, { nodes: { m1: probe(spec) } });
+    const run = await runModule(
+      waitHealthyModule,
+      { timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes: { m1: probe(spec) } },
+    );
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toMatch(/^not healthy after \d+s: kube-apiserver serves a certificate other than pki\/apiserver\.crt; kube-controller-manager unhealthy \(curl: \(7\) Failed to connect\); etcd member m2 \(https:\/\/10\.0\.0\.2:2379\) unhealthy/);
+    expect(run.record.message).toMatch(
+      /^not healthy after \d+s: kube-apiserver serves a certificate other than pki\/apiserver\.crt; kube-controller-manager unhealthy \(curl: \(7\) Failed to connect\); etcd member m2 \(https:\/\/10\.0\.0\.2:2379\) unhealthy/,
+    );
     expect(run.record.message).toMatch(/etcd serves a certificate other than pki\/etcd\/server\.crt$/);
   });
 
   it('does not require the served certificate to match when told not to', async () => {
-    const run = await runModule(waitHealthyModule, { servedMatchesDisk: false, timeoutSeconds: 0.05 }, { nodes: { m1: probe({ served: testPem('02') }) } });
+    const run = await runModule(
+      waitHealthyModule,
+      { servedMatchesDisk: false, timeoutSeconds: 0.05 },
+      { nodes: { m1: probe({ served: testPem('02') }) } },
+    );
     expect(run.record.status).toBe('ok');
   });
 
   it('fails when local etcd does not answer', async () => {
-    const run = await runModule(waitHealthyModule, { timeoutSeconds: 0.05, intervalSeconds: 0.01 }, { nodes: { m1: probe({ members: 'unreadable' }) } });
+    const run = await runModule(
+      waitHealthyModule,
+      { timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes: { m1: probe({ members: 'unreadable' }) } },
+    );
     expect(run.record.message).toMatch(/local etcd does not answer \(member list unreadable\)/);
   });
 
   it('scope cluster: every master, each named in the problems; not gated by `due`', async () => {
     const nodes = { m1: probe({}), m2: probe({ apiserverReady: false }), m3: probe({}) };
-    const run = await runModule(waitHealthyModule, { scope: 'cluster', timeoutSeconds: 0.05, intervalSeconds: 0.01 }, { nodes, facts: { m1: { due: false } } });
+    const run = await runModule(
+      waitHealthyModule,
+      { scope: 'cluster', timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes, facts: { m1: { due: false } } },
+    );
     expect(run.record.status).toBe('failed');
-    expect(run.record.message).toMatch(/^not healthy after \d+s: m2: kube-apiserver not ready \(HTTP 500 readyz check failed\)$/);
+    expect(run.record.message).toMatch(
+      /^not healthy after \d+s: m2: kube-apiserver not ready \(HTTP 500 readyz check failed\)$/,
+    );
     for (const n of Object.values(nodes)) expect(n.count(script(HEALTH_SCRIPT))).toBeGreaterThanOrEqual(1);
   });
 
@@ -52,7 +82,11 @@ describe('wait_healthy', () => {
     const skipped = await runModule(waitHealthyModule, {}, { nodes: { m1: node }, facts: { m1: { due: false } } });
     expect(skipped.record).toMatchObject({ status: 'skipped', message: 'not due for renewal' });
     expect(node.calls).toEqual([]);
-    const always = await runModule(waitHealthyModule, { onlyIfDue: false }, { nodes: { m1: node }, facts: { m1: { due: false } } });
+    const always = await runModule(
+      waitHealthyModule,
+      { onlyIfDue: false },
+      { nodes: { m1: node }, facts: { m1: { due: false } } },
+    );
     expect(always.record.status).toBe('ok');
   });
 });

@@ -73,7 +73,13 @@ const stepModule: ReadOnlyModule<z.infer<typeof stepArgs>> = {
     log.attempts.set(key, attempt);
     const start = performance.now();
     await waitMs(a.ms, a.ignoreSignal ? undefined : ctx.signal);
-    log.intervals.push({ cluster: ctx.cluster.name, host: ctx.host.name, task: a.tag ?? '', start, end: performance.now() });
+    log.intervals.push({
+      cluster: ctx.cluster.name,
+      host: ctx.host.name,
+      task: a.tag ?? '',
+      start,
+      end: performance.now(),
+    });
     if (a.dropOn.includes(ctx.host.name)) throw new UnreachableError('connection lost', { host: ctx.host.name });
     if (a.failOn.includes(ctx.host.name)) throw new StepError('step failed on purpose', { host: ctx.host.name });
     if (attempt <= a.failFirst) return { status: 'failed', message: `attempt ${attempt} failed`, data: { attempt } };
@@ -168,14 +174,28 @@ export function playbook(yaml: string): Playbook {
 }
 
 /** A one-play playbook `name: t` over masters; the blocks are YAML list items (already indented). */
-export function onePlay(blocks: { serial?: number; tasks: string[]; rescue?: string[]; always?: string[] }, more = ''): Playbook {
-  const block = (key: string, items?: string[]) => (items?.length ? `    ${key}:\n${items.map((i) => `      - ${i}`).join('\n')}\n` : '');
+export function onePlay(
+  blocks: { serial?: number; tasks: string[]; rescue?: string[]; always?: string[] },
+  more = '',
+): Playbook {
+  const block = (key: string, items?: string[]) =>
+    items?.length ? `    ${key}:\n${items.map((i) => `      - ${i}`).join('\n')}\n` : '';
   const serial = blocks.serial ? `    serial: ${blocks.serial}\n` : '';
-  return playbook(`name: t\nplays:\n  - name: renew\n    hosts: masters\n${serial}${block('tasks', blocks.tasks)}${block('rescue', blocks.rescue)}${block('always', blocks.always)}${more}`);
+  return playbook(
+    `name: t\nplays:\n  - name: renew\n    hosts: masters\n${serial}${block('tasks', blocks.tasks)}${block('rescue', blocks.rescue)}${block('always', blocks.always)}${more}`,
+  );
 }
 
 export function options(over: Partial<RunOptions> = {}): RunOptions {
-  return { dryRun: false, renewWithinSeconds: 30 * 86_400, force: false, outputDir: '/tmp/kcr', healthTimeoutMs: 1000, maxClockSkewMs: 1000, ...over };
+  return {
+    dryRun: false,
+    renewWithinSeconds: 30 * 86_400,
+    force: false,
+    outputDir: '/tmp/kcr',
+    healthTimeoutMs: 1000,
+    maxClockSkewMs: 1000,
+    ...over,
+  };
 }
 
 export const silentLogger = pino({ level: 'silent' });

@@ -9,7 +9,16 @@ import { fakeTransport, inventory, modules, log, onePlay, options, resetLog, sil
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, unreachable: string[] = [], signal?: AbortSignal) {
-  return runPlaybook({ inventory: inv, playbook: pb, modules, transport: fakeTransport(unreachable), options: options(), forks: 10, logger: silentLogger, signal });
+  return runPlaybook({
+    inventory: inv,
+    playbook: pb,
+    modules,
+    transport: fakeTransport(unreachable),
+    options: options(),
+    forks: 10,
+    logger: silentLogger,
+    signal,
+  });
 }
 
 const renew = (failOn: string[], rescueFailOn: string[] = [], dropOn: string[] = []) =>
@@ -21,13 +30,17 @@ const renew = (failOn: string[], rescueFailOn: string[] = [], dropOn: string[] =
         `{ name: renew, module: t_step, args: { tag: renew, failOn: ${JSON.stringify(failOn)}, dropOn: ${JSON.stringify(dropOn)} } }`,
         '{ name: verify, module: t_step, args: { tag: verify } }',
       ],
-      rescue: [`{ name: restore, module: t_step, args: { tag: restore, failOn: ${JSON.stringify(rescueFailOn)} } }`, '{ name: restart, module: t_step, args: { tag: restart } }'],
+      rescue: [
+        `{ name: restore, module: t_step, args: { tag: restore, failOn: ${JSON.stringify(rescueFailOn)} } }`,
+        '{ name: restart, module: t_step, args: { tag: restart } }',
+      ],
       always: ['{ name: cleanup, module: t_step, args: { tag: cleanup } }'],
     },
     '  - name: later\n    hosts: masters\n    tasks: [{ name: later, module: t_step, args: { tag: later } }]\n',
   );
 
-const steps = (cluster: string, host: string) => log.intervals.filter((i) => i.cluster === cluster && i.host === host).map((i) => i.task);
+const steps = (cluster: string, host: string) =>
+  log.intervals.filter((i) => i.cluster === cluster && i.host === host).map((i) => i.task);
 
 describe('rescue and always', () => {
   it('a failed task runs the rescue tasks, then always; the rest of the main tasks do not run', async () => {
@@ -65,7 +78,9 @@ describe('stop on failure, within one cluster only', () => {
     expect(steps('c1', 'm3')).toEqual([]);
     expect(log.intervals.filter((i) => i.cluster === 'c1' && i.task === 'later')).toEqual([]);
     expect(c1!.status).toBe('failed');
-    expect(c1!.stoppedReason).toBe('m2 failed at "renew" (step t_step, play "renew"): step failed on purpose; rescue ran, changed nothing');
+    expect(c1!.stoppedReason).toBe(
+      'm2 failed at "renew" (step t_step, play "renew"): step failed on purpose; rescue ran, changed nothing',
+    );
     expect(c2!.status).toBe('ok');
     expect(c2!.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
     expect(steps('c2', 'm5')).toEqual(['backup', 'renew', 'verify', 'cleanup', 'later']);
@@ -102,7 +117,10 @@ describe('Ctrl-C', () => {
   const slow = (failOn: string[] = []) =>
     onePlay({
       serial: 1,
-      tasks: [`{ name: long, module: t_step, args: { ms: 200, tag: long, failOn: ${JSON.stringify(failOn)} } }`, '{ name: next, module: t_step, args: { tag: next } }'],
+      tasks: [
+        `{ name: long, module: t_step, args: { ms: 200, tag: long, failOn: ${JSON.stringify(failOn)} } }`,
+        '{ name: next, module: t_step, args: { tag: next } }',
+      ],
       rescue: ['{ name: restore, module: t_step, args: { tag: restore } }'],
       always: ['{ name: cleanup, module: t_step, args: { tag: cleanup } }'],
     });
@@ -136,7 +154,16 @@ describe('Ctrl-C', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const pb = slow();
-    const s = await runPlaybook({ inventory: inventory({ c1: ['m1'], c2: ['m2'] }), playbook: pb, modules, transport: fakeTransport(), options: options(), forks: 1, logger: silentLogger, signal: controller.signal });
+    const s = await runPlaybook({
+      inventory: inventory({ c1: ['m1'], c2: ['m2'] }),
+      playbook: pb,
+      modules,
+      transport: fakeTransport(),
+      options: options(),
+      forks: 1,
+      logger: silentLogger,
+      signal: controller.signal,
+    });
     expect(s.clusters.map((c) => c.status)).toEqual(['stopped', 'not-run']);
     expect(log.intervals.map((i) => i.cluster)).toEqual(['c1']);
   });

@@ -4,23 +4,56 @@ import type { RunEvent } from '../../../src/playbook/events.js';
 import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import type { Playbook } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, modules, log, onePlay, options, overlaps, playbook, resetLog, silentLogger, type Interval } from './helpers.js';
+import {
+  fakeTransport,
+  inventory,
+  modules,
+  log,
+  onePlay,
+  options,
+  overlaps,
+  playbook,
+  resetLog,
+  silentLogger,
+  type Interval,
+} from './helpers.js';
 
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, forks = 10, unreachable: string[] = [], events?: RunEvent[]) {
-  return runPlaybook({ inventory: inv, playbook: pb, modules, transport: fakeTransport(unreachable), options: options(), forks, logger: silentLogger, onEvent: events && ((e) => events.push(e)) });
+  return runPlaybook({
+    inventory: inv,
+    playbook: pb,
+    modules,
+    transport: fakeTransport(unreachable),
+    options: options(),
+    forks,
+    logger: silentLogger,
+    onEvent: events && ((e) => events.push(e)),
+  });
 }
 
 function maxConcurrency(intervals: Interval[]): number {
-  const points = intervals.flatMap((i) => [{ t: i.start, d: 1 }, { t: i.end, d: -1 }]).sort((a, b) => a.t - b.t || a.d - b.d);
+  const points = intervals
+    .flatMap((i) => [
+      { t: i.start, d: 1 },
+      { t: i.end, d: -1 },
+    ])
+    .sort((a, b) => a.t - b.t || a.d - b.d);
   let now = 0;
   let max = 0;
   for (const p of points) max = Math.max(max, (now += p.d));
   return max;
 }
 
-const twoSteps = (serial?: number) => onePlay({ serial, tasks: ['{ name: a, module: t_step, args: { ms: 40, tag: a } }', '{ name: b, module: t_step, args: { ms: 40, tag: b } }'] });
+const twoSteps = (serial?: number) =>
+  onePlay({
+    serial,
+    tasks: [
+      '{ name: a, module: t_step, args: { ms: 40, tag: a } }',
+      '{ name: b, module: t_step, args: { ms: 40, tag: b } }',
+    ],
+  });
 
 describe('serial within a cluster', () => {
   it('serial: 1 runs the whole task list on one master before the next, never two at once', async () => {
@@ -36,7 +69,12 @@ describe('serial within a cluster', () => {
     await run(inventory({ c1: ['m1', 'm2', 'm3'] }), twoSteps(2));
     const end = (h: string) => Math.max(...log.intervals.filter((i) => i.host === h).map((i) => i.end));
     const start = (h: string) => Math.min(...log.intervals.filter((i) => i.host === h).map((i) => i.start));
-    expect(overlaps(log.intervals.find((i) => i.host === 'm1')!, log.intervals.find((i) => i.host === 'm2')!)).toBe(true);
+    expect(
+      overlaps(
+        log.intervals.find((i) => i.host === 'm1')!,
+        log.intervals.find((i) => i.host === 'm2')!,
+      ),
+    ).toBe(true);
     expect(start('m3')).toBeGreaterThanOrEqual(Math.max(end('m1'), end('m2')));
   });
 
@@ -81,7 +119,10 @@ plays:
 `;
   it('runs for the first host of each cluster only', async () => {
     const summary = await run(inventory({ c1: ['m1', 'm2', 'm3'], c2: ['m4', 'm5'] }), playbook(once));
-    expect(log.intervals.filter((i) => i.task === 'once').map((i) => `${i.cluster}/${i.host}`)).toEqual(['c1/m1', 'c2/m4']);
+    expect(log.intervals.filter((i) => i.task === 'once').map((i) => `${i.cluster}/${i.host}`)).toEqual([
+      'c1/m1',
+      'c2/m4',
+    ]);
     expect(summary.exitCode).toBe(0);
   });
 
@@ -126,7 +167,11 @@ plays:
       - { name: after change, module: t_step, args: { tag: changed }, when: results.first.status == "changed" }
 `);
     const summary = await run(inventory({ c: ['m1', 'm2', 'w1'] }), pb);
-    const ran = (tag: string) => log.intervals.filter((i) => i.task === tag).map((i) => i.host).sort();
+    const ran = (tag: string) =>
+      log.intervals
+        .filter((i) => i.task === tag)
+        .map((i) => i.host)
+        .sort();
     expect(ran('m2')).toEqual(['m2']);
     expect(ran('ready')).toEqual(['m2']);
     expect(ran('changed')).toEqual(['m1', 'm2']);
@@ -143,7 +188,18 @@ describe('events', () => {
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('runStart');
     expect(types.at(-1)).toBe('runEnd');
-    expect(types).toEqual(['runStart', 'clusterStart', 'playStart', 'taskStart', 'taskEnd', 'taskStart', 'taskEnd', 'hostEnd', 'clusterEnd', 'runEnd']);
+    expect(types).toEqual([
+      'runStart',
+      'clusterStart',
+      'playStart',
+      'taskStart',
+      'taskEnd',
+      'taskStart',
+      'taskEnd',
+      'hostEnd',
+      'clusterEnd',
+      'runEnd',
+    ]);
     expect(summary.totals.ok).toBe(2);
   });
 });

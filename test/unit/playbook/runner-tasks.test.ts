@@ -16,7 +16,15 @@ plays:
     tasks:
 ${tasksYaml}
 `);
-  return runPlaybook({ inventory: inventory({ c: masters }), playbook: pb, modules, transport: fakeTransport(), options: options(opts), forks: 1, logger: silentLogger });
+  return runPlaybook({
+    inventory: inventory({ c: masters }),
+    playbook: pb,
+    modules,
+    transport: fakeTransport(),
+    options: options(opts),
+    forks: 1,
+    logger: silentLogger,
+  });
 }
 
 describe('retries, delay, until', () => {
@@ -40,7 +48,9 @@ describe('retries, delay, until', () => {
   });
 
   it('until: repeats successful attempts until the condition on the registered result holds', async () => {
-    const s = await runOne('      - { module: t_step, register: probe, until: "results.probe.data.attempt >= 3", retries: 5, delay: 0 }');
+    const s = await runOne(
+      '      - { module: t_step, register: probe, until: "results.probe.data.attempt >= 3", retries: 5, delay: 0 }',
+    );
     expect(log.attempts.get('c/m1')).toBe(3);
     expect(s.clusters[0]!.hosts[0]!.tasks[0]!.status).toBe('ok');
   });
@@ -57,7 +67,9 @@ describe('retries, delay, until', () => {
 describe('timeout', () => {
   it('aborts a task that runs too long and fails the host, without waiting for the module', async () => {
     const t0 = performance.now();
-    const s = await runOne('      - { module: t_step, args: { ms: 3000, ignoreSignal: true }, timeout: 0.1 }\n      - { name: next, module: t_step }');
+    const s = await runOne(
+      '      - { module: t_step, args: { ms: 3000, ignoreSignal: true }, timeout: 0.1 }\n      - { name: next, module: t_step }',
+    );
     const host = s.clusters[0]!.hosts[0]!;
     expect(host.tasks).toHaveLength(1);
     expect(host.tasks[0]!.status).toBe('failed');
@@ -75,7 +87,9 @@ describe('timeout', () => {
 
 describe('ignoreErrors', () => {
   it('records the failure as ignored and goes on; the host is not failed', async () => {
-    const s = await runOne('      - { module: t_step, args: { failOn: [m1] }, ignoreErrors: true }\n      - { name: next, module: t_step, args: { status: changed } }');
+    const s = await runOne(
+      '      - { module: t_step, args: { failOn: [m1] }, ignoreErrors: true }\n      - { name: next, module: t_step, args: { status: changed } }',
+    );
     const host = s.clusters[0]!.hosts[0]!;
     expect(host.tasks.map((t) => [t.status, t.ignored ?? false])).toEqual([
       ['failed', true],
@@ -135,7 +149,10 @@ describe('the due gate', () => {
       );
       const [m1, m2] = s.clusters[0]!.hosts;
       const change = dryRun ? 'would-change' : 'changed';
-      expect(m1!.tasks.slice(1).map((t) => [t.status, t.message])).toEqual([['skipped', 'not due for renewal'], [change, dryRun ? 'would change it' : 'changed it (the plan)']]);
+      expect(m1!.tasks.slice(1).map((t) => [t.status, t.message])).toEqual([
+        ['skipped', 'not due for renewal'],
+        [change, dryRun ? 'would change it' : 'changed it (the plan)'],
+      ]);
       // m2 never got a `due` fact (no preflight): nothing is gated.
       expect(m2!.tasks.slice(1).map((t) => t.status)).toEqual([change, change]);
       expect(log.decideRuns).toBe(3);
@@ -163,7 +180,9 @@ describe('built-in modules', () => {
 
   it('pause waits, and ends early when its task times out', async () => {
     const t0 = performance.now();
-    const s = await runOne('      - { module: pause, args: { seconds: 0.05 } }\n      - { module: pause, args: { seconds: 30 }, timeout: 0.05 }');
+    const s = await runOne(
+      '      - { module: pause, args: { seconds: 0.05 } }\n      - { module: pause, args: { seconds: 30 }, timeout: 0.05 }',
+    );
     expect(s.clusters[0]!.hosts[0]!.tasks.map((t) => t.status)).toEqual(['ok', 'failed']);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(95);
     expect(performance.now() - t0).toBeLessThan(2000);

@@ -21,26 +21,65 @@ const at = (residualSeconds: number): { notAfter: string; residualSeconds: numbe
 function cert(name: string, residualSeconds: number, extra: Partial<CertLine> = {}): CertLine {
   const kind = name.endsWith('.conf') ? 'kubeconfig' : 'file';
   return {
-    name, kind, present: true, path: `/etc/kubernetes/${kind === 'kubeconfig' ? name : `pki/${name}.crt`}`, ...at(residualSeconds),
-    notBefore: '2024-06-01T12:00:00.000Z', serial: '7c0ffee', subject: `CN=kube-${name}`, issuer: 'CN=kubernetes', chainsToCa: true, keyMatches: true, ca: 'ca',
+    name,
+    kind,
+    present: true,
+    path: `/etc/kubernetes/${kind === 'kubeconfig' ? name : `pki/${name}.crt`}`,
+    ...at(residualSeconds),
+    notBefore: '2024-06-01T12:00:00.000Z',
+    serial: '7c0ffee',
+    subject: `CN=kube-${name}`,
+    issuer: 'CN=kubernetes',
+    chainsToCa: true,
+    keyMatches: true,
+    ca: 'ca',
     ...extra,
   };
 }
 
-const counts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, 'would-change': 0, skipped: 0, failed: 0, unreachable: 0 });
+const counts = (): Record<TaskStatus, number> => ({
+  ok: 0,
+  changed: 0,
+  'would-change': 0,
+  skipped: 0,
+  failed: 0,
+  unreachable: 0,
+});
 
-function host(cluster: string, name: string, data: Record<string, unknown>, extra: Partial<HostSummary> = {}): HostSummary {
+function host(
+  cluster: string,
+  name: string,
+  data: Record<string, unknown>,
+  extra: Partial<HostSummary> = {},
+): HostSummary {
   return { cluster, host: name, role: 'master', status: 'ok', counts: counts(), data, tasks: [], ...extra };
 }
 
-type PublishedNode = Pick<NodeFacts, 'kubernetesVersion' | 'kubeletConf' | 'unfinishedRenewalBackup'> & { kubeadmVersion?: string };
+type PublishedNode = Pick<NodeFacts, 'kubernetesVersion' | 'kubeletConf' | 'unfinishedRenewalBackup'> & {
+  kubeadmVersion?: string;
+};
 
 function summary(hosts: HostSummary[]): RunSummary {
   const clusters = [...new Set(hosts.map((h) => h.cluster))];
   return {
-    tool: 'kube-cert-renew', version: '0.1.0', command: 'check', playbook: 'check', dryRun: false, startedAt: '2025-06-01T11:59:00.000Z',
-    finishedAt: FINISHED, durationMs: 60_000, interrupted: false, exitCode: 0, totals: counts(),
-    clusters: clusters.map((c) => ({ cluster: c, type: 'standalone', status: 'ok', data: {}, hosts: hosts.filter((h) => h.cluster === c) })),
+    tool: 'kube-cert-renew',
+    version: '0.1.0',
+    command: 'check',
+    playbook: 'check',
+    dryRun: false,
+    startedAt: '2025-06-01T11:59:00.000Z',
+    finishedAt: FINISHED,
+    durationMs: 60_000,
+    interrupted: false,
+    exitCode: 0,
+    totals: counts(),
+    clusters: clusters.map((c) => ({
+      cluster: c,
+      type: 'standalone',
+      status: 'ok',
+      data: {},
+      hosts: hosts.filter((h) => h.cluster === c),
+    })),
   };
 }
 
@@ -53,26 +92,65 @@ const m1Certs: CertLine[] = [
   cert('etcd-peer', 7 * DAY, { ca: 'etcd-ca', chainsToCa: false }),
   cert('etcd-healthcheck-client', 30 * DAY, { ca: 'etcd-ca', keyMatches: false }),
   cert('etcd-server', 0, { present: false, notAfter: undefined, residualSeconds: undefined }),
-  { name: 'apiserver-kubelet-client', kind: 'file', present: true, path: '/etc/kubernetes/pki/apiserver-kubelet-client.crt', ca: 'ca', problem: 'not a PEM certificate' },
-  { ...cert('ca', 3600 * DAY), kind: 'ca', path: '/etc/kubernetes/pki/ca.crt', ca: undefined, subject: 'CN=kubernetes' },
+  {
+    name: 'apiserver-kubelet-client',
+    kind: 'file',
+    present: true,
+    path: '/etc/kubernetes/pki/apiserver-kubelet-client.crt',
+    ca: 'ca',
+    problem: 'not a PEM certificate',
+  },
+  {
+    ...cert('ca', 3600 * DAY),
+    kind: 'ca',
+    path: '/etc/kubernetes/pki/ca.crt',
+    ca: undefined,
+    subject: 'CN=kubernetes',
+  },
 ];
 const m1Served: ServedCert[] = [
-  { name: 'kube-apiserver', port: 6443, diskName: 'apiserver', present: true, ...at(300 * DAY), serial: 'ff', subject: 'CN=kube-apiserver', issuer: 'CN=kubernetes', matchesDisk: false },
+  {
+    name: 'kube-apiserver',
+    port: 6443,
+    diskName: 'apiserver',
+    present: true,
+    ...at(300 * DAY),
+    serial: 'ff',
+    subject: 'CN=kube-apiserver',
+    issuer: 'CN=kubernetes',
+    matchesDisk: false,
+  },
   { name: 'etcd', port: 2379, diskName: 'etcd-server', present: false },
 ];
 const m1Node: PublishedNode = {
-  kubernetesVersion: '1.18.3', kubeadmVersion: '1.20.4',
+  kubernetesVersion: '1.18.3',
+  kubeadmVersion: '1.20.4',
   kubeletConf: { present: true, embedded: true, ...at(5 * DAY) },
   unfinishedRenewalBackup: '20250601T110000Z-m1-a1b2c3',
 };
 
 function fleet(): RunSummary {
   return summary([
-    host('prod', 'm1', { certificatesBefore: m1Certs, served: m1Served, node: m1Node, servedProblems: ['kube-apiserver on :6443 serves a certificate other than apiserver on disk (not restarted since a renewal)'] }),
+    host('prod', 'm1', {
+      certificatesBefore: m1Certs,
+      served: m1Served,
+      node: m1Node,
+      servedProblems: [
+        'kube-apiserver on :6443 serves a certificate other than apiserver on disk (not restarted since a renewal)',
+      ],
+    }),
     host('prod', 'm2', {}, { status: 'unreachable', failure: { task: 'node_facts', message: 'connection refused' } }),
     host('lab', 'n1', {
       certificatesBefore: [cert('apiserver', 200 * DAY)],
-      node: { kubernetesVersion: '1.20.4-tke.1', kubeadmVersion: '1.20.6', kubeletConf: { present: true, embedded: false, clientCertPath: '/var/lib/kubelet/pki/kubelet-client-current.pem' } },
+      node: {
+        kubernetesVersion: '1.20.4-tke.1',
+        kubeadmVersion: '1.20.6',
+        kubeletConf: {
+          present: true,
+          embedded: false,
+          clientCertPath: '/var/lib/kubelet/pki/kubelet-client-current.pem',
+        },
+      },
     }),
   ]);
 }
@@ -83,8 +161,15 @@ describe('buildExpiryReport', () => {
 
   it('one entry per readable certificate, soonest first', () => {
     expect(report.entries.map((e) => `${e.cluster}/${e.node}/${e.name}`)).toEqual([
-      'prod/m1/admin.conf', 'prod/m1/kubelet.conf', 'prod/m1/etcd-peer', 'prod/m1/front-proxy-client', 'prod/m1/etcd-healthcheck-client',
-      'prod/m1/apiserver', 'lab/n1/apiserver', 'prod/m1/kube-apiserver:6443', 'prod/m1/ca',
+      'prod/m1/admin.conf',
+      'prod/m1/kubelet.conf',
+      'prod/m1/etcd-peer',
+      'prod/m1/front-proxy-client',
+      'prod/m1/etcd-healthcheck-client',
+      'prod/m1/apiserver',
+      'lab/n1/apiserver',
+      'prod/m1/kube-apiserver:6443',
+      'prod/m1/ca',
     ]);
     const residuals = report.entries.map((e) => e.residualSeconds);
     expect(residuals).toEqual([...residuals].sort((a, b) => a - b));
@@ -93,8 +178,17 @@ describe('buildExpiryReport', () => {
   });
 
   it('severities by threshold: expired and under 7 days critical, under 30 days warning', () => {
-    expect(entry('m1', 'admin.conf')).toMatchObject({ severity: 'critical', problems: ['expired'], source: 'kubeconfig' });
-    expect(entry('m1', 'kubelet.conf')).toMatchObject({ severity: 'critical', problems: [], source: 'kubeconfig', caName: 'ca' });
+    expect(entry('m1', 'admin.conf')).toMatchObject({
+      severity: 'critical',
+      problems: ['expired'],
+      source: 'kubeconfig',
+    });
+    expect(entry('m1', 'kubelet.conf')).toMatchObject({
+      severity: 'critical',
+      problems: [],
+      source: 'kubeconfig',
+      caName: 'ca',
+    });
     // Exactly 7 days is no longer critical; exactly 30 days no longer a warning.
     expect(entry('m1', 'etcd-peer')!.severity).toBe('warning');
     expect(entry('m1', 'front-proxy-client')!.severity).toBe('warning');
@@ -108,7 +202,10 @@ describe('buildExpiryReport', () => {
   it('certificate problems: wrong CA, wrong key, served certificate not the one on disk', () => {
     expect(entry('m1', 'etcd-peer')!.problems).toEqual(['not signed by etcd-ca']);
     expect(entry('m1', 'etcd-healthcheck-client')!.problems).toEqual(['does not match its private key']);
-    expect(entry('m1', 'kube-apiserver:6443')).toMatchObject({ source: 'served', problems: ['differs from apiserver on disk (component not restarted)'] });
+    expect(entry('m1', 'kube-apiserver:6443')).toMatchObject({
+      source: 'served',
+      problems: ['differs from apiserver on disk (component not restarted)'],
+    });
     expect(entry('m1', 'ca')).toMatchObject({ source: 'file', caName: 'ca', problems: [] });
     expect(entry('m1', 'apiserver')!.problems).toEqual([]);
   });
@@ -125,7 +222,10 @@ describe('buildExpiryReport', () => {
       'kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires',
       "kubeadm 1.20.4 does not match the cluster's 1.18.3",
     ]);
-    expect(report.nodes.find((n) => n.node === 'm2')).toMatchObject({ status: 'unreachable', problems: ['node_facts: connection refused'] });
+    expect(report.nodes.find((n) => n.node === 'm2')).toMatchObject({
+      status: 'unreachable',
+      problems: ['node_facts: connection refused'],
+    });
     // Same minor with a TKE suffix: no skew; kubelet.conf pointing at the pem: no entry, no problem.
     expect(report.nodes.find((n) => n.node === 'n1')!.problems).toEqual([]);
     expect(entry('n1', 'kubelet.conf')).toBeUndefined();
@@ -157,7 +257,9 @@ describe('formatExpiryTable', () => {
   const lines = text.split('\n');
 
   it('leads with the soonest expiry of the fleet', () => {
-    expect(lines[0]).toBe(`Soonest expiry in the fleet: prod/m1 admin.conf (kubeconfig) on ${m1Certs[2]!.notAfter!.slice(0, 10)}, expired 3d ago`);
+    expect(lines[0]).toBe(
+      `Soonest expiry in the fleet: prod/m1 admin.conf (kubeconfig) on ${m1Certs[2]!.notAfter!.slice(0, 10)}, expired 3d ago`,
+    );
   });
 
   it('groups by cluster and node, in order, with versions and status', () => {
@@ -173,17 +275,28 @@ describe('formatExpiryTable', () => {
   });
 
   it('one aligned row per certificate, severity first, problems last', () => {
-    const m1 = lines.slice(lines.indexOf('-- m1 (master, Kubernetes 1.18.3, kubeadm 1.20.4, ok)') + 1, lines.indexOf('-- m2 (master, Kubernetes ?, kubeadm absent, unreachable)'));
+    const m1 = lines.slice(
+      lines.indexOf('-- m1 (master, Kubernetes 1.18.3, kubeadm 1.20.4, ok)') + 1,
+      lines.indexOf('-- m2 (master, Kubernetes ?, kubeadm absent, unreachable)'),
+    );
     const header = m1[0]!;
     expect(header.trim().split(/\s{2,}/)).toEqual(['CERTIFICATE', 'SOURCE', 'EXPIRES (UTC)', 'LEFT', 'CA', 'PROBLEMS']);
     const rows = m1.slice(1, 9);
-    expect(rows.map((r) => r.slice(header.indexOf('CERTIFICATE')).split(' ')[0])).toEqual(report.entries.filter((e) => e.node === 'm1').map((e) => e.name));
+    expect(rows.map((r) => r.slice(header.indexOf('CERTIFICATE')).split(' ')[0])).toEqual(
+      report.entries.filter((e) => e.node === 'm1').map((e) => e.name),
+    );
     const admin = rows[0]!;
     expect(admin.startsWith('   CRITICAL')).toBe(true);
-    expect(admin.slice(header.indexOf('EXPIRES (UTC)'))).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} +expired 3d ago +ca +expired$/);
+    expect(admin.slice(header.indexOf('EXPIRES (UTC)'))).toMatch(
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} +expired 3d ago +ca +expired$/,
+    );
     expect(rows[2]).toMatch(/^ {3}WARNING +etcd-peer +file +.* 7d +etcd-ca +not signed by etcd-ca$/);
-    expect(rows.find((r) => r.includes('kube-apiserver:6443'))).toMatch(/ served .* 300d .*differs from apiserver on disk \(component not restarted\)$/);
-    expect(m1).toContain('   ! kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires');
+    expect(rows.find((r) => r.includes('kube-apiserver:6443'))).toMatch(
+      / served .* 300d .*differs from apiserver on disk \(component not restarted\)$/,
+    );
+    expect(m1).toContain(
+      '   ! kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires',
+    );
     expect(lines).toContain('   ! node_facts: connection refused');
   });
 });
@@ -202,14 +315,19 @@ function parseExposition(text: string): { samples: Sample[]; help: Map<string, s
   const type = new Map<string, string>();
   const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
   const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
-  const sampleRe = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)|NaN|[+-]Inf)$`);
+  const sampleRe = new RegExp(
+    `^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)|NaN|[+-]Inf)$`,
+  );
   for (const line of text.slice(0, -1).split('\n')) {
     const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
     if (meta) {
       const [, kind, name, rest] = meta as unknown as [string, string, string, string];
       if (kind === 'TYPE') {
         expect(['counter', 'gauge', 'histogram', 'summary', 'untyped']).toContain(rest);
-        expect(samples.some((s) => s.name === name), `TYPE after samples of ${name}`).toBe(false);
+        expect(
+          samples.some((s) => s.name === name),
+          `TYPE after samples of ${name}`,
+        ).toBe(false);
         type.set(name, rest);
       } else help.set(name, rest);
       continue;
@@ -231,10 +349,15 @@ describe('formatPrometheus', () => {
   const { samples, help, type } = parseExposition(text);
 
   it('is valid exposition format: typed families, every series once', () => {
-    expect([...type.entries()]).toEqual([['x509_cert_not_after', 'gauge'], ['x509_cert_expired', 'gauge']]);
+    expect([...type.entries()]).toEqual([
+      ['x509_cert_not_after', 'gauge'],
+      ['x509_cert_expired', 'gauge'],
+    ]);
     expect([...help.keys()]).toEqual(['x509_cert_not_after', 'x509_cert_expired']);
     for (const metric of type.keys()) {
-      const series = samples.filter((s) => s.name === metric).map((s) => JSON.stringify(Object.entries(s.labels).sort()));
+      const series = samples
+        .filter((s) => s.name === metric)
+        .map((s) => JSON.stringify(Object.entries(s.labels).sort()));
       expect(series.length).toBe(report.entries.length);
       expect(new Set(series).size).toBe(series.length);
     }
@@ -243,9 +366,11 @@ describe('formatPrometheus', () => {
     expect(names.lastIndexOf('x509_cert_not_after')).toBeLessThan(names.indexOf('x509_cert_expired'));
   });
 
-  it('one not_after and one expired sample per entry, with the entry\'s labels', () => {
+  it("one not_after and one expired sample per entry, with the entry's labels", () => {
     for (const e of report.entries) {
-      const mine = samples.filter((s) => s.labels.node === e.node && s.labels.name === e.name && s.labels.cluster === e.cluster);
+      const mine = samples.filter(
+        (s) => s.labels.node === e.node && s.labels.name === e.name && s.labels.cluster === e.cluster,
+      );
       expect(mine.map((s) => s.name)).toEqual(['x509_cert_not_after', 'x509_cert_expired']);
       const [notAfter, expired] = mine as [Sample, Sample];
       expect(notAfter.value).toBe(Date.parse(e.notAfter) / 1000);
@@ -257,24 +382,46 @@ describe('formatPrometheus', () => {
   });
 
   it('labels as x509-certificate-exporter names them; serial_number in decimal', () => {
-    const api = samples.find((s) => s.name === 'x509_cert_not_after' && s.labels.node === 'm1' && s.labels.name === 'apiserver')!;
+    const api = samples.find(
+      (s) => s.name === 'x509_cert_not_after' && s.labels.node === 'm1' && s.labels.name === 'apiserver',
+    )!;
     expect(api.labels).toEqual({
-      cluster: 'prod', node: 'm1', source: 'file', name: 'apiserver', filename: 'apiserver.crt', filepath: '/etc/kubernetes/pki/apiserver.crt',
-      embedded_kind: '', embedded_key: '', serial_number: '178357534753276097884485438600000188684527294861',
-      subject_CN: 'kube-apiserver', subject_O: '', issuer_CN: 'kubernetes',
+      cluster: 'prod',
+      node: 'm1',
+      source: 'file',
+      name: 'apiserver',
+      filename: 'apiserver.crt',
+      filepath: '/etc/kubernetes/pki/apiserver.crt',
+      embedded_kind: '',
+      embedded_key: '',
+      serial_number: '178357534753276097884485438600000188684527294861',
+      subject_CN: 'kube-apiserver',
+      subject_O: '',
+      issuer_CN: 'kubernetes',
     });
     const admin = samples.find((s) => s.labels.name === 'admin.conf')!;
-    expect(admin.labels).toMatchObject({ embedded_kind: 'user', embedded_key: 'client-certificate-data', subject_O: 'system:masters', subject_CN: 'kubernetes-admin', serial_number: '130088942' });
-    expect(samples.find((s) => s.labels.name === 'kube-apiserver:6443')!.labels).toMatchObject({ serial_number: '255', filename: '', filepath: '' });
+    expect(admin.labels).toMatchObject({
+      embedded_kind: 'user',
+      embedded_key: 'client-certificate-data',
+      subject_O: 'system:masters',
+      subject_CN: 'kubernetes-admin',
+      serial_number: '130088942',
+    });
+    expect(samples.find((s) => s.labels.name === 'kube-apiserver:6443')!.labels).toMatchObject({
+      serial_number: '255',
+      filename: '',
+      filepath: '',
+    });
   });
 
   it('escapes backslashes, quotes and newlines in label values', () => {
     const odd = 'we"ird\\name\nx';
-    const run = summary([host(odd, 'm"1', { certificatesBefore: [cert('apiserver', 10 * DAY, { subject: 'O=a\\"b, CN=c"d' })] })]);
+    const run = summary([
+      host(odd, 'm"1', { certificatesBefore: [cert('apiserver', 10 * DAY, { subject: 'O=a\\"b, CN=c"d' })] }),
+    ]);
     const out = formatPrometheus(buildExpiryReport(run, THRESHOLDS));
     expect(out.split('\n').filter((l) => l.startsWith('x509_')).length).toBe(2);
     const parsed = parseExposition(out).samples[0]!;
     expect(parsed.labels).toMatchObject({ cluster: odd, node: 'm"1', subject_O: 'a\\"b', subject_CN: 'c"d' });
   });
 });
-

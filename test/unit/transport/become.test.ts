@@ -38,12 +38,16 @@ describe('become with sudo -n (no password)', () => {
   });
 
   it('does not use sudo when become is disabled for the host', async () => {
-    const conn = await transport.connect(fx.host({ user: nopw.name }, { name: 'no-become', become: { enabled: false } }));
+    const conn = await transport.connect(
+      fx.host({ user: nopw.name }, { name: 'no-become', become: { enabled: false } }),
+    );
     expect((await conn.run(['id', '-un'], { become: true })).stdout.trim()).toBe(nopw.name);
   });
 
   it('fails fast (no prompt wait) for a user that needs a password', async () => {
-    const conn = await transport.connect(fx.host({ user: withpw.name }, { name: 'pw-user-n', become: { enabled: true } }));
+    const conn = await transport.connect(
+      fx.host({ user: withpw.name }, { name: 'pw-user-n', become: { enabled: true } }),
+    );
     const r = await conn.exec(['id', '-un'], { become: true, timeoutMs: 10_000 });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/password is required/);
@@ -59,7 +63,8 @@ describe('become with sudo -n (no password)', () => {
 });
 
 describe('become with a sudo password from the environment', () => {
-  const host = () => fx.host({ user: withpw.name }, { name: 'pw-user', become: { enabled: true, passwordEnv: PASSWORD_ENV } });
+  const host = () =>
+    fx.host({ user: withpw.name }, { name: 'pw-user', become: { enabled: true, passwordEnv: PASSWORD_ENV } });
 
   it('runs as root, strips the prompt from stderr and passes the caller stdin after the password', async () => {
     const conn = await transport.connect(host());
@@ -89,9 +94,13 @@ describe('become with a sudo password from the environment', () => {
     const t = createSshTransport();
     process.env.KCR_TEST_WRONG_PW = 'definitely-wrong';
     try {
-      const conn = await t.connect(fx.host({ user: withpw.name }, { name: 'wrong', become: { enabled: true, passwordEnv: 'KCR_TEST_WRONG_PW' } }));
+      const conn = await t.connect(
+        fx.host({ user: withpw.name }, { name: 'wrong', become: { enabled: true, passwordEnv: 'KCR_TEST_WRONG_PW' } }),
+      );
       const err = await expectRejection(conn.exec(['id'], { become: true, timeoutMs: 20_000 }), StepError);
-      expect((err as Error).message).toContain('sudo rejected the password from environment variable KCR_TEST_WRONG_PW');
+      expect((err as Error).message).toContain(
+        'sudo rejected the password from environment variable KCR_TEST_WRONG_PW',
+      );
       expect((err as Error).message).not.toContain('definitely-wrong');
     } finally {
       delete process.env.KCR_TEST_WRONG_PW;
@@ -100,7 +109,9 @@ describe('become with a sudo password from the environment', () => {
   });
 
   it('names the missing variable', async () => {
-    const conn = await transport.connect(fx.host({ user: withpw.name }, { name: 'missing', become: { enabled: true, passwordEnv: 'KCR_TEST_UNSET_VAR' } }));
+    const conn = await transport.connect(
+      fx.host({ user: withpw.name }, { name: 'missing', become: { enabled: true, passwordEnv: 'KCR_TEST_UNSET_VAR' } }),
+    );
     const err = await expectRejection(conn.exec(['id'], { become: true }), StepError);
     expect((err as Error).message).toBe('environment variable KCR_TEST_UNSET_VAR (sudo password) is not set');
   });

@@ -44,7 +44,10 @@ describe('connect', () => {
     const port = await freePort();
     const transport = createSshTransport({ connectAttempts: 3, retryBaseDelayMs: 100 });
     const started = Date.now();
-    const err = await expectRejection(transport.connect(testHost({ port, passwordEnv: PASSWORD_ENV }, { name: 'm1', cluster: 'c1' })), UnreachableError);
+    const err = await expectRejection(
+      transport.connect(testHost({ port, passwordEnv: PASSWORD_ENV }, { name: 'm1', cluster: 'c1' })),
+      UnreachableError,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 + 200 ms of backoff
     expect(err.oneLine()).toBe(`[c1/m1] cannot connect to m1 (root@127.0.0.1:${port}): connection refused`);
   });
@@ -52,7 +55,10 @@ describe('connect', () => {
   it('does not retry a DNS failure', async () => {
     const transport = createSshTransport({ connectAttempts: 3, retryBaseDelayMs: 1000 });
     const started = Date.now();
-    const err = await expectRejection(transport.connect(testHost({ port: 22, address: 'no-such-host.invalid', passwordEnv: PASSWORD_ENV })), UnreachableError);
+    const err = await expectRejection(
+      transport.connect(testHost({ port: 22, address: 'no-such-host.invalid', passwordEnv: PASSWORD_ENV })),
+      UnreachableError,
+    );
     expect((err as Error).message).toContain('host name not found (DNS)');
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -65,7 +71,10 @@ describe('connect', () => {
     const port = (silent.address() as { port: number }).port;
     const transport = createSshTransport({ connectAttempts: 2, retryBaseDelayMs: 50 });
     const started = Date.now();
-    const err = await expectRejection(transport.connect(testHost({ port, connectTimeoutMs: 300, passwordEnv: PASSWORD_ENV })), UnreachableError);
+    const err = await expectRejection(
+      transport.connect(testHost({ port, connectTimeoutMs: 300, passwordEnv: PASSWORD_ENV })),
+      UnreachableError,
+    );
     expect((err as Error).message).toContain('connect timed out (300 ms)');
     expect(Date.now() - started).toBeGreaterThanOrEqual(650);
   });
@@ -73,6 +82,8 @@ describe('connect', () => {
   it('refuses a host without any authentication method configured', async () => {
     const transport = createSshTransport();
     const err = await expectRejection(transport.connect(testHost({ port: 1 })), UnreachableError);
-    expect((err as Error).message).toBe('no SSH authentication configured for root@127.0.0.1 (identity file, agent or password)');
+    expect((err as Error).message).toBe(
+      'no SSH authentication configured for root@127.0.0.1 (identity file, agent or password)',
+    );
   });
 });

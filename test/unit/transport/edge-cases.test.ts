@@ -37,7 +37,11 @@ afterEach(async () => {
   server.resetSessionStats();
 });
 
-const host = () => testHost({ port: server.port, passwordEnv: PASSWORD_ENV, knownHostsFiles: [join(dir, 'known_hosts')] }, { name: 'fake' });
+const host = () =>
+  testHost(
+    { port: server.port, passwordEnv: PASSWORD_ENV, knownHostsFiles: [join(dir, 'known_hosts')] },
+    { name: 'fake' },
+  );
 
 describe('ssh2 Server edge cases', () => {
   it('treats a channel closed without exit status as a StepError, not success', async () => {
@@ -47,7 +51,11 @@ describe('ssh2 Server edge cases', () => {
     };
     transport = createSshTransport();
     const conn = await transport.connect(host());
-    const err = await expectRejection(conn.exec(['true'], { step: 'probe' }), StepError, 'the server sent no exit status for the command');
+    const err = await expectRejection(
+      conn.exec(['true'], { step: 'probe' }),
+      StepError,
+      'the server sent no exit status for the command',
+    );
     expect(err.context).toMatchObject({ host: 'fake', step: 'probe' });
   });
 
@@ -89,7 +97,9 @@ describe('ssh2 Server edge cases', () => {
     };
     transport = createSshTransport();
     const conn = await transport.connect(host());
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => conn.exec(['echo', String(i).padStart(2, '0')])));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => conn.exec(['echo', String(i).padStart(2, '0')])),
+    );
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => String(i).padStart(2, '0')));
     expect(server.sessions().maxOpen).toBe(8);
   });
@@ -114,7 +124,11 @@ describe('ssh2 Server edge cases', () => {
     };
     transport = createSshTransport();
     const conn = await transport.connect(host());
-    const err = await expectRejection(conn.exec(['long-running'], { step: 'renew' }), UnreachableError, 'connection lost during the command');
+    const err = await expectRejection(
+      conn.exec(['long-running'], { step: 'renew' }),
+      UnreachableError,
+      'connection lost during the command',
+    );
     expect(err.context).toMatchObject({ host: 'fake', step: 'renew' });
     await expectRejection(conn.exec(['true']), UnreachableError, 'connection lost');
     onExec = ({ channel }) => {
@@ -131,7 +145,11 @@ describe('ssh2 Server edge cases', () => {
     transport = createSshTransport();
     const conn = await transport.connect(host());
     const started = Date.now();
-    await expectRejection(conn.exec(['hang'], { timeoutMs: 300 }), StepError, 'timed out after 300 ms; the remote command was killed');
+    await expectRejection(
+      conn.exec(['hang'], { timeoutMs: 300 }),
+      StepError,
+      'timed out after 300 ms; the remote command was killed',
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -141,7 +159,13 @@ describe('ssh2 Server edge cases', () => {
     try {
       const started = Date.now();
       const err = await expectRejection(
-        transport.connect(testHost({ port: server.port, passwordEnv: 'KCR_TEST_WRONG_SSH_PASSWORD', knownHostsFiles: [join(dir, 'known_hosts')] })),
+        transport.connect(
+          testHost({
+            port: server.port,
+            passwordEnv: 'KCR_TEST_WRONG_SSH_PASSWORD',
+            knownHostsFiles: [join(dir, 'known_hosts')],
+          }),
+        ),
         UnreachableError,
       );
       expect((err as Error).message).toContain('authentication failed');

@@ -84,7 +84,10 @@ describe('exec over a real sshd', () => {
     const conn = await transport.connect(fx.host());
     const marker = join(fx.dir, 'timeout-marker');
     const started = Date.now();
-    const err = await expectRejection(conn.exec(['sh', '-c', 'sleep 7.123; touch "$1"', 'sh', marker], { timeoutMs: 800 }), StepError);
+    const err = await expectRejection(
+      conn.exec(['sh', '-c', 'sleep 7.123; touch "$1"', 'sh', marker], { timeoutMs: 800 }),
+      StepError,
+    );
     expect((err as Error).message).toMatch(/timed out after 800 ms/);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await waitUntil(() => processGone('sleep 7.123'), 1500)).toBe(true);
@@ -94,7 +97,10 @@ describe('exec over a real sshd', () => {
 
   it('kills a command that ignores TERM (KILL follows 2 s later)', async () => {
     const conn = await transport.connect(fx.host());
-    await expectRejection(conn.exec(['sh', '-c', "trap '' TERM; sleep 8.321 & wait; sleep 8.321"], { timeoutMs: 500 }), StepError);
+    await expectRejection(
+      conn.exec(['sh', '-c', "trap '' TERM; sleep 8.321 & wait; sleep 8.321"], { timeoutMs: 500 }),
+      StepError,
+    );
     expect(processGone('sleep 8.321')).toBe(false); // still there right after: it ignored TERM
     expect(await waitUntil(() => processGone('sleep 8.321'), 5000)).toBe(true);
   });
@@ -122,7 +128,9 @@ describe('exec over a real sshd', () => {
 
   it('runs more concurrent commands than OpenSSH MaxSessions (10) allows, by queueing', async () => {
     const conn = await transport.connect(fx.host());
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => conn.exec(['sh', '-c', `sleep 0.2; echo ${i}`])));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => conn.exec(['sh', '-c', `sleep 0.2; echo ${i}`])),
+    );
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
   });
 

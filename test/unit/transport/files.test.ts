@@ -69,9 +69,9 @@ describe('writeFile', () => {
     const uid = Number(execFileSync('id', ['-u', user.name]).toString());
     const gid = Number(execFileSync('id', ['-g', user.name]).toString());
     chownSync(path, uid, gid);
-    await conn.writeFile(path, 'new content with \'quotes\' and $dollars\n');
+    await conn.writeFile(path, "new content with 'quotes' and $dollars\n");
     const st = statSync(path);
-    expect(readFileSync(path, 'utf8')).toBe('new content with \'quotes\' and $dollars\n');
+    expect(readFileSync(path, 'utf8')).toBe("new content with 'quotes' and $dollars\n");
     expect(st.mode & 0o7777).toBe(0o640);
     expect([st.uid, st.gid]).toEqual([uid, gid]);
   });
@@ -105,7 +105,9 @@ describe('writeFile', () => {
     const path = join(work, 'root-only');
     writeFileSync(path, 'old');
     chmodSync(path, 0o600);
-    const userConn = await transport.connect(fx.host({ user: user.name }, { name: 'plain-user', become: { enabled: true } }));
+    const userConn = await transport.connect(
+      fx.host({ user: user.name }, { name: 'plain-user', become: { enabled: true } }),
+    );
     await expectRejection(userConn.writeFile(path, 'x'), StepError);
     await userConn.writeFile(path, 'by sudo', { become: true });
     expect(readFileSync(path, 'utf8')).toBe('by sudo');
@@ -132,7 +134,9 @@ describe('upload (SFTP)', () => {
     const data = randomBytes(3 * 1024 * 1024);
     writeFileSync(local, data);
     const remote = join(work, 'root-binary');
-    const userConn = await transport.connect(fx.host({ user: user.name }, { name: 'plain-user', become: { enabled: true } }));
+    const userConn = await transport.connect(
+      fx.host({ user: user.name }, { name: 'plain-user', become: { enabled: true } }),
+    );
     const tmpBefore = readdirSync('/tmp').filter((f) => f.startsWith('kcr-upload-'));
     await userConn.upload(local, remote, { become: true, mode: 0o750 });
     expect(readFileSync(remote).equals(data)).toBe(true);

@@ -63,7 +63,9 @@ async function tryConnect(host: ReturnType<SshFixture['host']>, acceptNewHostKey
 
 describe('known_hosts: accept', () => {
   it('accepts a plain [host]:port entry in a comma list, after comments and other hosts', async () => {
-    const file = knownHosts(`# comment\n\nexample.org ${other.hostKeyPub}\nfoo,[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`);
+    const file = knownHosts(
+      `# comment\n\nexample.org ${other.hostKeyPub}\nfoo,[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`,
+    );
     expect(await tryConnect(fx.host({ knownHostsFiles: [file] }))).toBeUndefined();
   });
 
@@ -99,7 +101,9 @@ describe('known_hosts: refuse', () => {
     const file = knownHosts(`# first line\n[127.0.0.1]:${fx.sshd.port} ${other.hostKeyPub}\n`);
     const err = await tryConnect(fx.host({ knownHostsFiles: [file] }));
     expect(err).toBeInstanceOf(UnreachableError);
-    expect((err as Error).message).toContain(`host key CHANGED for 127.0.0.1:${fx.sshd.port} (${fingerprintSha256(fx.sshd.hostKeyBlob)})`);
+    expect((err as Error).message).toContain(
+      `host key CHANGED for 127.0.0.1:${fx.sshd.port} (${fingerprintSha256(fx.sshd.hostKeyBlob)})`,
+    );
     expect((err as Error).message).toContain(`${file}:2`);
   });
 
@@ -149,7 +153,9 @@ describe('--accept-new-host-keys', () => {
 
 describe('bastion', () => {
   it('reaches the target through the jump host, each checked against its own name', async () => {
-    const file = knownHosts(`[127.0.0.1]:${jump.port} ${jump.hostKeyPub}\n[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`);
+    const file = knownHosts(
+      `[127.0.0.1]:${jump.port} ${jump.hostKeyPub}\n[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`,
+    );
     const bastion = sshTarget({ port: jump.port, identityFile: fx.identityFile, knownHostsFiles: [file] });
     const t = createSshTransport({ connectAttempts: 1 });
     try {
@@ -168,7 +174,9 @@ describe('bastion', () => {
   });
 
   it('fails when the bastion refuses tunnels (the route really goes through it)', async () => {
-    const file = knownHosts(`[127.0.0.1]:${noForwarding.port} ${noForwarding.hostKeyPub}\n[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`);
+    const file = knownHosts(
+      `[127.0.0.1]:${noForwarding.port} ${noForwarding.hostKeyPub}\n[127.0.0.1]:${fx.sshd.port} ${fx.sshd.hostKeyPub}\n`,
+    );
     const bastion = sshTarget({ port: noForwarding.port, identityFile: fx.identityFile, knownHostsFiles: [file] });
     const err = await tryConnect(fx.host({ knownHostsFiles: [file], bastion }));
     expect(err).toBeInstanceOf(UnreachableError);
@@ -189,8 +197,12 @@ describe('authentication', () => {
     fx.sshd.setAuthorizedKeys([fx.publicKeyLine, key.publicKeyLine]);
     process.env.KCR_TEST_PASSPHRASE = 'correct horse';
     try {
-      expect(await tryConnect(fx.host({ identityFile: key.privateKeyPath, passphraseEnv: 'KCR_TEST_PASSPHRASE' }))).toBeUndefined();
-      const missing = await tryConnect(fx.host({ identityFile: key.privateKeyPath, passphraseEnv: 'KCR_TEST_NO_SUCH_VAR' }));
+      expect(
+        await tryConnect(fx.host({ identityFile: key.privateKeyPath, passphraseEnv: 'KCR_TEST_PASSPHRASE' })),
+      ).toBeUndefined();
+      const missing = await tryConnect(
+        fx.host({ identityFile: key.privateKeyPath, passphraseEnv: 'KCR_TEST_NO_SUCH_VAR' }),
+      );
       expect((missing as Error).message).toBe('environment variable KCR_TEST_NO_SUCH_VAR (key passphrase) is not set');
       const none = await tryConnect(fx.host({ identityFile: key.privateKeyPath }));
       expect((none as Error).message).toContain('set passphraseEnv');
@@ -225,6 +237,8 @@ describe('authentication', () => {
     const stranger = generateKey(fx.dir, 'id_stranger');
     const rejected = await tryConnect(fx.host({ identityFile: stranger.privateKeyPath }));
     expect(rejected).toBeInstanceOf(UnreachableError);
-    expect((rejected as UnreachableError).oneLine()).toMatch(/^\[test\/node-\d+\] cannot connect to node-\d+ \(root@127\.0\.0\.1:\d+\): authentication failed/);
+    expect((rejected as UnreachableError).oneLine()).toMatch(
+      /^\[test\/node-\d+\] cannot connect to node-\d+ \(root@127\.0\.0\.1:\d+\): authentication failed/,
+    );
   });
 });

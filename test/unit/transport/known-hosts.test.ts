@@ -99,7 +99,10 @@ describe('parseKnownHosts', () => {
 describe('checkHostKey', () => {
   const name = '[10.0.0.1]:2222';
   it('match, changed (same type), unknown (other type only or no entry), revoked', () => {
-    const entries = parseKnownHosts(`${name} ${ed.line}\n10.0.0.2 ${rsa.line}\n@revoked 10.0.0.3 ${ed2.line}\n10.0.0.3 ${ed2.line}`, 'f');
+    const entries = parseKnownHosts(
+      `${name} ${ed.line}\n10.0.0.2 ${rsa.line}\n@revoked 10.0.0.3 ${ed2.line}\n10.0.0.3 ${ed2.line}`,
+      'f',
+    );
     expect(checkHostKey(entries, name, ed.blob).status).toBe('match');
     const changed = checkHostKey(entries, name, ed2.blob);
     expect(changed.status).toBe('changed');

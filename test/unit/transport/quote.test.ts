@@ -17,7 +17,34 @@ describe('quoteArg', () => {
   });
 
   it('survives a real POSIX shell unchanged, for hostile values', () => {
-    const args = ['', "'", "''", 'a\'b"c', '$(id)', '`id`', '${x}', '\\', '\n', 'a\nb', '*', '?', '[a]', ';', '&&', '|', '>', '<', '#', '!', '~root', 'é ü', '\t', ' ', '-e', '--'];
+    const args = [
+      '',
+      "'",
+      "''",
+      'a\'b"c',
+      '$(id)',
+      '`id`',
+      '${x}',
+      '\\',
+      '\n',
+      'a\nb',
+      '*',
+      '?',
+      '[a]',
+      ';',
+      '&&',
+      '|',
+      '>',
+      '<',
+      '#',
+      '!',
+      '~root',
+      'é ü',
+      '\t',
+      ' ',
+      '-e',
+      '--',
+    ];
     for (const shell of ['sh', 'bash']) {
       const out = execFileSync(shell, ['-c', shellCommand(['printf', '%s\\0', ...args])]);
       expect(out.toString().split('\0').slice(0, -1)).toEqual(args);
@@ -27,7 +54,9 @@ describe('quoteArg', () => {
 
 describe('shellCommand', () => {
   it('joins quoted arguments with spaces', () => {
-    expect(shellCommand(['kubeadm', 'certs', 'renew', 'all', '--config', '/a b/c.yaml'])).toBe("kubeadm certs renew all --config '/a b/c.yaml'");
+    expect(shellCommand(['kubeadm', 'certs', 'renew', 'all', '--config', '/a b/c.yaml'])).toBe(
+      "kubeadm certs renew all --config '/a b/c.yaml'",
+    );
   });
 
   it('refuses an empty argv', () => {

@@ -89,9 +89,18 @@ class ClientCertPerConnectionAgent extends https.Agent {
     super(options);
   }
 
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
-    const withPair = { ...options, cert: fs.readFileSync(this.files.certFile), key: fs.readFileSync(this.files.keyFile) };
-    return (https.Agent.prototype as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex }).createConnection.call(this, withPair, callback);
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex {
+    const withPair = {
+      ...options,
+      cert: fs.readFileSync(this.files.certFile),
+      key: fs.readFileSync(this.files.keyFile),
+    };
+    return (
+      https.Agent.prototype as unknown as { createConnection: (o: unknown, cb?: unknown) => Duplex }
+    ).createConnection.call(this, withPair, callback);
   }
 }
 
@@ -114,12 +123,19 @@ export class EtcdClient {
     });
   }
 
-  async range(key: string, opts: { prefix?: boolean; countOnly?: boolean } = {}): Promise<{ kvs: EtcdKv[]; count: number; revision: number }> {
+  async range(
+    key: string,
+    opts: { prefix?: boolean; countOnly?: boolean } = {},
+  ): Promise<{ kvs: EtcdKv[]; count: number; revision: number }> {
     const body: Json = { key: b64(key) };
     if (opts.prefix) body.range_end = b64(prefixEnd(key));
     if (opts.countOnly) body.count_only = true;
     const res = await this.call('/v3/kv/range', body);
-    return { kvs: decodeKvs(res.kvs), count: num(res.count), revision: num((res.header as Json | undefined)?.revision) };
+    return {
+      kvs: decodeKvs(res.kvs),
+      count: num(res.count),
+      revision: num((res.header as Json | undefined)?.revision),
+    };
   }
 
   async txn(compare: EtcdCompare[], success: EtcdOp[], failure: EtcdOp[] = []): Promise<EtcdTxnResult> {
@@ -132,8 +148,12 @@ export class EtcdClient {
     return {
       succeeded: res.succeeded === true,
       revision: num((res.header as Json | undefined)?.revision),
-      gets: responses.filter((r) => r.response_range !== undefined).map((r) => decodeKvs((r.response_range as Json).kvs)),
-      deleted: responses.filter((r) => r.response_delete_range !== undefined).map((r) => decodeKvs((r.response_delete_range as Json).prev_kvs)),
+      gets: responses
+        .filter((r) => r.response_range !== undefined)
+        .map((r) => decodeKvs((r.response_range as Json).kvs)),
+      deleted: responses
+        .filter((r) => r.response_delete_range !== undefined)
+        .map((r) => decodeKvs((r.response_delete_range as Json).prev_kvs)),
     };
   }
 
@@ -163,7 +183,12 @@ export class EtcdClient {
     return new Promise((resolve, reject) => {
       const req = https.request(
         url,
-        { method: 'POST', agent: this.agent, timeout: this.timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        {
+          method: 'POST',
+          agent: this.agent,
+          timeout: this.timeoutMs,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -177,7 +202,10 @@ export class EtcdClient {
               reject(new Error(`etcd ${url}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
               return;
             }
-            if (res.statusCode !== 200) reject(new EtcdError(`etcd ${url}: HTTP ${res.statusCode}: ${String(parsed.error ?? parsed.message ?? text)}`));
+            if (res.statusCode !== 200)
+              reject(
+                new EtcdError(`etcd ${url}: HTTP ${res.statusCode}: ${String(parsed.error ?? parsed.message ?? text)}`),
+              );
             else resolve(parsed);
           });
         },

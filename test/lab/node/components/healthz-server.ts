@@ -26,7 +26,9 @@ export function serveHealthz(options: HealthzServerOptions): https.Server {
     if (failed === null) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok');
     else {
       log.error(`healthz check failed: leaderElection: ${failed}`);
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('[+]ping ok\n[-]leaderElection failed: reason withheld\nhealthz check failed\n');
+      res
+        .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('[+]ping ok\n[-]leaderElection failed: reason withheld\nhealthz check failed\n');
     }
   });
   server.on('error', (err) => log.fatal(`failed to listen on ${bindAddress}:${port}: ${errorMessage(err)}`));

@@ -63,11 +63,25 @@ function main(): void {
   const advertise = flags.get('advertise-address') ?? node.address;
   const server = https.createServer(
     // No session tickets: every connection presents its client certificate again.
-    { ...serving.serverOptions(), requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET },
-    createHandler({ store, replicas, health, log, kubernetesVersion: node.kubernetesVersion, serverAddress: `${advertise}:${port}` }),
+    {
+      ...serving.serverOptions(),
+      requestCert: true,
+      rejectUnauthorized: false,
+      secureOptions: constants.SSL_OP_NO_TICKET,
+    },
+    createHandler({
+      store,
+      replicas,
+      health,
+      log,
+      kubernetesVersion: node.kubernetesVersion,
+      serverAddress: `${advertise}:${port}`,
+    }),
   );
   server.on('error', (err) => log.fatal(`failed to listen on ${bindAddress}:${port}: ${errorMessage(err)}`));
-  server.listen(port, bindAddress, () => log.info(`Serving securely on ${bindAddress}:${port} (kubernetes ${node.kubernetesVersion}, node ${node.name})`));
+  server.listen(port, bindAddress, () =>
+    log.info(`Serving securely on ${bindAddress}:${port} (kubernetes ${node.kubernetesVersion}, node ${node.name})`),
+  );
   if (reloadsServingCert(node.kubernetesVersion)) serving.startRefreshing(server, refreshMsFromEnv(), log);
   health.startProbing();
 

@@ -1,4 +1,8 @@
 // kube-controller-manager stand-in: see control-plane-client.ts.
 import { runControlPlaneClient } from './control-plane-client.js';
 
-runControlPlaneClient({ component: 'controllermanager', leaseName: 'kube-controller-manager', defaultSecurePort: 10257 });
+runControlPlaneClient({
+  component: 'controllermanager',
+  leaseName: 'kube-controller-manager',
+  defaultSecurePort: 10257,
+});

@@ -13,7 +13,12 @@ export interface KubeconfigCredentials {
 
 type Named<K extends string> = { name?: string } & { [key in K]?: Record<string, string | undefined> };
 
-function pick<K extends string>(list: unknown, name: string | undefined, key: K, file: string): Record<string, string | undefined> {
+function pick<K extends string>(
+  list: unknown,
+  name: string | undefined,
+  key: K,
+  file: string,
+): Record<string, string | undefined> {
   const entries = (Array.isArray(list) ? list : []) as Named<K>[];
   const found = entries.find((e) => e.name === name)?.[key];
   if (!found) throw new Error(`${file}: no ${key} named "${name ?? ''}"`);

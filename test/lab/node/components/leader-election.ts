@@ -60,7 +60,8 @@ export class LeaderElector {
   /** The healthz check: null when healthy. */
   healthError(now = Date.now()): string | null {
     if (!this.leader) return null;
-    if (now - this.observedMs > leaseDurationMs + maxTolerableExpiredLeaseMs) return `failed election to renew leadership on lease ${this.leaseName}`;
+    if (now - this.observedMs > leaseDurationMs + maxTolerableExpiredLeaseMs)
+      return `failed election to renew leadership on lease ${this.leaseName}`;
     return null;
   }
 
@@ -91,15 +92,29 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = Date.now();
-    const spec: LeaseSpec = { holderIdentity: this.identity, leaseDurationSeconds: leaseDurationMs / 1000, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+    const spec: LeaseSpec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: leaseDurationMs / 1000,
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
     const got = await this.call('GET', this.path());
     if (got.status === 404) {
-      const created = await this.call('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', this.lease(spec));
-      if (created.status !== 201) throw new Error(`error initially creating leader election record: HTTP ${created.status}`);
+      const created = await this.call(
+        'POST',
+        '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+        this.lease(spec),
+      );
+      if (created.status !== 201)
+        throw new Error(`error initially creating leader election record: HTTP ${created.status}`);
       this.took(now, created.body);
       return true;
     }
-    if (got.status !== 200) throw new Error(`error retrieving resource lock kube-system/${this.leaseName}: HTTP ${got.status}: ${got.text.slice(0, 200)}`);
+    if (got.status !== 200)
+      throw new Error(
+        `error retrieving resource lock kube-system/${this.leaseName}: HTTP ${got.status}: ${got.text.slice(0, 200)}`,
+      );
     const current = got.body as Lease;
     const record = JSON.stringify(current.spec ?? {});
     if (record !== this.observedRecord) {
@@ -115,7 +130,8 @@ export class LeaderElector {
       spec.leaseTransitions = (current.spec?.leaseTransitions ?? 0) + 1;
     }
     const updated = await this.call('PUT', this.path(), { ...this.lease(spec), metadata: { ...current.metadata } });
-    if (updated.status !== 200) throw new Error(`Failed to update lock: HTTP ${updated.status}: ${updated.text.slice(0, 200)}`);
+    if (updated.status !== 200)
+      throw new Error(`Failed to update lock: HTTP ${updated.status}: ${updated.text.slice(0, 200)}`);
     this.took(now, updated.body);
     return true;
   }
@@ -130,7 +146,12 @@ export class LeaderElector {
   }
 
   private lease(spec: LeaseSpec): Lease {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.leaseName, namespace: 'kube-system' }, spec };
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.leaseName, namespace: 'kube-system' },
+      spec,
+    };
   }
 
   private call(method: string, path: string, body?: unknown): Promise<ApiResponse> {

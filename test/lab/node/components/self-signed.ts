@@ -21,7 +21,14 @@ function rsaKey(): { pem: string; forgePublic: forge.pki.PublicKey; forgePrivate
 
 type Subject = { name: string; value: string }[];
 
-function unsigned(key: ReturnType<typeof rsaKey>, serial: string, notBefore: Date, notAfter: Date, subject: Subject, issuer: Subject): forge.pki.Certificate {
+function unsigned(
+  key: ReturnType<typeof rsaKey>,
+  serial: string,
+  notBefore: Date,
+  notAfter: Date,
+  subject: Subject,
+  issuer: Subject,
+): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.forgePublic;
   cert.serialNumber = serial;
@@ -57,7 +64,14 @@ export function selfSignedCertKey(host: string, options: SelfSignedOptions = {})
   ca.sign(caKey.forgePrivate, forge.md.sha256.create());
 
   const leafKey = rsaKey();
-  const leaf = unsigned(leafKey, '02', validFrom, validTo, [{ name: 'commonName', value: `${host}@${unix}` }], caSubject);
+  const leaf = unsigned(
+    leafKey,
+    '02',
+    validFrom,
+    validTo,
+    [{ name: 'commonName', value: `${host}@${unix}` }],
+    caSubject,
+  );
   const hosts = [host, ...(options.alternateIps ?? []), ...(options.alternateDns ?? [])];
   leaf.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },

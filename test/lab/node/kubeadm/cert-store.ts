@@ -24,7 +24,10 @@ export function readHandlerCert(handler: RenewHandler, certDir: string): forge.p
   const kc = loadKubeconfig(handlerPath(handler, certDir));
   if (!kc) return null;
   const pem = firstPem(kc.clientCertPem, 'CERTIFICATE');
-  if (!pem) throw new KubeadmError(`failed to load existing certificate ${handler.name}: kubeconfig ${handlerPath(handler, certDir)} has no embedded client certificate`);
+  if (!pem)
+    throw new KubeadmError(
+      `failed to load existing certificate ${handler.name}: kubeconfig ${handlerPath(handler, certDir)} has no embedded client certificate`,
+    );
   return parseCertPem(pem);
 }
 
@@ -48,5 +51,9 @@ export function loadCa(ca: CaDef, certDir: string): LoadedCa | null {
  * CA's NotBefore (NewSignedCert), NotAfter now + the validity.
  */
 export function renewedFrom(old: forge.pki.Certificate, signer: Issued, validityMs: number, now = new Date()): Issued {
-  return issueCert(requestFromCert(old, signer.cert.validity.notBefore, new Date(now.getTime() + validityMs)), generateKey(), signer);
+  return issueCert(
+    requestFromCert(old, signer.cert.validity.notBefore, new Date(now.getTime() + validityMs)),
+    generateKey(),
+    signer,
+  );
 }

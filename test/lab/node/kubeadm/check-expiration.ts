@@ -17,17 +17,30 @@ const readsCaKeyForKubeconfigs = (v: KubeVersion): boolean => v.major === 1 && v
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no').padEnd(8);
 
-export async function runCheckExpiration(v: KubeVersion, cfgOpts: ConfigOptions, io: Io, output: string | null): Promise<void> {
+export async function runCheckExpiration(
+  v: KubeVersion,
+  cfgOpts: ConfigOptions,
+  io: Io,
+  output: string | null,
+): Promise<void> {
   // -o exists from 1.30 (the parser rejects it before); only its default, text, is simulated.
-  if (output === 'json' || output === 'yaml') throw new KubeadmError(`kcrlab: check-expiration -o ${output} is not simulated`);
+  if (output === 'json' || output === 'yaml')
+    throw new KubeadmError(`kcrlab: check-expiration -o ${output} is not simulated`);
   if (output !== null && output !== 'text') {
-    throw new KubeadmError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,yaml,text`);
+    throw new KubeadmError(
+      `unable to match a printer suitable for the output format "${output}", allowed formats are: json,yaml,text`,
+    );
   }
   const cfg = await loadEffectiveConfig(v, { ...cfgOpts, logPrefix: 'check-expiration' }, io);
-  const residual = (notAfter: Date): string => (atLeast(v, 31) ? humanDuration : shortHumanDuration)(notAfter.getTime() - Date.now());
+  const residual = (notAfter: Date): string =>
+    (atLeast(v, 31) ? humanDuration : shortHumanDuration)(notAfter.getTime() - Date.now());
   const withCaColumn = atLeast(v, 17);
   const lines: string[] = [];
-  lines.push(withCaColumn ? 'CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tCERTIFICATE AUTHORITY\tEXTERNALLY MANAGED' : 'CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED');
+  lines.push(
+    withCaColumn
+      ? 'CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tCERTIFICATE AUTHORITY\tEXTERNALLY MANAGED'
+      : 'CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED',
+  );
   for (const handler of renewHandlers(v, cfg.externalEtcd)) {
     const cert = readHandlerCert(handler, cfg.certificatesDir);
     if (!cert) {
@@ -39,7 +52,9 @@ export async function runCheckExpiration(v: KubeVersion, cfgOpts: ConfigOptions,
     if (external && handler.kind === 'kubeconfig' && readsCaKeyForKubeconfigs(v)) {
       // The table is written to a tabwriter that is never flushed: nothing of it is printed.
       const keyPath = certPath(cfg.certificatesDir, handler.ca.baseName, 'key');
-      throw new KubeadmError(`failed to load existing certificate ${handler.ca.baseName}: failed to load key: couldn't load the private key file ${keyPath}: open ${keyPath}: no such file or directory`);
+      throw new KubeadmError(
+        `failed to load existing certificate ${handler.ca.baseName}: failed to load key: couldn't load the private key file ${keyPath}: open ${keyPath}: no such file or directory`,
+      );
     }
     const notAfter = cert.validity.notAfter;
     const cells = [handler.name, formatExpiry(notAfter), residual(notAfter)];

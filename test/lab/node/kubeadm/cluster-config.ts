@@ -35,7 +35,8 @@ interface ClusterConfigurationDoc {
 }
 
 function fromDoc(v: KubeVersion, doc: ClusterConfigurationDoc, fallbackCertDir: string): EffectiveConfig {
-  const validity = atLeast(v, 31) && doc.certificateValidityPeriod ? parseGoDurationMs(doc.certificateValidityPeriod) : null;
+  const validity =
+    atLeast(v, 31) && doc.certificateValidityPeriod ? parseGoDurationMs(doc.certificateValidityPeriod) : null;
   return {
     certificatesDir: doc.certificatesDir ?? fallbackCertDir,
     externalEtcd: Boolean(doc.etcd?.external),
@@ -43,23 +44,31 @@ function fromDoc(v: KubeVersion, doc: ClusterConfigurationDoc, fallbackCertDir: 
   };
 }
 
-function httpsGetJson(server: string, pathName: string, tls: { ca: string; cert: string; key: string }): Promise<unknown> {
+function httpsGetJson(
+  server: string,
+  pathName: string,
+  tls: { ca: string; cert: string; key: string },
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = https.get(new URL(pathName, server), { ...tls, timeout: FETCH_TIMEOUT_MS, headers: { Accept: 'application/json' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
-        else {
-          try {
-            resolve(JSON.parse(body));
-          } catch (e) {
-            reject(e as Error);
+    const req = https.get(
+      new URL(pathName, server),
+      { ...tls, timeout: FETCH_TIMEOUT_MS, headers: { Accept: 'application/json' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+          else {
+            try {
+              resolve(JSON.parse(body));
+            } catch (e) {
+              reject(e as Error);
+            }
           }
-        }
-      });
-    });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
@@ -71,12 +80,20 @@ async function fetchClusterConfiguration(v: KubeVersion, kubeconfigPath: string)
   const cert = firstPem(kc?.clientCertPem ?? null, 'CERTIFICATE');
   const key = firstPem(kc?.clientKeyPem ?? null, 'PRIVATE KEY');
   if (!kc || !ca || !cert || !key) throw new Error('admin kubeconfig unusable');
-  const cm = (await httpsGetJson(kc.server, '/api/v1/namespaces/kube-system/configmaps/kubeadm-config', { ca, cert, key })) as { data?: Record<string, string> };
+  const cm = (await httpsGetJson(kc.server, '/api/v1/namespaces/kube-system/configmaps/kubeadm-config', {
+    ca,
+    cert,
+    key,
+  })) as { data?: Record<string, string> };
   const text = cm.data?.ClusterConfiguration;
-  if (!text) throw new Error('unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing');
+  if (!text)
+    throw new Error(
+      'unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing',
+    );
   const doc = YAML.parse(text) as ClusterConfigurationDoc;
   const apiVersion = String(doc.apiVersion ?? '').replace(/^kubeadm\.k8s\.io\//, '');
-  if (!readableApiVersions(v).includes(apiVersion)) throw new Error(`no kind "ClusterConfiguration" is registered for version "kubeadm.k8s.io/${apiVersion}"`);
+  if (!readableApiVersions(v).includes(apiVersion))
+    throw new Error(`no kind "ClusterConfiguration" is registered for version "kubeadm.k8s.io/${apiVersion}"`);
   return doc;
 }
 
@@ -93,15 +110,24 @@ export interface ConfigOptions {
 
 function headerLines(v: KubeVersion, prefix: string): string {
   if (atLeast(v, 31)) {
-    return `[${prefix}] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...\n` + `[${prefix}] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.\n`;
+    return (
+      `[${prefix}] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...\n` +
+      `[${prefix}] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.\n`
+    );
   }
   const output = atLeast(v, 20) ? '-o yaml' : '-oyaml';
-  return `[${prefix}] Reading configuration from the cluster...\n` + `[${prefix}] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config ${output}'\n`;
+  return (
+    `[${prefix}] Reading configuration from the cluster...\n` +
+    `[${prefix}] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config ${output}'\n`
+  );
 }
 
 function loadConfigFile(v: KubeVersion, configPath: string, fallbackCertDir: string): EffectiveConfig {
   const text = readIfExists(configPath);
-  if (text === null) throw new KubeadmError(`unable to read config from "${configPath}" : open ${configPath}: no such file or directory`);
+  if (text === null)
+    throw new KubeadmError(
+      `unable to read config from "${configPath}" : open ${configPath}: no such file or directory`,
+    );
   const docs = YAML.parseAllDocuments(text).map((d) => (d.toJS() ?? {}) as ClusterConfigurationDoc);
   const cluster = docs.find((d) => d.kind === 'ClusterConfiguration');
   if (!cluster && !docs.some((d) => d.kind === 'InitConfiguration')) {
@@ -123,7 +149,12 @@ export async function loadEffectiveConfig(v: KubeVersion, opts: ConfigOptions, i
 function warnComponentConfigs(v: KubeVersion, io: Io): void {
   if (v.major !== 1 || (v.minor !== 18 && v.minor !== 19)) return;
   const source = v.minor === 18 ? 'configset.go:202' : 'configset.go:348';
-  io.err(klogWarning(source, 'WARNING: kubeadm cannot validate component configs for API groups [kubelet.config.k8s.io kubeproxy.config.k8s.io]'));
+  io.err(
+    klogWarning(
+      source,
+      'WARNING: kubeadm cannot validate component configs for API groups [kubelet.config.k8s.io kubeproxy.config.k8s.io]',
+    ),
+  );
 }
 
 async function loadConfigOrDefaults(v: KubeVersion, opts: ConfigOptions, io: Io): Promise<EffectiveConfig> {
@@ -136,7 +167,9 @@ async function loadConfigOrDefaults(v: KubeVersion, opts: ConfigOptions, io: Io)
       io.out('\n');
       return fromDoc(v, doc, DEFAULT_CERT_DIR);
     } catch {
-      io.out(`[${opts.logPrefix}] Error reading configuration from the Cluster. Falling back to default configuration\n\n`);
+      io.out(
+        `[${opts.logPrefix}] Error reading configuration from the Cluster. Falling back to default configuration\n\n`,
+      );
     }
   }
   if (opts.configPath !== null) return loadConfigFile(v, opts.configPath, fallbackCertDir);

@@ -37,14 +37,25 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'help', shorthand: 'h', takesValue: false },
 ];
 
-function lookupFlag(defs: FlagDef[], token: string): { def: FlagDef | undefined; inlineValue: string | undefined; display: string } {
+function lookupFlag(
+  defs: FlagDef[],
+  token: string,
+): { def: FlagDef | undefined; inlineValue: string | undefined; display: string } {
   if (token.startsWith('--')) {
     const [name, ...rest] = token.slice(2).split('=');
-    return { def: defs.find((d) => d.name === name), inlineValue: rest.length ? rest.join('=') : undefined, display: `--${name}` };
+    return {
+      def: defs.find((d) => d.name === name),
+      inlineValue: rest.length ? rest.join('=') : undefined,
+      display: `--${name}`,
+    };
   }
   const short = token.slice(1, 2);
   const rest = token.slice(2);
-  return { def: defs.find((d) => d.shorthand === short), inlineValue: rest ? rest.replace(/^=/, '') : undefined, display: short };
+  return {
+    def: defs.find((d) => d.shorthand === short),
+    inlineValue: rest ? rest.replace(/^=/, '') : undefined,
+    display: short,
+  };
 }
 
 /** cobra's Find: descend through subcommand names, skipping flags (and the values of value flags). */
@@ -92,7 +103,9 @@ function parseFlags(cmd: Command, tokens: string[]): { flags: Flags; args: strin
     }
     const { def, inlineValue, display } = lookupFlag(defs, token);
     if (!def) {
-      throw new KubeadmError(token.startsWith('--') ? `unknown flag: ${display}` : `unknown shorthand flag: '${display}' in ${token}`);
+      throw new KubeadmError(
+        token.startsWith('--') ? `unknown flag: ${display}` : `unknown shorthand flag: '${display}' in ${token}`,
+      );
     }
     if (!def.takesValue) {
       flags.set(def.name, inlineValue ?? 'true');
@@ -100,7 +113,12 @@ function parseFlags(cmd: Command, tokens: string[]): { flags: Flags; args: strin
     }
     let value = inlineValue;
     if (value === undefined) {
-      if (i + 1 >= tokens.length) throw new KubeadmError(token.startsWith('--') ? `flag needs an argument: ${display}` : `flag needs an argument: '${display}' in ${token}`);
+      if (i + 1 >= tokens.length)
+        throw new KubeadmError(
+          token.startsWith('--')
+            ? `flag needs an argument: ${display}`
+            : `flag needs an argument: '${display}' in ${token}`,
+        );
       value = tokens[++i] as string;
     }
     flags.set(def.name, value);
@@ -128,7 +146,8 @@ function helpText(path: Command[]): string {
 export async function execute(root: Command, argv: string[], io: Io): Promise<void> {
   const { cmd, path, rest, positional } = find(root, argv);
   // legacyArgs: only the root command rejects an unknown subcommand.
-  if (cmd === root && positional[0] !== undefined) throw new KubeadmError(`unknown command "${positional[0]}" for "${root.name}"`);
+  if (cmd === root && positional[0] !== undefined)
+    throw new KubeadmError(`unknown command "${positional[0]}" for "${root.name}"`);
   if (cmd.deprecated) io.err(`Command "${cmd.name}" is deprecated, ${cmd.deprecated}\n`);
   const { flags, args } = parseFlags(cmd, rest);
   if (flags.get('help') === 'true' || cmd.kind === 'help') {
@@ -136,7 +155,8 @@ export async function execute(root: Command, argv: string[], io: Io): Promise<vo
     return;
   }
   if (cmd.kind === 'subcmd') {
-    if (args.length === 0) throw new KubeadmError(`missing subcommand; "${cmd.name}" is not meant to be run on its own`);
+    if (args.length === 0)
+      throw new KubeadmError(`missing subcommand; "${cmd.name}" is not meant to be run on its own`);
     throw new KubeadmError(`invalid subcommand: "${args[0]}"`);
   }
   await (cmd.run as NonNullable<Command['run']>)(flags, args);

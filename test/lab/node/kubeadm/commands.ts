@@ -32,7 +32,8 @@ function certsCommand(v: KubeVersion, io: Io, deprecated: string | undefined): C
     flags: renewFlags,
     deprecated,
     run: async (flags) => {
-      if (flags.get('csr-only') === 'true' || flags.get('use-api') === 'true') throw new KubeadmError('kcrlab: --csr-only and --use-api are not simulated');
+      if (flags.get('csr-only') === 'true' || flags.get('use-api') === 'true')
+        throw new KubeadmError('kcrlab: --csr-only and --use-api are not simulated');
       await runRenew(v, name, configOptions(flags), io);
     },
   });
@@ -68,7 +69,15 @@ const notSimulated = (name: string, short: string): Command => ({
 });
 
 function initCommand(v: KubeVersion, io: Io): Command {
-  const flags = [value('config'), value('cert-dir'), value('kubeconfig-dir'), value('apiserver-advertise-address'), value('apiserver-bind-port'), value('control-plane-endpoint'), value('kubernetes-version')];
+  const flags = [
+    value('config'),
+    value('cert-dir'),
+    value('kubeconfig-dir'),
+    value('apiserver-advertise-address'),
+    value('apiserver-bind-port'),
+    value('control-plane-endpoint'),
+    value('kubernetes-version'),
+  ];
   const phase = (name: string): Command => ({
     name,
     short: name === 'all' ? 'Generate all kubeconfig files' : `Generate a kubeconfig file for ${name}`,
@@ -91,7 +100,14 @@ function initCommand(v: KubeVersion, io: Io): Command {
       );
     },
   });
-  const kubeconfigPhases = ['all', 'admin', ...(atLeast(v, 29) ? ['super-admin'] : []), 'kubelet', 'controller-manager', 'scheduler'];
+  const kubeconfigPhases = [
+    'all',
+    'admin',
+    ...(atLeast(v, 29) ? ['super-admin'] : []),
+    'kubelet',
+    'controller-manager',
+    'scheduler',
+  ];
   return {
     ...notSimulated('init', 'Run this command in order to set up the Kubernetes control plane'),
     children: [
@@ -99,7 +115,15 @@ function initCommand(v: KubeVersion, io: Io): Command {
         name: 'phase',
         short: 'Use this command to invoke single phase of the init workflow',
         kind: 'help',
-        children: [{ name: 'kubeconfig', short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file', kind: 'help', children: kubeconfigPhases.map(phase) }],
+        children: [
+          {
+            name: 'kubeconfig',
+            short:
+              'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
+            kind: 'help',
+            children: kubeconfigPhases.map(phase),
+          },
+        ],
       },
     ],
   };
@@ -108,7 +132,10 @@ function initCommand(v: KubeVersion, io: Io): Command {
 export function kubeadmCommand(v: KubeVersion, io: Io): Command {
   const alphaChildren: Command[] = [];
   // 1.20 deprecates every `alpha certs` command; 1.21 removes them (k8s#94938, k8s#97706).
-  if (!atLeast(v, 21)) alphaChildren.push(certsCommand(v, io, atLeast(v, 20) ? 'please use the same command under "kubeadm certs"' : undefined));
+  if (!atLeast(v, 21))
+    alphaChildren.push(
+      certsCommand(v, io, atLeast(v, 20) ? 'please use the same command under "kubeadm certs"' : undefined),
+    );
   alphaChildren.push(notSimulated('kubeconfig', 'Kubeconfig file utilities'));
   const children: Command[] = [
     { name: 'alpha', short: 'Kubeadm experimental sub-commands', kind: 'help', children: alphaChildren },
@@ -118,7 +145,10 @@ export function kubeadmCommand(v: KubeVersion, io: Io): Command {
     initCommand(v, io),
     notSimulated('join', 'Run this on any machine you wish to join an existing cluster'),
     ...(atLeast(v, 21) ? [notSimulated('kubeconfig', 'Kubeconfig file utilities')] : []),
-    notSimulated('reset', 'Performs a best effort revert of changes made to this host by \'kubeadm init\' or \'kubeadm join\''),
+    notSimulated(
+      'reset',
+      "Performs a best effort revert of changes made to this host by 'kubeadm init' or 'kubeadm join'",
+    ),
     notSimulated('token', 'Manage bootstrap tokens'),
     notSimulated('upgrade', 'Upgrade your cluster smoothly to a newer version with this command'),
     {

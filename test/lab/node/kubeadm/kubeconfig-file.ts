@@ -44,9 +44,16 @@ export function loadKubeconfig(absolute: string): LoadedKubeconfig | null {
   if (text === null) return null;
   const doc = (YAML.parse(text) ?? {}) as KubeconfigDoc;
   const contextName = doc['current-context'];
-  const context = (doc.contexts ?? []).find((c) => c.name === contextName)?.context as Record<string, string> | undefined;
-  if (!context) throw new Error(`invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable`);
-  const cluster = ((doc.clusters ?? []).find((c) => c.name === context.cluster)?.cluster ?? {}) as Record<string, string>;
+  const context = (doc.contexts ?? []).find((c) => c.name === contextName)?.context as
+    Record<string, string> | undefined;
+  if (!context)
+    throw new Error(
+      `invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable`,
+    );
+  const cluster = ((doc.clusters ?? []).find((c) => c.name === context.cluster)?.cluster ?? {}) as Record<
+    string,
+    string
+  >;
   const user = ((doc.users ?? []).find((u) => u.name === context.user)?.user ?? {}) as Record<string, string>;
   return {
     doc,
@@ -66,6 +73,9 @@ export function renderKubeconfigDoc(doc: KubeconfigDoc): string {
 /** The first PEM block of a kind ("CERTIFICATE", "RSA PRIVATE KEY", ...) in a text, or null. */
 export function firstPem(text: string | null, kind: 'CERTIFICATE' | 'PRIVATE KEY'): string | null {
   if (!text) return null;
-  const re = kind === 'CERTIFICATE' ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----\n?/;
+  const re =
+    kind === 'CERTIFICATE'
+      ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/
+      : /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----\n?/;
   return re.exec(text)?.[0] ?? null;
 }

@@ -18,18 +18,23 @@ function renewOne(v: KubeVersion, handler: RenewHandler, cfg: EffectiveConfig, f
   if (!old) return 'missing';
   const ca = loadCa(handler.ca, cfg.certificatesDir);
   if (!ca) {
-    throw new KubeadmError(`failure loading ${handler.ca.baseName} certificate authority: couldn't load the certificate file ${certPath(cfg.certificatesDir, handler.ca.baseName, 'crt')}: open ${certPath(cfg.certificatesDir, handler.ca.baseName, 'crt')}: no such file or directory`);
+    throw new KubeadmError(
+      `failure loading ${handler.ca.baseName} certificate authority: couldn't load the certificate file ${certPath(cfg.certificatesDir, handler.ca.baseName, 'crt')}: open ${certPath(cfg.certificatesDir, handler.ca.baseName, 'crt')}: no such file or directory`,
+    );
   }
   if (!ca.signer) {
     // Before k8s#106891 the etcd CA could not be external: its missing key is an error.
     if (handler.ca.baseName === 'etcd/ca' && !hasFix106891(v)) {
       const keyPath = certPath(cfg.certificatesDir, 'etcd/ca', 'key');
-      throw new KubeadmError(`failure loading etcd/ca certificate authority: couldn't load the private key file ${keyPath}: open ${keyPath}: no such file or directory`);
+      throw new KubeadmError(
+        `failure loading etcd/ca certificate authority: couldn't load the private key file ${keyPath}: open ${keyPath}: no such file or directory`,
+      );
     }
     return 'external';
   }
   const target = handlerPath(handler, cfg.certificatesDir);
-  if (failWrite) throw new KubeadmError(`unable to write certificate to file ${target}: write ${target}: input/output error`);
+  if (failWrite)
+    throw new KubeadmError(`unable to write certificate to file ${target}: write ${target}: input/output error`);
   const renewed = renewedFrom(old, ca.signer, cfg.validityMs);
   if (handler.kind === 'cert') {
     // pkiutil.WriteCertAndKey: the key first, then the certificate.
@@ -59,7 +64,8 @@ export async function runRenew(v: KubeVersion, target: string, cfgOpts: ConfigOp
   for (const handler of handlers) {
     const outcome = renewOne(v, handler, cfg, faulty && (handlers.length === 1 || renewedCount >= 1));
     if (outcome === 'missing') io.out(`MISSING! ${handler.longName}\n`);
-    else if (outcome === 'external') io.out(`Detected external ${handler.ca.baseName}, ${handler.longName} can't be renewed\n`);
+    else if (outcome === 'external')
+      io.out(`Detected external ${handler.ca.baseName}, ${handler.longName} can't be renewed\n`);
     else {
       renewedCount += 1;
       io.out(`${handler.longName} renewed\n`);
@@ -69,6 +75,8 @@ export async function runRenew(v: KubeVersion, target: string, cfgOpts: ConfigOp
     }
   }
   if (target === 'all' && atLeast(v, 20)) {
-    io.out('\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n');
+    io.out(
+      '\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n',
+    );
   }
 }

@@ -12,7 +12,10 @@ export interface ApiResponse {
 export class ApiClient {
   private readonly creds: KubeconfigCredentials;
 
-  constructor(kubeconfigFile: string, private readonly timeoutMs = 10_000) {
+  constructor(
+    kubeconfigFile: string,
+    private readonly timeoutMs = 10_000,
+  ) {
     this.creds = loadKubeconfig(kubeconfigFile);
   }
 
@@ -29,7 +32,10 @@ export class ApiClient {
           key: this.creds.key,
           timeout: this.timeoutMs,
           agent: false,
-          headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
+          headers: {
+            accept: 'application/json',
+            ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -47,7 +53,9 @@ export class ApiClient {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after ${this.timeoutMs} ms`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${url.pathname}: timed out after ${this.timeoutMs} ms`)),
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -57,7 +65,10 @@ export class ApiClient {
   async expect(ok: number[], method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResponse> {
     const res = await this.request(method, path, body, contentType);
     if (!ok.includes(res.status)) {
-      const message = typeof res.body === 'object' && res.body && 'message' in res.body ? String((res.body as { message: unknown }).message) : String(res.body).slice(0, 200);
+      const message =
+        typeof res.body === 'object' && res.body && 'message' in res.body
+          ? String((res.body as { message: unknown }).message)
+          : String(res.body).slice(0, 200);
       throw new Error(`${method} ${path}: HTTP ${res.status}: ${message}`);
     }
     return res;
@@ -69,5 +80,7 @@ export function collectionPath(apiVersion: string, kind: string, namespace: stri
   const res = resourceForKind(apiVersion, kind);
   if (!res) throw new Error(`no REST path known for ${apiVersion} ${kind}`);
   const prefix = res.group ? `/apis/${res.group}/${res.version}` : `/api/${res.version}`;
-  return res.namespaced && namespace ? `${prefix}/namespaces/${namespace}/${res.resource}` : `${prefix}/${res.resource}`;
+  return res.namespaced && namespace
+    ? `${prefix}/namespaces/${namespace}/${res.resource}`
+    : `${prefix}/${res.resource}`;
 }

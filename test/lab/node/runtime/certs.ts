@@ -125,7 +125,10 @@ export function issueClientCertificate(req: IssueRequest): { certPem: string; ke
   cert.serialNumber = serial.toString('hex');
   cert.validity.notBefore = req.notBefore;
   cert.validity.notAfter = req.notAfter;
-  const subject = [...req.organizations.map((o) => ({ name: 'organizationName', value: o })), { name: 'commonName', value: req.commonName }];
+  const subject = [
+    ...req.organizations.map((o) => ({ name: 'organizationName', value: o })),
+    { name: 'commonName', value: req.commonName },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([

@@ -5,7 +5,16 @@ import { ago, rfc3339Nano, tabulate, unixNanos } from './format.js';
 import { renderTemplate, type TemplateData } from './gotemplate.js';
 import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { removeContainer, removeSandbox, stopContainer, stopSandbox } from './ops.js';
-import { containerLogFile, containers, isRunning, newestFirst, resolveId, sandboxes, type ContainerRecord, type SandboxRecord } from './store.js';
+import {
+  containerLogFile,
+  containers,
+  isRunning,
+  newestFirst,
+  resolveId,
+  sandboxes,
+  type ContainerRecord,
+  type SandboxRecord,
+} from './store.js';
 import { imageId } from './views.js';
 
 const out = (text: string): void => void process.stdout.write(text);
@@ -20,11 +29,15 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const trunc = (id: string, noTrunc: boolean): string => (noTrunc ? id : id.slice(0, 13));
 const containerState = (c: ContainerRecord): string => (isRunning(c) ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED');
 const sandboxState = (s: SandboxRecord): string => (s.state === 'ready' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY');
-const notFound = (kind: 'container' | 'sandbox', ref: string): string => `rpc error: code = NotFound desc = an error occurred when try to find ${kind} "${ref}": not found`;
+const notFound = (kind: 'container' | 'sandbox', ref: string): string =>
+  `rpc error: code = NotFound desc = an error occurred when try to find ${kind} "${ref}": not found`;
 
 function lookup<T extends { id: string }>(records: T[], ref: string, kind: 'container' | 'sandbox'): T {
   const hit = resolveId(records, ref);
-  if (hit === 'ambiguous') fatal(`rpc error: code = NotFound desc = an error occurred when try to find ${kind} "${ref}": ambiguous ID "${ref}"`);
+  if (hit === 'ambiguous')
+    fatal(
+      `rpc error: code = NotFound desc = an error occurred when try to find ${kind} "${ref}": ambiguous ID "${ref}"`,
+    );
   if (!hit) fatal(notFound(kind, ref));
   return hit;
 }
@@ -50,12 +63,19 @@ interface Listing<T> {
 }
 
 /** What `ps` and `pods` share: --id, --label, --latest, -q, and table or JSON output. */
-function printListing<T extends { id: string; createdAt: string; labels: Record<string, string> }>(p: ParsedFlags, records: T[], listing: Listing<T>): void {
+function printListing<T extends { id: string; createdAt: string; labels: Record<string, string> }>(
+  p: ParsedFlags,
+  records: T[],
+  listing: Listing<T>,
+): void {
   const id = last(p, 'id');
-  const list = newestFirst(records).filter((r) => listing.keep(r) && (!id || r.id.startsWith(id)) && matchesLabels(r.labels, all(p, 'label')));
+  const list = newestFirst(records).filter(
+    (r) => listing.keep(r) && (!id || r.id.startsWith(id)) && matchesLabels(r.labels, all(p, 'label')),
+  );
   const shown = has(p, 'latest') ? list.slice(0, 1) : list;
   if (has(p, 'quiet')) return out(shown.map((r) => `${r.id}\n`).join(''));
-  if ((last(p, 'output') ?? 'table') === 'table') return out(tabulate([listing.header, ...shown.map((r) => listing.row(r, has(p, 'no-trunc')))]));
+  if ((last(p, 'output') ?? 'table') === 'table')
+    return out(tabulate([listing.header, ...shown.map((r) => listing.row(r, has(p, 'no-trunc')))]));
   printOutput(p, { [listing.jsonKey]: shown.map(listing.toJson) });
 }
 
@@ -66,11 +86,20 @@ function ps(p: ParsedFlags): void {
   printListing(p, containers.list(), {
     keep: (c) => {
       const running = isRunning(c);
-      if (state ? !`container_${running ? 'running' : 'exited'}`.endsWith(state) : !has(p, 'all') && !running) return false;
+      if (state ? !`container_${running ? 'running' : 'exited'}`.endsWith(state) : !has(p, 'all') && !running)
+        return false;
       return (!name || new RegExp(name).test(c.name)) && (!pod || c.sandboxId.startsWith(pod));
     },
     header: ['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID'],
-    row: (c, noTrunc) => [trunc(c.id, noTrunc), trunc(imageId(c.image).slice(7), noTrunc), ago(c.createdAt), isRunning(c) ? 'Running' : 'Exited', c.name, String(c.attempt), trunc(c.sandboxId, noTrunc)],
+    row: (c, noTrunc) => [
+      trunc(c.id, noTrunc),
+      trunc(imageId(c.image).slice(7), noTrunc),
+      ago(c.createdAt),
+      isRunning(c) ? 'Running' : 'Exited',
+      c.name,
+      String(c.attempt),
+      trunc(c.sandboxId, noTrunc),
+    ],
     jsonKey: 'containers',
     toJson: (c) => ({
       id: c.id,
@@ -106,7 +135,14 @@ function inspectDoc(c: ContainerRecord): unknown {
       mounts: [],
       logPath: containerLogFile(c.id),
     },
-    info: { sandboxID: c.sandboxId, pid: running ? c.pid : 0, removing: false, snapshotKey: c.id, snapshotter: 'overlayfs', runtimeType: 'io.containerd.runc.v2' },
+    info: {
+      sandboxID: c.sandboxId,
+      pid: running ? c.pid : 0,
+      removing: false,
+      snapshotKey: c.id,
+      snapshotter: 'overlayfs',
+      runtimeType: 'io.containerd.runc.v2',
+    },
   };
 }
 
@@ -115,9 +151,20 @@ function pods(p: ParsedFlags): void {
   const namespace = last(p, 'namespace');
   const state = last(p, 'state')?.toLowerCase();
   printListing(p, sandboxes.list(), {
-    keep: (s) => (!name || new RegExp(name).test(s.podName)) && (!namespace || new RegExp(namespace).test(s.namespace)) && (!state || sandboxState(s).toLowerCase().endsWith(`_${state}`)),
+    keep: (s) =>
+      (!name || new RegExp(name).test(s.podName)) &&
+      (!namespace || new RegExp(namespace).test(s.namespace)) &&
+      (!state || sandboxState(s).toLowerCase().endsWith(`_${state}`)),
     header: ['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME'],
-    row: (s, noTrunc) => [trunc(s.id, noTrunc), ago(s.createdAt), s.state === 'ready' ? 'Ready' : 'NotReady', s.podName, s.namespace, String(s.attempt), '(default)'],
+    row: (s, noTrunc) => [
+      trunc(s.id, noTrunc),
+      ago(s.createdAt),
+      s.state === 'ready' ? 'Ready' : 'NotReady',
+      s.podName,
+      s.namespace,
+      String(s.attempt),
+      '(default)',
+    ],
     jsonKey: 'items',
     toJson: (s) => ({
       id: s.id,
@@ -132,12 +179,22 @@ function pods(p: ParsedFlags): void {
 }
 
 /** Acts on each ID argument (or every record with --all) and prints `<prefix><ref>` for each. */
-async function eachTarget<T extends { id: string }>(p: ParsedFlags, records: T[], kind: 'container' | 'sandbox', act: (r: T) => Promise<string>): Promise<void> {
-  const targets: [string, T][] = has(p, 'all') ? records.map((r): [string, T] => [r.id, r]) : requireIds(p).map((ref): [string, T] => [ref, lookup(records, ref, kind)]);
+async function eachTarget<T extends { id: string }>(
+  p: ParsedFlags,
+  records: T[],
+  kind: 'container' | 'sandbox',
+  act: (r: T) => Promise<string>,
+): Promise<void> {
+  const targets: [string, T][] = has(p, 'all')
+    ? records.map((r): [string, T] => [r.id, r])
+    : requireIds(p).map((ref): [string, T] => [ref, lookup(records, ref, kind)]);
   for (const [ref, record] of targets) out(`${await act(record)}${ref}\n`);
 }
 
-const outputFlags: FlagSpec[] = [{ long: 'output', short: 'o', value: true }, { long: 'template', value: true }];
+const outputFlags: FlagSpec[] = [
+  { long: 'output', short: 'o', value: true },
+  { long: 'template', value: true },
+];
 
 interface Command {
   flags: FlagSpec[];
@@ -146,11 +203,34 @@ interface Command {
 
 const commands: Record<string, Command> = {
   ps: {
-    flags: [{ long: 'all', short: 'a' }, { long: 'quiet', short: 'q' }, { long: 'label', value: true }, { long: 'name', value: true }, { long: 'state', value: true }, { long: 'pod', short: 'p', value: true }, { long: 'id', value: true }, { long: 'no-trunc' }, { long: 'latest', short: 'l' }, { long: 'verbose', short: 'v' }, ...outputFlags],
+    flags: [
+      { long: 'all', short: 'a' },
+      { long: 'quiet', short: 'q' },
+      { long: 'label', value: true },
+      { long: 'name', value: true },
+      { long: 'state', value: true },
+      { long: 'pod', short: 'p', value: true },
+      { long: 'id', value: true },
+      { long: 'no-trunc' },
+      { long: 'latest', short: 'l' },
+      { long: 'verbose', short: 'v' },
+      ...outputFlags,
+    ],
     run: ps,
   },
   pods: {
-    flags: [{ long: 'quiet', short: 'q' }, { long: 'label', value: true }, { long: 'name', value: true }, { long: 'namespace', value: true }, { long: 'state', short: 's', value: true }, { long: 'id', value: true }, { long: 'no-trunc' }, { long: 'latest', short: 'l' }, { long: 'verbose', short: 'v' }, ...outputFlags],
+    flags: [
+      { long: 'quiet', short: 'q' },
+      { long: 'label', value: true },
+      { long: 'name', value: true },
+      { long: 'namespace', value: true },
+      { long: 'state', short: 's', value: true },
+      { long: 'id', value: true },
+      { long: 'no-trunc' },
+      { long: 'latest', short: 'l' },
+      { long: 'verbose', short: 'v' },
+      ...outputFlags,
+    ],
     run: pods,
   },
   inspect: {
@@ -166,15 +246,30 @@ const commands: Record<string, Command> = {
       const list = sandboxes.list();
       for (const ref of requireIds(p)) {
         const s = lookup(list, ref, 'sandbox');
-        printOutput(p, { status: { id: s.id, metadata: { name: s.podName, uid: s.podUid, namespace: s.namespace, attempt: s.attempt }, state: sandboxState(s), createdAt: rfc3339Nano(s.createdAt), labels: s.labels, annotations: {} } });
+        printOutput(p, {
+          status: {
+            id: s.id,
+            metadata: { name: s.podName, uid: s.podUid, namespace: s.namespace, attempt: s.attempt },
+            state: sandboxState(s),
+            createdAt: rfc3339Nano(s.createdAt),
+            labels: s.labels,
+            annotations: {},
+          },
+        });
       }
     },
   },
   rm: {
-    flags: [{ long: 'force', short: 'f' }, { long: 'all', short: 'a' }],
+    flags: [
+      { long: 'force', short: 'f' },
+      { long: 'all', short: 'a' },
+    ],
     run: (p) =>
       eachTarget(p, containers.list(), 'container', async (c) => {
-        if (isRunning(c) && !has(p, 'force')) fatal(`unable to remove container(s): rpc error: code = Unknown desc = failed to remove container "${c.id}": container is in CONTAINER_RUNNING state, use stop first`);
+        if (isRunning(c) && !has(p, 'force'))
+          fatal(
+            `unable to remove container(s): rpc error: code = Unknown desc = failed to remove container "${c.id}": container is in CONTAINER_RUNNING state, use stop first`,
+          );
         dropSessionIfFaulted('restart'); // the lab's ssh-drop-during restart: the removal still happens
         await removeContainer(c);
         return '';
@@ -182,23 +277,36 @@ const commands: Record<string, Command> = {
   },
   stop: {
     flags: [{ long: 'timeout', short: 't', value: true }],
-    run: (p) => eachTarget(p, containers.list(), 'container', (c) => stopContainer(c, Number(last(p, 'timeout') ?? 0) * 1000).then(() => '')),
+    run: (p) =>
+      eachTarget(p, containers.list(), 'container', (c) =>
+        stopContainer(c, Number(last(p, 'timeout') ?? 0) * 1000).then(() => ''),
+      ),
   },
   stopp: {
     flags: [],
     run: (p) => eachTarget(p, sandboxes.list(), 'sandbox', (s) => stopSandbox(s, 0).then(() => 'Stopped sandbox ')),
   },
   rmp: {
-    flags: [{ long: 'force', short: 'f' }, { long: 'all', short: 'a' }],
+    flags: [
+      { long: 'force', short: 'f' },
+      { long: 'all', short: 'a' },
+    ],
     run: (p) =>
       eachTarget(p, sandboxes.list(), 'sandbox', async (s) => {
-        if (s.state === 'ready' && !has(p, 'force')) fatal(`removing the pod sandbox "${s.id}": rpc error: code = Unknown desc = sandbox container "${s.id}" is not fully stopped`);
+        if (s.state === 'ready' && !has(p, 'force'))
+          fatal(
+            `removing the pod sandbox "${s.id}": rpc error: code = Unknown desc = sandbox container "${s.id}" is not fully stopped`,
+          );
         await removeSandbox(s);
         return 'Removed sandbox ';
       }),
   },
   logs: {
-    flags: [{ long: 'tail', value: true }, { long: 'follow', short: 'f' }, { long: 'timestamps', short: 't' }],
+    flags: [
+      { long: 'tail', value: true },
+      { long: 'follow', short: 'f' },
+      { long: 'timestamps', short: 't' },
+    ],
     run: (p) => {
       const c = lookup(containers.list(), requireIds(p)[0] ?? '', 'container');
       let text = '';
@@ -222,24 +330,36 @@ const commands: Record<string, Command> = {
               { type: 'NetworkReady', status: true, reason: '', message: '' },
             ],
           },
-          config: { containerd: { snapshotter: 'overlayfs', defaultRuntimeName: 'runc' }, sandboxImage: 'k8s.gcr.io/pause:3.2', containerdRootDir: '/var/lib/containerd' },
+          config: {
+            containerd: { snapshotter: 'overlayfs', defaultRuntimeName: 'runc' },
+            sandboxImage: 'k8s.gcr.io/pause:3.2',
+            containerdRootDir: '/var/lib/containerd',
+          },
           golang: 'go1.13.15',
         }),
       ),
   },
   version: {
     flags: [],
-    run: () => out('Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.4.4\nRuntimeApiVersion:  v1alpha2\n'),
+    run: () =>
+      out('Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.4.4\nRuntimeApiVersion:  v1alpha2\n'),
   },
 };
 
-const globalFlags: FlagSpec[] = [{ long: 'runtime-endpoint', short: 'r', value: true }, { long: 'image-endpoint', short: 'i', value: true }, { long: 'timeout', short: 't', value: true }, { long: 'debug', short: 'D' }, { long: 'config', short: 'c', value: true }];
+const globalFlags: FlagSpec[] = [
+  { long: 'runtime-endpoint', short: 'r', value: true },
+  { long: 'image-endpoint', short: 'i', value: true },
+  { long: 'timeout', short: 't', value: true },
+  { long: 'debug', short: 'D' },
+  { long: 'config', short: 'c', value: true },
+];
 
 function parseOrFatal(argv: string[], specs: FlagSpec[]): ParsedFlags {
   const parsed = parseFlags(argv, [...specs, { long: 'help', short: 'h' }], 'goflag');
   if (!isFlagError(parsed)) return parsed;
   const name = parsed.letter ?? parsed.flag.replace(/^--?/, '').split('=')[0];
-  const message = parsed.kind === 'unknown' ? `flag provided but not defined: -${name}` : `flag needs an argument: -${name}`;
+  const message =
+    parsed.kind === 'unknown' ? `flag provided but not defined: -${name}` : `flag needs an argument: -${name}`;
   process.stderr.write(`Incorrect Usage: ${message}\n\n`);
   return fatal(message);
 }
@@ -248,7 +368,12 @@ async function main(argv: string[]): Promise<void> {
   const global = parseOrFatal(argv, globalFlags);
   const [name, ...rest] = global.positional;
   if (!name) {
-    out('NAME:\n   crictl - client for CRI\n\nUSAGE:\n   crictl [global options] command [command options] [arguments...]\n\nCOMMANDS:\n' + Object.keys(commands).map((c) => `   ${c}\n`).join(''));
+    out(
+      'NAME:\n   crictl - client for CRI\n\nUSAGE:\n   crictl [global options] command [command options] [arguments...]\n\nCOMMANDS:\n' +
+        Object.keys(commands)
+          .map((c) => `   ${c}\n`)
+          .join(''),
+    );
     return;
   }
   const cmd = commands[name];
@@ -265,6 +390,8 @@ try {
   await main(process.argv.slice(2));
 } catch (e) {
   const message = e instanceof Fatal ? e.message : (e as Error).message;
-  process.stderr.write(`time="${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}" level=fatal msg=${JSON.stringify(message)}\n`);
+  process.stderr.write(
+    `time="${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}" level=fatal msg=${JSON.stringify(message)}\n`,
+  );
   process.exitCode = 1;
 }

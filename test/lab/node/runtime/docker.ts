@@ -13,7 +13,10 @@ const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
 
 class DockerExit extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,12 +33,17 @@ function flagsOrFail(cmd: string, argv: string[], specs: FlagSpec[]): ParsedFlag
   const parsed = parseFlags(argv, [...specs, { long: 'help' }], 'pflag');
   if (!isFlagError(parsed)) return parsed;
   const what = parsed.letter ? `'${parsed.letter}' in ${parsed.flag}` : parsed.flag;
-  const head = parsed.kind === 'unknown' ? (parsed.letter ? 'unknown shorthand flag' : 'unknown flag') : 'flag needs an argument';
+  const head =
+    parsed.kind === 'unknown' ? (parsed.letter ? 'unknown shorthand flag' : 'unknown flag') : 'flag needs an argument';
   throw new DockerExit(125, `${head}: ${what}\nSee 'docker ${cmd} --help'.\n`);
 }
 
 /** Resolves refs to entries; unknown ones are reported (`Error: No such container: X`) and skipped. */
-function resolve(refs: string[], withSandboxes: boolean, missing: (ref: string) => string): { found: [string, Entry][]; failed: boolean } {
+function resolve(
+  refs: string[],
+  withSandboxes: boolean,
+  missing: (ref: string) => string,
+): { found: [string, Entry][]; failed: boolean } {
   const entries = allEntries(withSandboxes);
   const found: [string, Entry][] = [];
   let failed = false;
@@ -58,19 +66,26 @@ const daemonNoSuchContainer = (ref: string): string => `Error response from daem
 
 function psContext(e: Entry, noTrunc: boolean): TemplateData {
   const command = `"${noTrunc ? e.argv.join(' ') : ellipsis(e.argv.join(' '), 20)}"`;
-  const status = e.running ? `Up ${humanDuration(Date.now() - Date.parse(e.startedAt))}` : `Exited (${e.exitCode}) ${ago(e.finishedAt)}`;
+  const status = e.running
+    ? `Up ${humanDuration(Date.now() - Date.parse(e.startedAt))}`
+    : `Exited (${e.exitCode}) ${ago(e.finishedAt)}`;
   return {
     ID: noTrunc ? e.id : e.id.slice(0, 12),
     Image: e.image,
     Command: command,
-    CreatedAt: new Date(e.createdAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+    CreatedAt: new Date(e.createdAt)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' +0000 UTC'),
     RunningFor: ago(e.createdAt),
     Ports: '',
     Status: status,
     State: e.running ? 'running' : 'exited',
     Size: '0B',
     Names: e.name,
-    Labels: Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Labels: Object.entries(e.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     Mounts: '',
     Networks: 'host',
     Label: (key: unknown) => e.labels[String(key)] ?? '',
@@ -82,11 +97,13 @@ function filterEntries(entries: Entry[], filters: string[]): Entry[] {
   for (const f of filters) {
     const eq = f.indexOf('=');
     const key = eq < 0 ? f : f.slice(0, eq);
-    if (!['label', 'name', 'status', 'id'].includes(key)) throw new DockerExit(1, `Error response from daemon: Invalid filter '${key}'\n`);
+    if (!['label', 'name', 'status', 'id'].includes(key))
+      throw new DockerExit(1, `Error response from daemon: Invalid filter '${key}'\n`);
     if (eq < 0) throw new DockerExit(1, `Error response from daemon: Bad format of filter (expected name=value)\n`);
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
-  const anyOf = (key: string, test: (v: string) => boolean): boolean => !byKey.has(key) || (byKey.get(key) ?? []).some(test);
+  const anyOf = (key: string, test: (v: string) => boolean): boolean =>
+    !byKey.has(key) || (byKey.get(key) ?? []).some(test);
   return entries.filter(
     (e) =>
       matchesLabels(e.labels, byKey.get('label') ?? []) &&
@@ -108,14 +125,30 @@ function ps(p: ParsedFlags): number {
     return 0;
   }
   let format = last(p, 'format') ?? 'table';
-  if (format === 'table' || format === '') format = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+  if (format === 'table' || format === '')
+    format = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
   const structName = '*formatter.containerContext';
   if (!format.startsWith('table')) {
     out(entries.map((e) => `${renderTemplate(format, psContext(e, noTrunc), { structName })}\n`).join(''));
     return 0;
   }
   const template = format.replace(/^table\s*/, '').replace(/\\t/g, '\t');
-  const headers: TemplateData = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED', RunningFor: 'CREATED', Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Label: () => 'LABEL' };
+  const headers: TemplateData = {
+    ID: 'CONTAINER ID',
+    Image: 'IMAGE',
+    Command: 'COMMAND',
+    CreatedAt: 'CREATED',
+    RunningFor: 'CREATED',
+    Ports: 'PORTS',
+    Status: 'STATUS',
+    State: 'STATE',
+    Size: 'SIZE',
+    Names: 'NAMES',
+    Labels: 'LABELS',
+    Mounts: 'MOUNTS',
+    Networks: 'NETWORKS',
+    Label: () => 'LABEL',
+  };
   const rows = [headers, ...entries.map((e) => ({ ...psContext(e, noTrunc), CreatedAt: ago(e.createdAt) }))];
   out(tabulate(rows.map((data) => renderTemplate(template, data, { structName }).split('\t'))));
   return 0;
@@ -159,7 +192,11 @@ function inspect(p: ParsedFlags): number {
   return failed ? 1 : 0;
 }
 
-async function eachRef(refs: string[], missing: (ref: string) => string, act: (e: Entry) => Promise<string | null>): Promise<number> {
+async function eachRef(
+  refs: string[],
+  missing: (ref: string) => string,
+  act: (e: Entry) => Promise<string | null>,
+): Promise<number> {
   const { found, failed } = resolve(refs, true, missing);
   let code = failed ? 1 : 0;
   for (const [ref, e] of found) {
@@ -196,8 +233,20 @@ function formattedCommand(name: string, summary: string, build: () => { data: Te
 const graceMs = (p: ParsedFlags): number => Number(last(p, 'time') ?? 10) * 1000;
 
 /** A command acting on each CONTAINER argument; act returns an error line or null (the ref is echoed). */
-function perContainer(name: string, summary: string, flags: FlagSpec[], missing: (ref: string) => string, act: (e: Entry, p: ParsedFlags) => Promise<string | null>): Command {
-  return { usage: `docker ${name} [OPTIONS] CONTAINER [CONTAINER...]`, summary, minArgs: 1, flags, run: (p) => eachRef(p.positional, missing, (e) => act(e, p)) };
+function perContainer(
+  name: string,
+  summary: string,
+  flags: FlagSpec[],
+  missing: (ref: string) => string,
+  act: (e: Entry, p: ParsedFlags) => Promise<string | null>,
+): Command {
+  return {
+    usage: `docker ${name} [OPTIONS] CONTAINER [CONTAINER...]`,
+    summary,
+    minArgs: 1,
+    flags,
+    run: (p) => eachRef(p.positional, missing, (e) => act(e, p)),
+  };
 }
 
 const commands: Record<string, Command> = {
@@ -205,40 +254,87 @@ const commands: Record<string, Command> = {
     usage: 'docker ps [OPTIONS]',
     summary: 'List containers',
     minArgs: 0,
-    flags: [{ long: 'all', short: 'a' }, { long: 'quiet', short: 'q' }, { long: 'no-trunc' }, { long: 'filter', short: 'f', value: true }, { long: 'format', value: true }, { long: 'last', short: 'n', value: true }, { long: 'latest', short: 'l' }, { long: 'size', short: 's' }],
+    flags: [
+      { long: 'all', short: 'a' },
+      { long: 'quiet', short: 'q' },
+      { long: 'no-trunc' },
+      { long: 'filter', short: 'f', value: true },
+      { long: 'format', value: true },
+      { long: 'last', short: 'n', value: true },
+      { long: 'latest', short: 'l' },
+      { long: 'size', short: 's' },
+    ],
     run: ps,
   },
-  rm: perContainer('rm', 'Remove one or more containers', [{ long: 'force', short: 'f' }, { long: 'volumes', short: 'v' }, { long: 'link', short: 'l' }], noSuchContainer, async (e, p) => {
-    if (e.running && !has(p, 'force')) return `Error response from daemon: You cannot remove a running container ${e.id}. Stop the container before attempting removal or force remove\n`;
-    dropSessionIfFaulted('restart'); // the lab's ssh-drop-during restart: the removal still happens
-    await (e.container ? removeContainer(e.container) : e.sandbox && removeSandbox(e.sandbox));
-    return null;
-  }),
-  stop: perContainer('stop', 'Stop one or more running containers', [{ long: 'time', short: 't', value: true }], daemonNoSuchContainer, async (e, p) => {
-    await (e.container ? stopContainer(e.container, graceMs(p)) : e.sandbox && stopSandbox(e.sandbox, graceMs(p)));
-    return null;
-  }),
-  kill: perContainer('kill', 'Kill one or more running containers', [{ long: 'signal', short: 's', value: true }], daemonNoSuchContainer, async (e) => {
-    if (!e.running) return `Error response from daemon: Cannot kill container: ${e.id}: Container ${e.id} is not running\n`;
-    await (e.container ? killContainer(e.container) : e.sandbox && stopSandbox(e.sandbox, 0));
-    return null;
-  }),
-  restart: perContainer('restart', 'Restart one or more containers', [{ long: 'time', short: 't', value: true }], daemonNoSuchContainer, async (e, p) => {
-    await (e.container ? restartContainer(e.container, graceMs(p)) : e.sandbox && stopSandbox(e.sandbox, graceMs(p)));
-    return null;
-  }),
+  rm: perContainer(
+    'rm',
+    'Remove one or more containers',
+    [
+      { long: 'force', short: 'f' },
+      { long: 'volumes', short: 'v' },
+      { long: 'link', short: 'l' },
+    ],
+    noSuchContainer,
+    async (e, p) => {
+      if (e.running && !has(p, 'force'))
+        return `Error response from daemon: You cannot remove a running container ${e.id}. Stop the container before attempting removal or force remove\n`;
+      dropSessionIfFaulted('restart'); // the lab's ssh-drop-during restart: the removal still happens
+      await (e.container ? removeContainer(e.container) : e.sandbox && removeSandbox(e.sandbox));
+      return null;
+    },
+  ),
+  stop: perContainer(
+    'stop',
+    'Stop one or more running containers',
+    [{ long: 'time', short: 't', value: true }],
+    daemonNoSuchContainer,
+    async (e, p) => {
+      await (e.container ? stopContainer(e.container, graceMs(p)) : e.sandbox && stopSandbox(e.sandbox, graceMs(p)));
+      return null;
+    },
+  ),
+  kill: perContainer(
+    'kill',
+    'Kill one or more running containers',
+    [{ long: 'signal', short: 's', value: true }],
+    daemonNoSuchContainer,
+    async (e) => {
+      if (!e.running)
+        return `Error response from daemon: Cannot kill container: ${e.id}: Container ${e.id} is not running\n`;
+      await (e.container ? killContainer(e.container) : e.sandbox && stopSandbox(e.sandbox, 0));
+      return null;
+    },
+  ),
+  restart: perContainer(
+    'restart',
+    'Restart one or more containers',
+    [{ long: 'time', short: 't', value: true }],
+    daemonNoSuchContainer,
+    async (e, p) => {
+      await (e.container ? restartContainer(e.container, graceMs(p)) : e.sandbox && stopSandbox(e.sandbox, graceMs(p)));
+      return null;
+    },
+  ),
   inspect: {
     usage: 'docker inspect [OPTIONS] NAME|ID [NAME|ID...]',
     summary: 'Return low-level information on Docker objects',
     minArgs: 1,
-    flags: [{ long: 'format', short: 'f', value: true }, { long: 'type', value: true }, { long: 'size', short: 's' }],
+    flags: [
+      { long: 'format', short: 'f', value: true },
+      { long: 'type', value: true },
+      { long: 'size', short: 's' },
+    ],
     run: inspect,
   },
   logs: {
     usage: 'docker logs [OPTIONS] CONTAINER',
     summary: 'Fetch the logs of a container',
     minArgs: 1,
-    flags: [{ long: 'tail', value: true }, { long: 'timestamps', short: 't' }, { long: 'follow', short: 'f' }],
+    flags: [
+      { long: 'tail', value: true },
+      { long: 'timestamps', short: 't' },
+      { long: 'follow', short: 'f' },
+    ],
     run: (p) => {
       const { found, failed } = resolve(p.positional.slice(0, 1), false, noSuchContainer);
       const e = found[0]?.[1];
@@ -257,12 +353,35 @@ const commands: Record<string, Command> = {
   },
   version: formattedCommand('version', 'Show the Docker version information', () => {
     const data = {
-      Client: { Platform: { Name: 'Docker Engine - Community' }, Version: serverVersion, ApiVersion: '1.40', GoVersion: 'go1.13.15', GitCommit: '99e3ed8919', Os: 'linux', Arch: 'amd64' },
-      Server: { Platform: { Name: 'Docker Engine - Community' }, Version: serverVersion, ApiVersion: '1.40', MinAPIVersion: '1.12', GoVersion: 'go1.13.15', GitCommit: '99e3ed8919', Os: 'linux', Arch: 'amd64' },
+      Client: {
+        Platform: { Name: 'Docker Engine - Community' },
+        Version: serverVersion,
+        ApiVersion: '1.40',
+        GoVersion: 'go1.13.15',
+        GitCommit: '99e3ed8919',
+        Os: 'linux',
+        Arch: 'amd64',
+      },
+      Server: {
+        Platform: { Name: 'Docker Engine - Community' },
+        Version: serverVersion,
+        ApiVersion: '1.40',
+        MinAPIVersion: '1.12',
+        GoVersion: 'go1.13.15',
+        GitCommit: '99e3ed8919',
+        Os: 'linux',
+        Arch: 'amd64',
+      },
     };
     const side = (title: string, api: string): string => {
       const indent = title === 'Server' ? '  ' : ' ';
-      const fields = [['Version', serverVersion], ['API version', api], ['Go version', 'go1.13.15'], ['Git commit', '99e3ed8919'], ['OS/Arch', 'linux/amd64']];
+      const fields = [
+        ['Version', serverVersion],
+        ['API version', api],
+        ['Go version', 'go1.13.15'],
+        ['Git commit', '99e3ed8919'],
+        ['OS/Arch', 'linux/amd64'],
+      ];
       return `${title}: Docker Engine - Community\n${title === 'Server' ? ' Engine:\n' : ''}${fields.map(([k, v]) => `${indent}${`${k}:`.padEnd(19)}${v}\n`).join('')}`;
     };
     return { data, plain: `${side('Client', '1.40')}\n${side('Server', '1.40 (minimum version 1.12)')}` };
@@ -270,7 +389,16 @@ const commands: Record<string, Command> = {
   info: formattedCommand('info', 'Display system-wide information', () => {
     const entries = allEntries(true);
     const running = entries.filter((e) => e.running).length;
-    const data = { ServerVersion: serverVersion, Containers: entries.length, ContainersRunning: running, ContainersStopped: entries.length - running, Driver: 'overlay2', CgroupDriver: 'systemd', DockerRootDir: '/var/lib/docker', OperatingSystem: 'CentOS Linux 7 (Core)' };
+    const data = {
+      ServerVersion: serverVersion,
+      Containers: entries.length,
+      ContainersRunning: running,
+      ContainersStopped: entries.length - running,
+      Driver: 'overlay2',
+      CgroupDriver: 'systemd',
+      DockerRootDir: '/var/lib/docker',
+      OperatingSystem: 'CentOS Linux 7 (Core)',
+    };
     const plain = `Client:\n Debug Mode: false\n\nServer:\n Containers: ${data.Containers}\n  Running: ${running}\n  Paused: 0\n  Stopped: ${data.ContainersStopped}\n Server Version: ${serverVersion}\n Storage Driver: overlay2\n Cgroup Driver: systemd\n Docker Root Dir: /var/lib/docker\n`;
     return { data, plain };
   }),
@@ -279,7 +407,13 @@ const commands: Record<string, Command> = {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help') {
-    out(`\nUsage:\tdocker [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\nCommands:\n${Object.entries(commands).map(([n, c]) => `  ${n.padEnd(11)}${c.summary}\n`).join('')}`);
+    out(
+      `\nUsage:\tdocker [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\nCommands:\n${Object.entries(
+        commands,
+      )
+        .map(([n, c]) => `  ${n.padEnd(11)}${c.summary}\n`)
+        .join('')}`,
+    );
     return 0;
   }
   if (name === '--version' || name === '-v') {
@@ -295,7 +429,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.positional.length < cmd.minArgs) {
-    throw new DockerExit(1, `"docker ${name}" requires at least ${cmd.minArgs} argument.\nSee 'docker ${name} --help'.\n\nUsage:  ${cmd.usage}\n\n${cmd.summary}\n`);
+    throw new DockerExit(
+      1,
+      `"docker ${name}" requires at least ${cmd.minArgs} argument.\nSee 'docker ${name} --help'.\n\nUsage:  ${cmd.usage}\n\n${cmd.summary}\n`,
+    );
   }
   return cmd.run(parsed);
 }

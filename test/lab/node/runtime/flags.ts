@@ -12,7 +12,8 @@ export interface ParsedFlags {
   positional: string[];
 }
 
-export type FlagError = { kind: 'unknown'; flag: string; letter?: string } | { kind: 'needs-value'; flag: string; letter?: string };
+export type FlagError =
+  { kind: 'unknown'; flag: string; letter?: string } | { kind: 'needs-value'; flag: string; letter?: string };
 
 /**
  * pflag: flags and arguments may interleave, `-abc` groups short flags.
@@ -21,7 +22,8 @@ export type FlagError = { kind: 'unknown'; flag: string; letter?: string } | { k
 export function parseFlags(argv: string[], specs: FlagSpec[], style: 'pflag' | 'goflag'): ParsedFlags | FlagError {
   const values = new Map<string, string[]>();
   const positional: string[] = [];
-  const add = (spec: FlagSpec, value: string): void => void values.set(spec.long, [...(values.get(spec.long) ?? []), value]);
+  const add = (spec: FlagSpec, value: string): void =>
+    void values.set(spec.long, [...(values.get(spec.long) ?? []), value]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--') {

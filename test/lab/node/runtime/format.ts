@@ -5,7 +5,13 @@ import fs from 'node:fs';
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** A klog header line: `I0118 17:33:58.888700 1457370 bootstrap.go:265] message`. */
-export function klogLine(severity: 'I' | 'W' | 'E' | 'F', source: string, message: string, at = new Date(), pid = process.pid): string {
+export function klogLine(
+  severity: 'I' | 'W' | 'E' | 'F',
+  source: string,
+  message: string,
+  at = new Date(),
+  pid = process.pid,
+): string {
   const micros = pad(at.getMilliseconds() * 1000 + Math.floor(Math.random() * 1000), 6);
   const stamp = `${pad(at.getMonth() + 1)}${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${micros}`;
   return `${severity}${stamp} ${String(pid).padStart(7)} ${source}] ${message}`;
@@ -64,7 +70,12 @@ export function tabulate(rows: string[][]): string {
   const widths: number[] = [];
   for (let c = 0; c < columns - 1; c++) widths.push(Math.max(20, ...rows.map((r) => width(r[c] ?? '') + 3)));
   return rows
-    .map((row) => row.map((cell, c) => (c < columns - 1 ? cell + ' '.repeat((widths[c] ?? 0) - width(cell)) : cell)).join('').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, c) => (c < columns - 1 ? cell + ' '.repeat((widths[c] ?? 0) - width(cell)) : cell))
+        .join('')
+        .trimEnd(),
+    )
     .map((line) => `${line}\n`)
     .join('');
 }

@@ -31,7 +31,10 @@ function resolvePath(data: TemplateData, dotted: string, opts: TemplateOptions, 
     if (value === null || typeof value !== 'object') return undefined;
     const record = value as Record<string, unknown>;
     if (!(part in record)) {
-      if (opts.structName && value === data) throw new TemplateError(`template: :1:${col}: executing "" at <.${part}>: can't evaluate field ${part} in type ${opts.structName}`);
+      if (opts.structName && value === data)
+        throw new TemplateError(
+          `template: :1:${col}: executing "" at <.${part}>: can't evaluate field ${part} in type ${opts.structName}`,
+        );
       return undefined;
     }
     value = record[part];
@@ -53,11 +56,14 @@ function evaluate(action: string, data: TemplateData, opts: TemplateOptions, col
   if (head === 'index') {
     const target = arg(rest[0]) as Record<string, unknown> | undefined;
     const key = arg(rest[1]);
-    return goPrint(target && typeof target === 'object' ? (target[String(key)] ?? (opts.structName ? '' : undefined)) : undefined);
+    return goPrint(
+      target && typeof target === 'object' ? (target[String(key)] ?? (opts.structName ? '' : undefined)) : undefined,
+    );
   }
   if (head.startsWith('.') && rest.length > 0) {
     const fn = resolvePath(data, head, opts, col);
-    if (typeof fn !== 'function') throw new TemplateError(`template: :1:${col}: executing "" at <${head}>: ${head.slice(1)} is not a method`);
+    if (typeof fn !== 'function')
+      throw new TemplateError(`template: :1:${col}: executing "" at <${head}>: ${head.slice(1)} is not a method`);
     return goPrint((fn as (...a: unknown[]) => unknown)(...rest.map(arg)));
   }
   return goPrint(arg(head));
@@ -73,7 +79,8 @@ export function renderTemplate(format: string, data: TemplateData, opts: Templat
     if (open < 0) return out + text.slice(pos);
     const close = text.indexOf('}}', open);
     if (close < 0) throw new TemplateError(`template: :1: unclosed action`);
-    out += text.slice(pos, open) + evaluate(text.slice(open + 2, close).replace(/^-\s|\s-$/g, ''), data, opts, open + 3);
+    out +=
+      text.slice(pos, open) + evaluate(text.slice(open + 2, close).replace(/^-\s|\s-$/g, ''), data, opts, open + 3);
     pos = close + 2;
   }
 }

@@ -46,12 +46,15 @@ export function installRuntimeShims(rootfs: string, opts: RuntimeShimOptions): s
   const binDir = path.join(rootfs, 'usr', 'local', 'bin');
   fs.mkdirSync(binDir, { recursive: true });
   const clis = opts.runtime === 'docker' ? (opts.crictlOnDocker ? ['docker', 'crictl'] : ['docker']) : ['crictl'];
-  for (const other of ['docker', 'crictl']) if (!clis.includes(other)) fs.rmSync(path.join(binDir, other), { force: true });
+  for (const other of ['docker', 'crictl'])
+    if (!clis.includes(other)) fs.rmSync(path.join(binDir, other), { force: true });
   const written: string[] = [];
   for (const name of ['systemctl', 'date', ...clis]) {
     const file = path.join(binDir, name);
     const fastPath = name === 'systemctl' && opts.systemd === 'real' ? '' : FAST_PATHS[name];
-    fs.writeFileSync(file, shim(opts.nodeBin, path.join(opts.labDist, 'node', 'runtime', `${name}.js`), fastPath), { mode: 0o755 });
+    fs.writeFileSync(file, shim(opts.nodeBin, path.join(opts.labDist, 'node', 'runtime', `${name}.js`), fastPath), {
+      mode: 0o755,
+    });
     fs.chmodSync(file, 0o755);
     written.push(file);
   }

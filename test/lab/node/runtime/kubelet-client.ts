@@ -43,14 +43,25 @@ function clientConfigStillValid(nodeFile: string): boolean {
   try {
     cred = readKubeconfigCredential(nodeFile);
   } catch (err) {
-    klog('E', 'bootstrap.go:244', `unable to read existing bootstrap client config from ${nodeFile}: ${(err as Error).message}`);
+    klog(
+      'E',
+      'bootstrap.go:244',
+      `unable to read existing bootstrap client config from ${nodeFile}: ${(err as Error).message}`,
+    );
     return false;
   }
   if (!cred.certPem) {
-    klog('E', 'bootstrap.go:250', `unable to load TLS configuration from existing bootstrap client config read from ${nodeFile}: ${cred.problem ?? 'no client certificate'}`);
+    klog(
+      'E',
+      'bootstrap.go:250',
+      `unable to load TLS configuration from existing bootstrap client config read from ${nodeFile}: ${cred.problem ?? 'no client certificate'}`,
+    );
     return false;
   }
-  return certificatesCurrent(cred.certPem, `unable to load TLS certificates from existing bootstrap client config read from ${nodeFile}`);
+  return certificatesCurrent(
+    cred.certPem,
+    `unable to load TLS certificates from existing bootstrap client config read from ${nodeFile}`,
+  );
 }
 
 /** Logs and returns false when a certificate in the bundle has expired (or none parses). */
@@ -69,7 +80,11 @@ function certificatesCurrent(pem: string, unreadable: string): boolean {
   for (const cert of certs) {
     const notAfter = new Date(cert.validTo);
     if (Date.now() > notAfter.getTime()) {
-      klog('E', 'bootstrap.go:265', `part of the existing bootstrap client certificate is expired: ${goTimeString(notAfter)}`);
+      klog(
+        'E',
+        'bootstrap.go:265',
+        `part of the existing bootstrap client certificate is expired: ${goTimeString(notAfter)}`,
+      );
       return false;
     }
   }
@@ -78,7 +93,9 @@ function certificatesCurrent(pem: string, unreadable: string): boolean {
 
 function pemStillValid(): boolean {
   try {
-    return certsInPem(fs.readFileSync(inNode(currentPem), 'utf8')).every((c) => Date.now() < new Date(c.validTo).getTime());
+    return certsInPem(fs.readFileSync(inNode(currentPem), 'utf8')).every(
+      (c) => Date.now() < new Date(c.validTo).getTime(),
+    );
   } catch {
     return false;
   }
@@ -93,11 +110,14 @@ interface KubeconfigDoc {
 /** kubelet.conf with the bootstrap file's cluster and the certificate store's file as credentials. */
 function writeKubeconfigFromBootstrapping(bootstrap: KubeconfigDoc): void {
   const contextCluster = bootstrap.contexts?.find((c) => c.name === bootstrap['current-context'])?.context?.cluster;
-  const cluster = (bootstrap.clusters?.find((c) => c.name === contextCluster) ?? bootstrap.clusters?.[0])?.cluster ?? {};
+  const cluster =
+    (bootstrap.clusters?.find((c) => c.name === contextCluster) ?? bootstrap.clusters?.[0])?.cluster ?? {};
   const doc = {
     apiVersion: 'v1',
     clusters: [{ cluster, name: 'default-cluster' }],
-    contexts: [{ context: { cluster: 'default-cluster', namespace: 'default', user: 'default-auth' }, name: 'default-context' }],
+    contexts: [
+      { context: { cluster: 'default-cluster', namespace: 'default', user: 'default-auth' }, name: 'default-context' },
+    ],
     'current-context': 'default-context',
     kind: 'Config',
     preferences: {},
@@ -110,7 +130,10 @@ function writeKubeconfigFromBootstrapping(bootstrap: KubeconfigDoc): void {
 
 function readSigner(dir: string): Signer | null {
   try {
-    return { certPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), keyPem: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8') };
+    return {
+      certPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+      keyPem: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
+    };
   } catch {
     return null;
   }
@@ -121,14 +144,25 @@ const failedRequest = 'Failed while requesting a signed certificate from the mas
 /** The CSR round trip, done locally: new key, CN system:node:<node>, O system:nodes, one year. */
 function requestClientCertificate(nodeName: string): string | null {
   const bootstrapCred = readKubeconfigCredential(bootstrapConf);
-  const credentialOk = bootstrapCred.hasToken || (bootstrapCred.certPem !== null && certsInPem(bootstrapCred.certPem).every((c) => Date.now() < new Date(c.validTo).getTime()));
+  const credentialOk =
+    bootstrapCred.hasToken ||
+    (bootstrapCred.certPem !== null &&
+      certsInPem(bootstrapCred.certPem).every((c) => Date.now() < new Date(c.validTo).getTime()));
   if (!credentialOk) {
-    klog('E', 'certificate_manager.go:434', `${failedRequest}: cannot create certificate signing request: Unauthorized`);
+    klog(
+      'E',
+      'certificate_manager.go:434',
+      `${failedRequest}: cannot create certificate signing request: Unauthorized`,
+    );
     return 'unable to bootstrap the client certificate: cannot create certificate signing request: Unauthorized';
   }
   const signer = readSigner(nodePaths.pkiDir) ?? readSigner(path.join(nodePaths.labDir, 'signer'));
   if (!signer) {
-    klog('E', 'certificate_manager.go:434', `${failedRequest}: no signer: the lab signs kubelet CSRs with /etc/kubernetes/pki/ca.key or /var/lib/kcrlab/signer/ca.key, and this node has neither`);
+    klog(
+      'E',
+      'certificate_manager.go:434',
+      `${failedRequest}: no signer: the lab signs kubelet CSRs with /etc/kubernetes/pki/ca.key or /var/lib/kcrlab/signer/ca.key, and this node has neither`,
+    );
     return 'unable to bootstrap the client certificate: timed out waiting for the condition';
   }
   const now = Date.now();
@@ -149,6 +183,10 @@ function requestClientCertificate(nodeName: string): string | null {
   // Relative, so the link also resolves when a test re-roots the node under KCRLAB_ROOT.
   fs.symlinkSync(pemName, link);
   fs.renameSync(link, inNode(currentPem));
-  klog('I', 'certificate_manager.go:556', 'Certificate rotation detected, shutting down client connections to start using new credentials');
+  klog(
+    'I',
+    'certificate_manager.go:556',
+    'Certificate rotation detected, shutting down client connections to start using new credentials',
+  );
   return null;
 }

@@ -8,7 +8,15 @@ import { containerCommand, imageProgram, launchContainer, type LaunchContext } f
 import { scanManifests, type StaticPod } from './manifest.js';
 import { exitCodeForSignal } from './proc.js';
 import { markExited, stopSandbox, stopContainer } from './ops.js';
-import { containers, isRunning, newId, newestFirst, sandboxes, type ContainerRecord, type SandboxRecord } from './store.js';
+import {
+  containers,
+  isRunning,
+  newId,
+  newestFirst,
+  sandboxes,
+  type ContainerRecord,
+  type SandboxRecord,
+} from './store.js';
 
 export interface SyncContext extends LaunchContext {
   nodeName: string;
@@ -22,7 +30,8 @@ interface CrashLoop {
 
 const keepExitedPerContainer = 2;
 
-const podRef = (p: { podName: string; namespace: string; podUid: string }): string => `"${p.podName}_${p.namespace}(${p.podUid})"`;
+const podRef = (p: { podName: string; namespace: string; podUid: string }): string =>
+  `"${p.podName}_${p.namespace}(${p.podUid})"`;
 
 export class PodSyncer {
   private readonly crashLoops = new Map<string, CrashLoop>();
@@ -45,7 +54,8 @@ export class PodSyncer {
     const wanted = scan.pods.filter((pod) => !(faults.etcdStopped && imageProgram(pod.image) === 'etcd'));
     const wantedUids = new Set(wanted.map((p) => p.uid));
     for (const pod of scan.pods) {
-      if (!this.known.has(pod.uid)) klog('I', 'kubelet.go:1887', `SyncLoop (ADD, "file"): ${podRef({ ...pod, podUid: pod.uid })}`);
+      if (!this.known.has(pod.uid))
+        klog('I', 'kubelet.go:1887', `SyncLoop (ADD, "file"): ${podRef({ ...pod, podUid: pod.uid })}`);
     }
     const scannedUids = new Set(scan.pods.map((p) => p.uid));
     for (const [uid, name] of this.known) {
@@ -83,7 +93,8 @@ export class PodSyncer {
       }
     }
     for (const c of containers.list()) {
-      if (c.state === 'running' && !wantedUids.has(c.podUid) && !stopping.has(c.sandboxId)) stops.push(stopContainer(c, this.graceMs));
+      if (c.state === 'running' && !wantedUids.has(c.podUid) && !stopping.has(c.sandboxId))
+        stops.push(stopContainer(c, this.graceMs));
     }
     await Promise.all(stops);
   }
@@ -92,7 +103,11 @@ export class PodSyncer {
     const mine = newestFirst(sandboxes.list().filter((s) => s.podUid === pod.uid));
     const ready = mine.find((s) => s.state === 'ready');
     if (ready) return ready;
-    klog('I', 'kuberuntime_manager.go:422', `No sandbox for pod ${podRef({ ...pod, podUid: pod.uid })} can be found. Need to start a new one`);
+    klog(
+      'I',
+      'kuberuntime_manager.go:422',
+      `No sandbox for pod ${podRef({ ...pod, podUid: pod.uid })} can be found. Need to start a new one`,
+    );
     const sb: SandboxRecord = {
       id: newId(),
       podName: pod.podName,
@@ -101,7 +116,12 @@ export class PodSyncer {
       state: 'ready',
       createdAt: new Date().toISOString(),
       attempt: mine.length > 0 ? Math.max(...mine.map((s) => s.attempt)) + 1 : 0,
-      labels: { ...pod.labels, 'io.kubernetes.pod.name': pod.podName, 'io.kubernetes.pod.namespace': pod.namespace, 'io.kubernetes.pod.uid': pod.uid },
+      labels: {
+        ...pod.labels,
+        'io.kubernetes.pod.name': pod.podName,
+        'io.kubernetes.pod.namespace': pod.namespace,
+        'io.kubernetes.pod.uid': pod.uid,
+      },
     };
     sandboxes.put(sb);
     return sb;
@@ -112,7 +132,9 @@ export class PodSyncer {
     const sb = this.readySandbox(pod);
     const mine = newestFirst(containers.list().filter((c) => c.podUid === pod.uid && c.name === pod.containerName));
     // Containers left running in an older sandbox of this pod do not belong to it any more.
-    await Promise.all(mine.filter((c) => c.sandboxId !== sb.id && isRunning(c)).map((c) => stopContainer(c, this.graceMs)));
+    await Promise.all(
+      mine.filter((c) => c.sandboxId !== sb.id && isRunning(c)).map((c) => stopContainer(c, this.graceMs)),
+    );
     const current = mine.find((c) => c.sandboxId === sb.id);
     if (current && isRunning(current)) return;
     if (current?.restartingUntil && Date.now() < Date.parse(current.restartingUntil)) return;
@@ -134,7 +156,12 @@ export class PodSyncer {
     // Real kubelet: 10 s doubling to 5 min; scaled to the lab's check interval (real: 20 s).
     const delayMs = count <= 1 ? 0 : Math.min(this.ctx.intervalMs * 2 ** (count - 2), 15 * this.ctx.intervalMs);
     this.crashLoops.set(key, { count, notBefore: finished + delayMs });
-    if (count > 1) klog('E', 'pod_workers.go:191', `Error syncing pod ${rec.podUid}, skipping: failed to "StartContainer" for "${rec.name}" with CrashLoopBackOff: "back-off ${Math.round(delayMs / 1000)}s restarting failed container=${rec.name} pod=${rec.podName}_${rec.namespace}(${rec.podUid})"`);
+    if (count > 1)
+      klog(
+        'E',
+        'pod_workers.go:191',
+        `Error syncing pod ${rec.podUid}, skipping: failed to "StartContainer" for "${rec.name}" with CrashLoopBackOff: "back-off ${Math.round(delayMs / 1000)}s restarting failed container=${rec.name} pod=${rec.podName}_${rec.namespace}(${rec.podUid})"`,
+      );
   }
 
   private startContainer(pod: StaticPod, sb: SandboxRecord, key: string, previous: ContainerRecord[]): void {
@@ -182,14 +209,25 @@ export class PodSyncer {
     launched.child.on('exit', (code, signal) => {
       if (!this.stopping) markExited(id, code ?? exitCodeForSignal(signal ?? 'SIGKILL'));
     });
-    klog('I', 'kuberuntime_manager.go:841', `Started container ${pod.containerName} (${id.slice(0, 12)}) attempt ${attempt} in pod ${podRef(rec)}`);
+    klog(
+      'I',
+      'kuberuntime_manager.go:841',
+      `Started container ${pod.containerName} (${id.slice(0, 12)}) attempt ${attempt} in pod ${podRef(rec)}`,
+    );
   }
 
   private failStart(pod: StaticPod, key: string, message: string): void {
     const previous = this.crashLoops.get(key);
     const count = (previous?.count ?? 0) + 1;
-    this.crashLoops.set(key, { count, notBefore: Date.now() + Math.min(this.ctx.intervalMs * 2 ** (count - 1), 15 * this.ctx.intervalMs) });
-    klog('E', 'pod_workers.go:191', `Error syncing pod ${pod.uid} ("${pod.podName}_${pod.namespace}(${pod.uid})"), skipping: failed to "StartContainer" for "${pod.containerName}" with CreateContainerError: "${message}"`);
+    this.crashLoops.set(key, {
+      count,
+      notBefore: Date.now() + Math.min(this.ctx.intervalMs * 2 ** (count - 1), 15 * this.ctx.intervalMs),
+    });
+    klog(
+      'E',
+      'pod_workers.go:191',
+      `Error syncing pod ${pod.uid} ("${pod.podName}_${pod.namespace}(${pod.uid})"), skipping: failed to "StartContainer" for "${pod.containerName}" with CreateContainerError: "${message}"`,
+    );
   }
 
   /** Keeps the newest exited containers per pod container and the newest dead sandbox per pod. */
@@ -201,13 +239,15 @@ export class PodSyncer {
       byKey.set(`${c.podUid}/${c.name}`, list);
     }
     for (const list of byKey.values()) {
-      for (const old of newestFirst(list.filter((c) => c.state === 'exited')).slice(keepExitedPerContainer)) containers.remove(old.id);
+      for (const old of newestFirst(list.filter((c) => c.state === 'exited')).slice(keepExitedPerContainer))
+        containers.remove(old.id);
     }
     const live = new Set(containers.list().map((c) => c.sandboxId));
     const byPod = new Map<string, SandboxRecord[]>();
     for (const s of sandboxes.list()) byPod.set(s.podUid, [...(byPod.get(s.podUid) ?? []), s]);
     for (const list of byPod.values()) {
-      for (const old of newestFirst(list.filter((s) => s.state === 'notready')).slice(1)) if (!live.has(old.id)) sandboxes.remove(old.id);
+      for (const old of newestFirst(list.filter((s) => s.state === 'notready')).slice(1))
+        if (!live.has(old.id)) sandboxes.remove(old.id);
     }
   }
 }

@@ -40,7 +40,12 @@ function startMain(): void {
   child.on('exit', (code, signal) => {
     child = null;
     if (stopping) return;
-    update({ activeState: 'activating', subState: 'auto-restart', mainPid: null, lastExitStatus: code ?? (signal ? 128 : 1) });
+    update({
+      activeState: 'activating',
+      subState: 'auto-restart',
+      mainPid: null,
+      lastExitStatus: code ?? (signal ? 128 : 1),
+    });
     restartTimer = setTimeout(() => {
       restartTimer = null;
       unit.nRestarts += 1;

@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   // The lab's `up` sets this on its first start only: a real kubelet started before its client
   // certificate expired keeps running with it, so such a node cannot be made by starting one now.
   if (process.env.KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY === '1') {
-    klog('I', 'kcrlab', 'client credentials taken as loaded before they expired (KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY, lab up)');
+    klog(
+      'I',
+      'kcrlab',
+      'client credentials taken as loaded before they expired (KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY, lab up)',
+    );
   } else {
     const credentialError = prepareClientCredentials(nodeName);
     if (credentialError) fail(`failed to run Kubelet: ${credentialError}`);
@@ -58,7 +62,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   writeKubeletState('active');
-  if (config.components === 'real') startNodeAgent(new NodeAgent({ nodeName, address: config.address, kubernetesVersion: config.kubernetesVersion, runtime: config.runtime, role: config.role }));
+  if (config.components === 'real')
+    startNodeAgent(
+      new NodeAgent({
+        nodeName,
+        address: config.address,
+        kubernetesVersion: config.kubernetesVersion,
+        runtime: config.runtime,
+        role: config.role,
+      }),
+    );
   klog('I', 'kubelet.go:1822', 'Starting kubelet main sync loop.');
   for (;;) {
     const started = Date.now();

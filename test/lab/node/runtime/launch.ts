@@ -39,7 +39,11 @@ export function containerCommand(image: string, argv: string[], ctx: LaunchConte
 
 /** A container's environment: a service's clean one, plus the lab's own KCRLAB_* settings. */
 export function serviceEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+  };
   for (const [key, value] of Object.entries(process.env)) if (key.startsWith('KCRLAB_')) env[key] = value;
   return env;
 }
@@ -61,7 +65,10 @@ export function launchContainer(rec: Pick<ContainerRecord, 'id' | 'image' | 'com
   // Fault etcdSlowStartSeconds: the etcd process runs but serves nothing for N s, as a real etcd
   // replaying a large data directory (the same pid: sh execs etcd after the wait).
   const slowSeconds = imageProgram(rec.image) === 'etcd' ? Number(readFaults().etcdSlowStartSeconds ?? 0) : 0;
-  const argv: [string, string[]] = slowSeconds > 0 ? ['/bin/sh', ['-c', 'sleep "$1"; shift; exec "$@"', 'sh', String(slowSeconds), program, ...args]] : [program, args];
+  const argv: [string, string[]] =
+    slowSeconds > 0
+      ? ['/bin/sh', ['-c', 'sleep "$1"; shift; exec "$@"', 'sh', String(slowSeconds), program, ...args]]
+      : [program, args];
   const logFd = fs.openSync(containerLogFile(rec.id), 'a');
   let child: ChildProcess;
   try {

@@ -44,7 +44,8 @@ export function parseManifest(text: string, nodeFile: string, nodeName: string):
   const name = doc.metadata?.name;
   if (!name) throw new Error('invalid pod: metadata.name: Required value: name or generateName is required');
   const container = doc.spec?.containers?.[0];
-  if (!container?.name || !container.image) throw new Error('invalid pod: spec.containers[0]: name and image are required');
+  if (!container?.name || !container.image)
+    throw new Error('invalid pod: spec.containers[0]: name and image are required');
   const uid = crypto.createHash('md5').update(`host:${nodeName}`).update(`file:${nodeFile}`).update(text).digest('hex');
   return {
     file: nodeFile,
@@ -75,7 +76,10 @@ export function scanManifests(nodeName: string): ManifestScan {
       if (!fs.statSync(hostFile).isFile()) continue;
       const pod = parseManifest(fs.readFileSync(hostFile, 'utf8'), nodeFile, nodeName);
       if (scan.pods.some((p) => p.podName === pod.podName && p.namespace === pod.namespace)) {
-        scan.errors.push({ file: nodeFile, message: `pod ${pod.namespace}/${pod.podName} is already defined by another manifest; ignored` });
+        scan.errors.push({
+          file: nodeFile,
+          message: `pod ${pod.namespace}/${pod.podName} is already defined by another manifest; ignored`,
+        });
         continue;
       }
       scan.pods.push(pod);

@@ -23,7 +23,18 @@ export interface NodeAgentConfig {
   role: 'master' | 'worker';
 }
 
-type Obj = { metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; status?: { phase?: string } };
+type Obj = {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  status?: { phase?: string };
+};
 
 const MIRROR = 'kubernetes.io/config.mirror';
 const microTime = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -81,7 +92,12 @@ export class NodeAgent {
     let created = 0;
     for (const raw of readSeedFile(nodePaths.seedJson)) {
       const obj = raw as Obj & { apiVersion: string; kind: string };
-      const res = await admin.expect([201, 409], 'POST', collectionPath(obj.apiVersion, obj.kind, obj.metadata?.namespace), raw);
+      const res = await admin.expect(
+        [201, 409],
+        'POST',
+        collectionPath(obj.apiVersion, obj.kind, obj.metadata?.namespace),
+        raw,
+      );
       if (res.status === 201) created++;
     }
     this.seeded = true;
@@ -91,7 +107,14 @@ export class NodeAgent {
   private async heartbeat(api: ApiClient): Promise<void> {
     const name = encodeURIComponent(this.cfg.nodeName);
     const now = seconds();
-    const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    });
     const status = {
       status: {
         capacity: { cpu: '2', memory: '4030532Ki', pods: '110', 'ephemeral-storage': '41152812Ki' },
@@ -121,19 +144,42 @@ export class NodeAgent {
         },
       },
     };
-    const patch = (): Promise<unknown> => api.expect([200], 'PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
+    const patch = (): Promise<unknown> =>
+      api.expect([200], 'PATCH', `/api/v1/nodes/${name}/status`, status, 'application/merge-patch+json');
     const node = await api.request('GET', `/api/v1/nodes/${name}`);
     // Registration, as the kubelet does when its Node does not exist yet.
-    if (node.status === 404) await api.expect([201, 409], 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels: { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } } });
+    if (node.status === 404)
+      await api.expect([201, 409], 'POST', '/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: this.cfg.nodeName,
+          labels: {
+            'kubernetes.io/hostname': this.cfg.nodeName,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64',
+          },
+        },
+      });
     await patch();
     const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
     const lease = await api.request('GET', leasePath);
     const spec = { holderIdentity: this.cfg.nodeName, leaseDurationSeconds: 40, renewTime: microTime() };
     if (lease.status === 404) {
-      await api.expect([201, 409], 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.cfg.nodeName, namespace: 'kube-node-lease' }, spec });
+      await api.expect([201, 409], 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.cfg.nodeName, namespace: 'kube-node-lease' },
+        spec,
+      });
     } else {
       const current = lease.body as Obj;
-      await api.expect([200], 'PUT', leasePath, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec });
+      await api.expect([200], 'PUT', leasePath, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: current.metadata,
+        spec,
+      });
     }
   }
 
@@ -142,14 +188,23 @@ export class NodeAgent {
     if (pods.length === 0) return;
     // NodeRestriction (1.20) admits a mirror pod only with a controller owner reference to its Node.
     const node = (await api.expect([200], 'GET', `/api/v1/nodes/${encodeURIComponent(this.cfg.nodeName)}`)).body as Obj;
-    const owner = { apiVersion: 'v1', kind: 'Node', name: this.cfg.nodeName, uid: node.metadata?.uid ?? '', controller: true };
+    const owner = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      name: this.cfg.nodeName,
+      uid: node.metadata?.uid ?? '',
+      controller: true,
+    };
     for (const pod of pods) {
       const podPath = `/api/v1/namespaces/${pod.namespace}/pods/${encodeURIComponent(pod.podName)}`;
       const existing = await api.request('GET', podPath);
       let mirror = existing.status === 200 ? (existing.body as Obj) : null;
       if (mirror && mirror.metadata?.annotations?.[MIRROR] !== pod.uid) {
         // The manifest changed: the kubelet deletes the old mirror pod and creates a new one.
-        await api.expect([200, 404], 'DELETE', podPath, { gracePeriodSeconds: 0, preconditions: { uid: mirror.metadata?.uid } });
+        await api.expect([200, 404], 'DELETE', podPath, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: mirror.metadata?.uid },
+        });
         this.reported.delete(pod.uid);
         mirror = null;
       }
@@ -161,13 +216,22 @@ export class NodeAgent {
       const running = rec !== undefined && isRunning(rec);
       const key = `${rec?.id ?? 'none'}/${running}`;
       if (this.reported.get(pod.uid) === key) continue;
-      await api.expect([200], 'PATCH', `${podPath}/status`, this.podStatus(pod.containerName, pod.image, rec, running), 'application/merge-patch+json');
+      await api.expect(
+        [200],
+        'PATCH',
+        `${podPath}/status`,
+        this.podStatus(pod.containerName, pod.image, rec, running),
+        'application/merge-patch+json',
+      );
       this.reported.set(pod.uid, key);
     }
   }
 
   private mirrorPod(pod: StaticPod, owner: Record<string, unknown>): Record<string, unknown> {
-    const doc = parse(fs.readFileSync(path.join(nodePaths.manifestsDir, path.posix.basename(pod.file)), 'utf8')) as { metadata?: { annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+    const doc = parse(fs.readFileSync(path.join(nodePaths.manifestsDir, path.posix.basename(pod.file)), 'utf8')) as {
+      metadata?: { annotations?: Record<string, string> };
+      spec?: Record<string, unknown>;
+    };
     return {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -180,7 +244,10 @@ export class NodeAgent {
           ...(doc.metadata?.annotations ?? {}),
           'kubernetes.io/config.hash': pod.uid,
           [MIRROR]: pod.uid,
-          'kubernetes.io/config.seen': new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z'),
+          'kubernetes.io/config.seen': new Date()
+            .toISOString()
+            .replace('Z', '000000Z')
+            .replace(/(\.\d{9})\d*Z$/, '$1Z'),
           'kubernetes.io/config.source': 'file',
         },
       },
@@ -188,10 +255,18 @@ export class NodeAgent {
     };
   }
 
-  private podStatus(container: string, image: string, rec: ContainerRecord | undefined, running: boolean): Record<string, unknown> {
+  private podStatus(
+    container: string,
+    image: string,
+    rec: ContainerRecord | undefined,
+    running: boolean,
+  ): Record<string, unknown> {
     const now = seconds();
     const ready = running ? 'True' : 'False';
-    const state = running && rec ? { running: { startedAt: seconds(new Date(rec.startedAt)) } } : { waiting: { reason: rec ? 'CrashLoopBackOff' : 'ContainerCreating' } };
+    const state =
+      running && rec
+        ? { running: { startedAt: seconds(new Date(rec.startedAt)) } }
+        : { waiting: { reason: rec ? 'CrashLoopBackOff' : 'ContainerCreating' } };
     return {
       status: {
         phase: 'Running',
@@ -223,19 +298,36 @@ export class NodeAgent {
 
   /** Pods the scheduler bound here (not mirror pods): run (as far as the API sees), or finish deleting. */
   private async syncBoundPods(api: ApiClient): Promise<void> {
-    const list = await api.expect([200], 'GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.cfg.nodeName}`)}`);
+    const list = await api.expect(
+      [200],
+      'GET',
+      `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.cfg.nodeName}`)}`,
+    );
     const items = ((list.body as { items?: Obj[] }).items ?? []).filter((p) => !p.metadata?.annotations?.[MIRROR]);
     for (const pod of items) {
       const ns = pod.metadata?.namespace ?? 'default';
       const podPath = `/api/v1/namespaces/${ns}/pods/${encodeURIComponent(pod.metadata?.name ?? '')}`;
       if (pod.metadata?.deletionTimestamp) {
-        await api.expect([200, 404, 409], 'DELETE', podPath, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        await api.expect([200, 404, 409], 'DELETE', podPath, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        });
         continue;
       }
       if (pod.status?.phase === 'Running') continue;
       const first = ((pod.spec?.containers as { name?: string; image?: string }[] | undefined) ?? [])[0];
-      const fake = { id: (pod.metadata?.uid ?? '').replace(/-/g, '').padEnd(64, '0'), startedAt: new Date().toISOString(), attempt: 0 } as ContainerRecord;
-      await api.expect([200], 'PATCH', `${podPath}/status`, this.podStatus(first?.name ?? 'app', first?.image ?? '', fake, true), 'application/merge-patch+json');
+      const fake = {
+        id: (pod.metadata?.uid ?? '').replace(/-/g, '').padEnd(64, '0'),
+        startedAt: new Date().toISOString(),
+        attempt: 0,
+      } as ContainerRecord;
+      await api.expect(
+        [200],
+        'PATCH',
+        `${podPath}/status`,
+        this.podStatus(first?.name ?? 'app', first?.image ?? '', fake, true),
+        'application/merge-patch+json',
+      );
     }
   }
 }

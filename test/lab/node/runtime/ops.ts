@@ -34,7 +34,10 @@ export async function removeContainer(rec: ContainerRecord): Promise<void> {
 /** `docker restart`: the same container (same id) stopped and started again. */
 export async function restartContainer(rec: ContainerRecord, graceMs: number): Promise<void> {
   // Without this the kubelet could see the stopped container and start a replacement meanwhile.
-  containers.update(rec.id, (cur) => ({ ...cur, restartingUntil: new Date(Date.now() + graceMs + 10_000).toISOString() }));
+  containers.update(rec.id, (cur) => ({
+    ...cur,
+    restartingUntil: new Date(Date.now() + graceMs + 10_000).toISOString(),
+  }));
   await stopContainer(rec, graceMs);
   const launched = launchContainer(rec);
   containers.update(rec.id, (cur) => ({

@@ -45,7 +45,11 @@ export function sleepSync(ms: number): void {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until the process is gone; false when it is still there after timeoutMs. */
-export async function waitGone(pid: number, startTicks: number | null | undefined, timeoutMs: number): Promise<boolean> {
+export async function waitGone(
+  pid: number,
+  startTicks: number | null | undefined,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid, startTicks)) {
     if (Date.now() >= deadline) return false;
@@ -58,7 +62,11 @@ export async function waitGone(pid: number, startTicks: number | null | undefine
  * SIGTERM, then SIGKILL after graceMs (how the kubelet and `docker stop` end a container).
  * Returns the signal that ended it.
  */
-export async function terminate(pid: number, startTicks: number | null | undefined, graceMs: number): Promise<'SIGTERM' | 'SIGKILL'> {
+export async function terminate(
+  pid: number,
+  startTicks: number | null | undefined,
+  graceMs: number,
+): Promise<'SIGTERM' | 'SIGKILL'> {
   if (!isAlive(pid, startTicks)) return 'SIGTERM';
   signalContainer(pid, 'SIGTERM');
   if (await waitGone(pid, startTicks, graceMs)) return 'SIGTERM';

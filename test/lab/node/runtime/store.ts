@@ -58,7 +58,8 @@ export function newId(): string {
 }
 
 export function ensureRuntimeDirs(): void {
-  for (const dir of [nodePaths.containersDir, nodePaths.containerLogsDir, sandboxesDir]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [nodePaths.containersDir, nodePaths.containerLogsDir, sandboxesDir])
+    fs.mkdirSync(dir, { recursive: true });
 }
 
 function lockIsStale(): boolean {

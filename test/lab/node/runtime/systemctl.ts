@@ -14,7 +14,8 @@ import { activeLine, showUnit, startUnit, stopUnit } from './systemctl-real.js';
 import { readUnit } from './systemd-unit.js';
 
 const kubeletJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kubelet.js');
-const kubeletExec = '/usr/bin/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml';
+const kubeletExec =
+  '/usr/bin/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml';
 
 const out = (text: string): void => void process.stdout.write(text);
 const err = (text: string): void => void process.stderr.write(text);
@@ -52,7 +53,12 @@ async function startKubelet(): Promise<void> {
   if (kubeletState().state === 'active') return;
   fs.mkdirSync(nodePaths.runtimeDir, { recursive: true });
   const logFd = fs.openSync(nodePaths.kubeletLog, 'a');
-  const child = spawn(process.execPath, [kubeletJs], { detached: true, stdio: ['ignore', logFd, logFd], env: serviceEnv(), cwd: '/' });
+  const child = spawn(process.execPath, [kubeletJs], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: serviceEnv(),
+    cwd: '/',
+  });
   fs.closeSync(logFd);
   child.unref();
   const pid = child.pid;
@@ -143,14 +149,26 @@ function kubeletStatus(lines: number): number {
   if (realSystemd()) {
     const unit = readUnit();
     block.push(activeLine(unit, since), '     Docs: https://kubernetes.io/docs/');
-    if (unit.activeState === 'active') block.push(` Main PID: ${pid} (kubelet)`, '   CGroup: /system.slice/kubelet.service', `           └─${pid} ${kubeletExec}`);
-    else if (unit.activeState === 'activating') block.push(` Main PID: 0 (code=exited, status=${unit.lastExitStatus ?? 0})`);
+    if (unit.activeState === 'active')
+      block.push(
+        ` Main PID: ${pid} (kubelet)`,
+        '   CGroup: /system.slice/kubelet.service',
+        `           └─${pid} ${kubeletExec}`,
+      );
+    else if (unit.activeState === 'activating')
+      block.push(` Main PID: 0 (code=exited, status=${unit.lastExitStatus ?? 0})`);
   } else if (state === 'active') {
-    block.push(`   Active: active (running)${since}`, '     Docs: https://kubernetes.io/docs/', ` Main PID: ${pid} (kubelet)`);
+    block.push(
+      `   Active: active (running)${since}`,
+      '     Docs: https://kubernetes.io/docs/',
+      ` Main PID: ${pid} (kubelet)`,
+    );
     block.push('   CGroup: /system.slice/kubelet.service', `           └─${pid} ${kubeletExec}`);
   } else if (state === 'failed') {
     block.push(`   Active: failed (Result: exit-code)${since}`, '     Docs: https://kubernetes.io/docs/');
-    block.push(`  Process: ${pid} ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS (code=exited, status=255)`);
+    block.push(
+      `  Process: ${pid} ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS (code=exited, status=255)`,
+    );
     block.push(` Main PID: ${pid} (code=exited, status=255)`);
   } else {
     block.push(`   Active: inactive (dead)${since}`, '     Docs: https://kubernetes.io/docs/');
@@ -162,12 +180,38 @@ function kubeletStatus(lines: number): number {
 
 function runtimeStatus(unit: string): number {
   const title = unit === 'docker' ? 'Docker Application Container Engine' : 'containerd container runtime';
-  out(`● ${unit}.service - ${title}\n   Loaded: loaded (/usr/lib/systemd/system/${unit}.service; enabled; vendor preset: disabled)\n   Active: active (running)\n`);
+  out(
+    `● ${unit}.service - ${title}\n   Loaded: loaded (/usr/lib/systemd/system/${unit}.service; enabled; vendor preset: disabled)\n   Active: active (running)\n`,
+  );
   return 0;
 }
 
-const unitVerbs = new Set(['start', 'stop', 'restart', 'try-restart', 'reload-or-restart', 'is-active', 'is-failed', 'is-enabled', 'enable', 'disable', 'status']);
-const longOptions = new Set(['--no-pager', '--full', '--quiet', '--no-block', '--now', '--system', '--all', '--plain', '--no-legend', '--no-ask-password', '--value']);
+const unitVerbs = new Set([
+  'start',
+  'stop',
+  'restart',
+  'try-restart',
+  'reload-or-restart',
+  'is-active',
+  'is-failed',
+  'is-enabled',
+  'enable',
+  'disable',
+  'status',
+]);
+const longOptions = new Set([
+  '--no-pager',
+  '--full',
+  '--quiet',
+  '--no-block',
+  '--now',
+  '--system',
+  '--all',
+  '--plain',
+  '--no-legend',
+  '--no-ask-password',
+  '--value',
+]);
 const shortOptions = new Set(['l', 'q', 'a']);
 
 async function main(argv: string[]): Promise<number> {
@@ -212,11 +256,26 @@ async function main(argv: string[]): Promise<number> {
 
   switch (verb) {
     case 'list-units': {
-      const row = (unit: string, state: string, sub: string, title: string): string => `${`${unit}.service`.padEnd(24)} loaded ${state.padEnd(8)} ${sub.padEnd(8)} ${title}\n`;
+      const row = (unit: string, state: string, sub: string, title: string): string =>
+        `${`${unit}.service`.padEnd(24)} loaded ${state.padEnd(8)} ${sub.padEnd(8)} ${title}\n`;
       const k = kubeletState().state;
       out(`${'UNIT'.padEnd(24)} LOAD   ${'ACTIVE'.padEnd(8)} ${'SUB'.padEnd(8)} DESCRIPTION\n`);
-      out(row(runtime, 'active', 'running', runtime === 'docker' ? 'Docker Application Container Engine' : 'containerd container runtime'));
-      out(row('kubelet', k, k === 'active' ? 'running' : k === 'failed' ? 'failed' : k === 'activating' ? 'auto-restart' : 'dead', 'kubelet: The Kubernetes Node Agent'));
+      out(
+        row(
+          runtime,
+          'active',
+          'running',
+          runtime === 'docker' ? 'Docker Application Container Engine' : 'containerd container runtime',
+        ),
+      );
+      out(
+        row(
+          'kubelet',
+          k,
+          k === 'active' ? 'running' : k === 'failed' ? 'failed' : k === 'activating' ? 'auto-restart' : 'dead',
+          'kubelet: The Kubernetes Node Agent',
+        ),
+      );
       return 0;
     }
     case 'daemon-reload':
@@ -228,7 +287,9 @@ async function main(argv: string[]): Promise<number> {
     case 'try-restart':
     case 'reload-or-restart': {
       if (unknownUnit) {
-        err(`Failed to ${verb} ${unknownUnit}.service: Unit ${unknownUnit}.service ${verb === 'stop' ? 'not loaded' : 'not found'}.\n`);
+        err(
+          `Failed to ${verb} ${unknownUnit}.service: Unit ${unknownUnit}.service ${verb === 'stop' ? 'not loaded' : 'not found'}.\n`,
+        );
         return 5;
       }
       if (!units.includes('kubelet')) return 0;
@@ -256,7 +317,9 @@ async function main(argv: string[]): Promise<number> {
     case 'enable':
     case 'disable': {
       if (unknownUnit) {
-        err(`Failed to ${verb === 'is-enabled' ? 'get unit file state' : `${verb} unit`} for ${unknownUnit}.service: No such file or directory\n`);
+        err(
+          `Failed to ${verb === 'is-enabled' ? 'get unit file state' : `${verb} unit`} for ${unknownUnit}.service: No such file or directory\n`,
+        );
         return 1;
       }
       if (verb === 'is-enabled' && !quiet) out(units.map(() => 'enabled\n').join(''));

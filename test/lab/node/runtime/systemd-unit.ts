@@ -49,7 +49,8 @@ export function readUnit(): UnitState {
   } catch {
     return { ...inactive };
   }
-  if (unit.activeState !== 'inactive' && !isAlive(unit.managerPid)) return { ...unit, activeState: 'inactive', subState: 'dead', mainPid: null };
+  if (unit.activeState !== 'inactive' && !isAlive(unit.managerPid))
+    return { ...unit, activeState: 'inactive', subState: 'dead', mainPid: null };
   return unit;
 }
 

@@ -9,11 +9,17 @@ import { groupVersions, resourceTypes, resourceVerbs } from './resources.js';
 const gvString = (group: string, version: string): string => (group ? `${group}/${version}` : version);
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function apiGroup(group: string): Record<string, unknown> {
-  const versions = groupVersions.filter((g) => g.group === group).map((g) => ({ groupVersion: gvString(g.group, g.version), version: g.version }));
+  const versions = groupVersions
+    .filter((g) => g.group === group)
+    .map((g) => ({ groupVersion: gvString(g.group, g.version), version: g.version }));
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
@@ -56,8 +62,10 @@ function varint(n: number): Buffer {
   bytes.push(rest);
   return Buffer.from(bytes);
 }
-const lengthDelimited = (fieldNumber: number, payload: Buffer): Buffer => Buffer.concat([varint((fieldNumber << 3) | 2), varint(payload.length), payload]);
-const protoString = (fieldNumber: number, value: string): Buffer => lengthDelimited(fieldNumber, Buffer.from(value, 'utf8'));
+const lengthDelimited = (fieldNumber: number, payload: Buffer): Buffer =>
+  Buffer.concat([varint((fieldNumber << 3) | 2), varint(payload.length), payload]);
+const protoString = (fieldNumber: number, value: string): Buffer =>
+  lengthDelimited(fieldNumber, Buffer.from(value, 'utf8'));
 
 // The Accept type kubectl sends has an '@', which Go's mime parser rejects in a Content-Type.
 export const openApiV2ProtobufType = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
@@ -65,7 +73,10 @@ export const openApiV2ProtobufType = 'application/com.github.proto-openapi.spec.
 export function openApiV2(gitVersion: string, protobuf: boolean): { contentType: string; body: Buffer } {
   if (protobuf) {
     const info = Buffer.concat([protoString(1, 'Kubernetes'), protoString(2, gitVersion)]);
-    return { contentType: openApiV2ProtobufType, body: Buffer.concat([protoString(1, '2.0'), lengthDelimited(2, info), lengthDelimited(8, Buffer.alloc(0))]) };
+    return {
+      contentType: openApiV2ProtobufType,
+      body: Buffer.concat([protoString(1, '2.0'), lengthDelimited(2, info), lengthDelimited(8, Buffer.alloc(0))]),
+    };
   }
   const doc = { swagger: '2.0', info: { title: 'Kubernetes', version: gitVersion }, paths: {}, definitions: {} };
   return { contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) };

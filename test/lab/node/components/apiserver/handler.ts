@@ -8,7 +8,15 @@ import type { ApiserverHealth, HealthEndpoint } from './health.js';
 import { identify, type Identity } from './identity.js';
 import { findResource } from './resources.js';
 import { serveResource, type RestContext } from './rest.js';
-import { ApiError, badRequest, forbiddenPath, forbiddenResource, internalError, pathNotFound, unauthorized } from './status.js';
+import {
+  ApiError,
+  badRequest,
+  forbiddenPath,
+  forbiddenResource,
+  internalError,
+  pathNotFound,
+  unauthorized,
+} from './status.js';
 
 export interface ApiserverContext extends RestContext {
   health: ApiserverHealth;
@@ -37,32 +45,52 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  res.writeHead(status, { 'content-type': contentType, 'content-length': payload.length, 'cache-control': 'no-cache, private' });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': payload.length,
+    'cache-control': 'no-cache, private',
+  });
   res.end(payload);
 }
 
 const verbOf = (method: string, named: boolean): string =>
-  ({ GET: named ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: named ? 'delete' : 'deletecollection' })[method] ?? method.toLowerCase();
+  ({
+    GET: named ? 'get' : 'list',
+    POST: 'create',
+    PUT: 'update',
+    PATCH: 'patch',
+    DELETE: named ? 'delete' : 'deletecollection',
+  })[method] ?? method.toLowerCase();
 
 function anonymousPaths(segments: string[]): boolean {
   return segments.length === 0 ? false : healthEndpoints.includes(segments[0] ?? '') || segments[0] === 'version';
 }
 
-async function route(ctx: ApiserverContext, req: IncomingMessage, url: URL, who: Identity): Promise<[number, unknown, string?]> {
+async function route(
+  ctx: ApiserverContext,
+  req: IncomingMessage,
+  url: URL,
+  who: Identity,
+): Promise<[number, unknown, string?]> {
   const segments = url.pathname.split('/').filter((s) => s !== '');
   const method = req.method ?? 'GET';
   const [first = '', second, third] = segments;
   if (who.kind === 'invalid') throw unauthorized();
 
   if (healthEndpoints.includes(first) && segments.length <= 2) {
-    const answer = ctx.health.respond(first as HealthEndpoint, segments.slice(1).join('/'), url.searchParams.has('verbose'));
+    const answer = ctx.health.respond(
+      first as HealthEndpoint,
+      segments.slice(1).join('/'),
+      url.searchParams.has('verbose'),
+    );
     if (!answer) throw pathNotFound();
     return [answer.status, answer.body, 'text/plain; charset=utf-8'];
   }
   if (first === 'version' && segments.length === 1) return [200, versionInfo(ctx.kubernetesVersion)];
   if (who.kind === 'anonymous' && !anonymousPaths(segments)) {
     const parsed = first === 'api' || first === 'apis' ? resourcePath(segments) : undefined;
-    if (parsed?.res) throw forbiddenResource(who.name, verbOf(method, parsed.name !== undefined), parsed.res, parsed.namespace);
+    if (parsed?.res)
+      throw forbiddenResource(who.name, verbOf(method, parsed.name !== undefined), parsed.res, parsed.namespace);
     throw forbiddenPath(who.name, method.toLowerCase(), url.pathname);
   }
 
@@ -73,7 +101,10 @@ async function route(ctx: ApiserverContext, req: IncomingMessage, url: URL, who:
     if (first === 'apis' && segments.length === 2) return found(apiGroupDocument(second ?? ''));
     if (first === 'apis' && segments.length === 3) return found(apiResourceList(second ?? '', third ?? ''));
     if (first === 'openapi' && second === 'v2' && segments.length === 2) {
-      const doc = openApiV2(versionInfo(ctx.kubernetesVersion).gitVersion ?? '', /protobuf/.test(req.headers.accept ?? ''));
+      const doc = openApiV2(
+        versionInfo(ctx.kubernetesVersion).gitVersion ?? '',
+        /protobuf/.test(req.headers.accept ?? ''),
+      );
       return [200, doc.body, doc.contentType];
     }
   }
@@ -106,7 +137,9 @@ function found(doc: Record<string, unknown> | undefined): [number, unknown] {
 }
 
 /** /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB...]] and /apis/GROUP/VERSION/... */
-function resourcePath(segments: string[]): { res?: ReturnType<typeof findResource>; namespace?: string; name?: string; subresource?: string } | undefined {
+function resourcePath(
+  segments: string[],
+): { res?: ReturnType<typeof findResource>; namespace?: string; name?: string; subresource?: string } | undefined {
   const core = segments[0] === 'api';
   const group = core ? '' : (segments[1] ?? '');
   const version = (core ? segments[1] : segments[2]) ?? '';
@@ -130,7 +163,8 @@ export function createHandler(ctx: ApiserverContext): (req: IncomingMessage, res
     const url = new URL(req.url ?? '/', 'https://apiserver');
     const who = identify(req.socket as TLSSocket);
     const user = who.kind === 'invalid' ? `<invalid client certificate: ${who.reason}>` : who.name;
-    const quiet = healthEndpoints.includes(url.pathname.split('/')[1] ?? '') || (req.method === 'GET' && usersSeen.has(user));
+    const quiet =
+      healthEndpoints.includes(url.pathname.split('/')[1] ?? '') || (req.method === 'GET' && usersSeen.has(user));
     usersSeen.add(user);
     const logLine = (status: number): void => {
       if (quiet && status < 400) return;

@@ -35,7 +35,11 @@ export class ApiserverHealth {
     this.checks = [
       { name: 'ping', endpoints: all, failure: () => undefined },
       { name: 'etcd', endpoints: all, failure: () => this.etcdFailure },
-      { name: 'poststarthook/kcrlab-seed-objects', endpoints: ['healthz', 'readyz'], failure: () => (this.seeded ? undefined : 'seed objects not yet created') },
+      {
+        name: 'poststarthook/kcrlab-seed-objects',
+        endpoints: ['healthz', 'readyz'],
+        failure: () => (this.seeded ? undefined : 'seed objects not yet created'),
+      },
       {
         name: 'poststarthook/kcrlab-slow-start',
         endpoints: ['healthz', 'readyz'],
@@ -44,7 +48,12 @@ export class ApiserverHealth {
           return left > 0 ? `slow start fault: ready in ${Math.ceil(left / 1000)} s` : undefined;
         },
       },
-      { name: 'kcrlab-fault-not-ready', endpoints: ['readyz'], failure: () => (options.neverReady ? 'fault apiserverNotReadyNextStart: this instance never becomes ready' : undefined) },
+      {
+        name: 'kcrlab-fault-not-ready',
+        endpoints: ['readyz'],
+        failure: () =>
+          options.neverReady ? 'fault apiserverNotReadyNextStart: this instance never becomes ready' : undefined,
+      },
     ];
   }
 
@@ -85,12 +94,16 @@ export class ApiserverHealth {
       const check = checks.find((c) => c.name === checkName);
       if (!check) return undefined;
       const failure = check.failure();
-      return failure === undefined ? { status: 200, body: 'ok' } : { status: 500, body: `internal server error: ${failure}\n` };
+      return failure === undefined
+        ? { status: 200, body: 'ok' }
+        : { status: 500, body: `internal server error: ${failure}\n` };
     }
     const results = checks.map((c) => ({ name: c.name, failure: c.failure() }));
     const ok = results.every((r) => r.failure === undefined);
     if (ok && !verbose) return { status: 200, body: 'ok' };
-    const lines = results.map((r) => (r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+    const lines = results.map((r) =>
+      r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+    );
     lines.push(ok ? `${endpoint} check passed` : `${endpoint} check failed`);
     return { status: ok ? 200 : 500, body: `${lines.join('\n')}\n` };
   }

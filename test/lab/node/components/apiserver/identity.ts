@@ -11,7 +11,8 @@ export type Identity =
 export function identify(socket: TLSSocket): Identity {
   const cert = socket.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return { kind: 'anonymous', name: 'system:anonymous' };
-  if (!socket.authorized) return { kind: 'invalid', reason: String(socket.authorizationError ?? 'unverified client certificate') };
+  if (!socket.authorized)
+    return { kind: 'invalid', reason: String(socket.authorizationError ?? 'unverified client certificate') };
   const subject = cert.subject as unknown as Record<string, string | string[] | undefined>;
   const organizations = subject.O;
   return {

@@ -20,7 +20,9 @@ function checkType(res: ResourceType, body: unknown): KubeObject {
   const apiVersion = body.apiVersion ?? apiVersionOf(res);
   const kind = body.kind ?? res.kind;
   if (apiVersion !== apiVersionOf(res) || kind !== res.kind) {
-    throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${apiVersionOf(res)}) or kind ${String(kind)} is not ${res.kind}`);
+    throw badRequest(
+      `the API version in the data (${String(apiVersion)}) does not match the expected API version (${apiVersionOf(res)}) or kind ${String(kind)} is not ${res.kind}`,
+    );
   }
   return { ...body, apiVersion, kind, metadata: { ...field(body, 'metadata') } } as KubeObject;
 }
@@ -49,7 +51,14 @@ function applyDefaults(res: ResourceType, obj: KubeObject): void {
       updatedReplicas: replicas,
       readyReplicas: replicas,
       availableReplicas: replicas,
-      conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }],
+      conditions: [
+        {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        },
+      ],
     };
   }
 }
@@ -58,11 +67,16 @@ function applyDefaults(res: ResourceType, obj: KubeObject): void {
 export function prepareNew(res: ResourceType, body: unknown, namespace: string | undefined): KubeObject {
   const obj = checkType(res, body);
   checkNamespace(res, obj, namespace);
-  if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+  if (!obj.metadata.name && obj.metadata.generateName)
+    obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
   const name = obj.metadata.name ?? '';
   if (!name) throw invalid(res, '', 'metadata.name: Required value: name or generateName is required');
   if (name.length > 253 || !dnsSubdomain.test(name)) {
-    throw invalid(res, name, `metadata.name: Invalid value: "${name}": a DNS-1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
+    throw invalid(
+      res,
+      name,
+      `metadata.name: Invalid value: "${name}": a DNS-1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    );
   }
   delete obj.metadata.resourceVersion;
   delete obj.metadata.deletionTimestamp;

@@ -36,8 +36,14 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
 }
 
 function pointer(path: unknown): string[] {
-  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw patchFailed(`invalid JSON pointer: ${String(path)}`);
-  return path === '' ? [] : path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/')))
+    throw patchFailed(`invalid JSON pointer: ${String(path)}`);
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function getAt(doc: unknown, tokens: string[]): unknown {
@@ -63,7 +69,8 @@ function add(doc: unknown, path: unknown, value: unknown): unknown {
   const { container, last } = parentOf(doc, tokens, path);
   if (Array.isArray(container)) {
     const index = last === '-' ? container.length : Number(last);
-    if (!Number.isInteger(index) || index < 0 || index > container.length) throw patchFailed(`invalid array index in ${String(path)}`);
+    if (!Number.isInteger(index) || index < 0 || index > container.length)
+      throw patchFailed(`invalid array index in ${String(path)}`);
     container.splice(index, 0, value);
   } else (container as Record<string, unknown>)[last] = value;
   return doc;
@@ -74,11 +81,13 @@ function remove(doc: unknown, path: unknown): unknown {
   const { container, last } = parentOf(doc, tokens, path);
   if (Array.isArray(container)) {
     const index = Number(last);
-    if (!Number.isInteger(index) || index < 0 || index >= container.length) throw patchFailed(`jsonpatch remove operation does not apply: doc is missing key: ${String(path)}`);
+    if (!Number.isInteger(index) || index < 0 || index >= container.length)
+      throw patchFailed(`jsonpatch remove operation does not apply: doc is missing key: ${String(path)}`);
     container.splice(index, 1);
   } else {
     const record = container as Record<string, unknown>;
-    if (!(last in record)) throw patchFailed(`jsonpatch remove operation does not apply: doc is missing key: ${String(path)}`);
+    if (!(last in record))
+      throw patchFailed(`jsonpatch remove operation does not apply: doc is missing key: ${String(path)}`);
     delete record[last];
   }
   return doc;
@@ -108,7 +117,8 @@ export function jsonPatch(target: unknown, operations: unknown): unknown {
         doc = add(doc, op.path, structuredClone(getAt(doc, pointer(op.from))));
         break;
       case 'test':
-        if (!isDeepStrictEqual(getAt(doc, pointer(op.path)), op.value)) throw patchFailed(`testing value ${String(op.path)} failed`);
+        if (!isDeepStrictEqual(getAt(doc, pointer(op.path)), op.value))
+          throw patchFailed(`testing value ${String(op.path)} failed`);
         break;
       default:
         throw patchFailed(`Unexpected kind: ${String(op.op)}`);

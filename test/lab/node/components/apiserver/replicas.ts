@@ -21,7 +21,10 @@ export interface NodeIdentity {
 
 /** A stable pod-template-hash for a deployment's template (10 characters of the safe alphabet). */
 export function podTemplateHash(deployment: KubeObject): string {
-  const digest = createHash('sha256').update(JSON.stringify(field(field(deployment, 'spec'), 'template'))).update(deployment.metadata.name ?? '').digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify(field(field(deployment, 'spec'), 'template')))
+    .update(deployment.metadata.name ?? '')
+    .digest();
   return Array.from(digest.subarray(0, 10), (b) => safeAlphabet[b % safeAlphabet.length]).join('');
 }
 
@@ -49,15 +52,30 @@ export function newPod(deployment: KubeObject, node: NodeIdentity): KubeObject {
       namespace: deployment.metadata.namespace ?? 'default',
       uid: randomUUID(),
       creationTimestamp: now,
-      labels: { ...(field(field(template, 'metadata'), 'labels') as Record<string, string>), ...selectorOf(deployment), 'pod-template-hash': hash },
+      labels: {
+        ...(field(field(template, 'metadata'), 'labels') as Record<string, string>),
+        ...selectorOf(deployment),
+        'pod-template-hash': hash,
+      },
       ownerReferences: [
-        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployName}-${hash}`, uid: deployment.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: `${deployName}-${hash}`,
+          uid: deployment.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: { ...templateSpec, nodeName: node.name },
     status: {
       phase: 'Running',
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: 'True',
+        lastTransitionTime: now,
+      })),
       hostIP: node.address,
       podIP: node.address,
       startTime: now,
@@ -132,10 +150,15 @@ export class ReplicaController {
     const prefix = collectionPrefix(pods, namespace);
     const txn = await this.store.etcd.txn(
       [{ key: prefix, rangeEnd: prefixEnd(prefix), target: 'MOD', result: 'LESS', revision: revision + 1 }],
-      created.map((pod) => ({ put: { key: objectKey(pods, namespace, pod.metadata.name ?? ''), value: JSON.stringify(pod) } })),
+      created.map((pod) => ({
+        put: { key: objectKey(pods, namespace, pod.metadata.name ?? ''), value: JSON.stringify(pod) },
+      })),
     );
     if (txn.succeeded) {
-      for (const pod of created) this.log.info(`replicaset controller: created pod ${namespace}/${pod.metadata.name} for deployment ${deployment.metadata.name}`);
+      for (const pod of created)
+        this.log.info(
+          `replicaset controller: created pod ${namespace}/${pod.metadata.name} for deployment ${deployment.metadata.name}`,
+        );
     } else {
       this.again = true; // another apiserver changed the pods first: count again
     }

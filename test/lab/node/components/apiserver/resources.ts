@@ -12,7 +12,13 @@ export interface ResourceType {
   storage: string;
 }
 
-const core = (kind: string, resource: string, namespaced: boolean, shortNames: string[], storage = resource): ResourceType => ({
+const core = (
+  kind: string,
+  resource: string,
+  namespaced: boolean,
+  shortNames: string[],
+  storage = resource,
+): ResourceType => ({
   group: '',
   version: 'v1',
   kind,
@@ -46,7 +52,16 @@ export const resourceTypes: readonly ResourceType[] = [
   apps('DaemonSet', 'daemonsets', ['ds']),
   apps('ReplicaSet', 'replicasets', ['rs']),
   // Leader election of controller-manager and scheduler (resourceLock "leases").
-  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease', namespaced: true, shortNames: [], storage: 'leases' },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    resource: 'leases',
+    singular: 'lease',
+    namespaced: true,
+    shortNames: [],
+    storage: 'leases',
+  },
 ];
 
 /** The verbs every resource supports here (no watch: nothing in the lab needs one). */
@@ -81,5 +96,7 @@ export function objectKey(res: ResourceType, namespace: string | undefined, name
 
 /** The etcd key prefix of a collection (all namespaces when `namespace` is undefined). */
 export function collectionPrefix(res: ResourceType, namespace?: string): string {
-  return res.namespaced && namespace !== undefined ? `/registry/${res.storage}/${namespace}/` : `/registry/${res.storage}/`;
+  return res.namespaced && namespace !== undefined
+    ? `/registry/${res.storage}/${namespace}/`
+    : `/registry/${res.storage}/`;
 }

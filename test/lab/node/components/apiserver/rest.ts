@@ -35,13 +35,22 @@ function tableVersion(accept: string): string | undefined {
   return tableTypes.some((t) => /;\s*v=v1(;|$)/.test(t)) ? 'v1' : 'v1beta1';
 }
 
-const typed = (res: ResourceType, obj: KubeObject): KubeObject => ({ ...obj, apiVersion: apiVersionOf(res), kind: res.kind });
+const typed = (res: ResourceType, obj: KubeObject): KubeObject => ({
+  ...obj,
+  apiVersion: apiVersionOf(res),
+  kind: res.kind,
+});
 
 function present(req: ResourceRequest, objects: KubeObject[], resourceVersion: string, single: boolean): unknown {
   const table = tableVersion(req.accept);
   if (table) return toTable(req.res, objects, table, resourceVersion, req.query.get('includeObject'));
   if (single) return typed(req.res, objects[0] as KubeObject);
-  return { kind: `${req.res.kind}List`, apiVersion: apiVersionOf(req.res), metadata: { resourceVersion }, items: objects.map((o) => typed(req.res, o)) };
+  return {
+    kind: `${req.res.kind}List`,
+    apiVersion: apiVersionOf(req.res),
+    metadata: { resourceVersion },
+    items: objects.map((o) => typed(req.res, o)),
+  };
 }
 
 async function list(ctx: RestContext, req: ResourceRequest): Promise<{ items: KubeObject[]; revision: number }> {
@@ -53,13 +62,24 @@ async function list(ctx: RestContext, req: ResourceRequest): Promise<{ items: Ku
 
 /** Like a real apiserver, an update that changes nothing writes nothing (same resourceVersion). */
 function unchanged(res: ResourceType, next: KubeObject, current: KubeObject): boolean {
-  const comparable = (o: KubeObject): KubeObject => ({ ...typed(res, o), metadata: { ...o.metadata, resourceVersion: undefined } });
+  const comparable = (o: KubeObject): KubeObject => ({
+    ...typed(res, o),
+    metadata: { ...o.metadata, resourceVersion: undefined },
+  });
   return isDeepStrictEqual(comparable(next), comparable(current));
 }
 
 /** Stores `next` over `current` unless nothing changed. */
-async function store(ctx: RestContext, res: ResourceType, next: KubeObject, current: KubeObject, expectedVersion: string | undefined, dryRun: boolean): Promise<KubeObject> {
-  if (expectedVersion !== undefined && expectedVersion !== current.metadata.resourceVersion) throw conflict(res, current.metadata.name ?? '');
+async function store(
+  ctx: RestContext,
+  res: ResourceType,
+  next: KubeObject,
+  current: KubeObject,
+  expectedVersion: string | undefined,
+  dryRun: boolean,
+): Promise<KubeObject> {
+  if (expectedVersion !== undefined && expectedVersion !== current.metadata.resourceVersion)
+    throw conflict(res, current.metadata.name ?? '');
   if (unchanged(res, next, current)) return current;
   return ctx.store.update(res, next, expectedVersion ?? current.metadata.resourceVersion, dryRun);
 }
@@ -80,7 +100,11 @@ async function patch(ctx: RestContext, req: ResourceRequest, name: string, dryRu
     try {
       return await store(ctx, req.res, next, current, undefined, dryRun);
     } catch (err) {
-      const racing = err instanceof ApiError && err.reason === 'Conflict' && precondition === current.metadata.resourceVersion && attempt < 5;
+      const racing =
+        err instanceof ApiError &&
+        err.reason === 'Conflict' &&
+        precondition === current.metadata.resourceVersion &&
+        attempt < 5;
       if (!racing) throw err;
     }
   }
@@ -94,7 +118,12 @@ function deleted(req: ResourceRequest, obj: KubeObject): unknown {
     apiVersion: 'v1',
     metadata: {},
     status: 'Success',
-    details: { name: obj.metadata.name, ...(req.res.group ? { group: req.res.group } : {}), kind: req.res.resource, uid: obj.metadata.uid },
+    details: {
+      name: obj.metadata.name,
+      ...(req.res.group ? { group: req.res.group } : {}),
+      kind: req.res.resource,
+      uid: obj.metadata.uid,
+    },
   };
 }
 
@@ -114,7 +143,8 @@ export async function serveResource(ctx: RestContext, req: ResourceRequest): Pro
         const obj = await ctx.store.mustGet(res, req.namespace, name);
         return [200, present(req, [obj], obj.metadata.resourceVersion ?? '', true)];
       }
-      if (req.query.get('watch') === 'true' || req.query.get('watch') === '1') throw methodNotAllowed('WATCH', req.path);
+      if (req.query.get('watch') === 'true' || req.query.get('watch') === '1')
+        throw methodNotAllowed('WATCH', req.path);
       const { items, revision } = await list(ctx, req);
       return [200, present(req, items, String(revision), false)];
     }
@@ -128,7 +158,10 @@ export async function serveResource(ctx: RestContext, req: ResourceRequest): Pro
       if (!name) throw methodNotAllowed(req.method, req.path);
       const current = await ctx.store.mustGet(res, req.namespace, name);
       const next = prepareReplacement(res, req.body, current);
-      return [200, typed(res, await store(ctx, res, next, current, next.metadata.resourceVersion || undefined, dryRun))];
+      return [
+        200,
+        typed(res, await store(ctx, res, next, current, next.metadata.resourceVersion || undefined, dryRun)),
+      ];
     }
     case 'PATCH':
       if (!name) throw methodNotAllowed(req.method, req.path);
@@ -137,7 +170,8 @@ export async function serveResource(ctx: RestContext, req: ResourceRequest): Pro
       if (name) return [200, deleted(req, await remove(ctx, req, name, dryRun))];
       const { items, revision } = await list(ctx, req);
       const removed: KubeObject[] = [];
-      for (const obj of items) removed.push(await remove(ctx, { ...req, namespace: obj.metadata.namespace }, obj.metadata.name ?? '', dryRun));
+      for (const obj of items)
+        removed.push(await remove(ctx, { ...req, namespace: obj.metadata.namespace }, obj.metadata.name ?? '', dryRun));
       return [200, present({ ...req, accept: 'application/json' }, removed, String(revision), false)];
     }
     default:

@@ -22,7 +22,10 @@ export function readSeedFile(path: string): unknown[] {
 
 /** Creates what is missing; returns how many objects it created. Throws on etcd errors. */
 export async function seedObjects(store: ObjectStore, seed: unknown[], log: Klog): Promise<number> {
-  const objects: unknown[] = [...systemNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...seed];
+  const objects: unknown[] = [
+    ...systemNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    ...seed,
+  ];
   let created = 0;
   for (const raw of objects) {
     const given = isRecord(raw) ? (raw as Partial<KubeObject>) : {};

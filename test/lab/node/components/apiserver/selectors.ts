@@ -27,7 +27,9 @@ function parseLabelTerm(term: string): Requirement {
   if (set) {
     const [, key = '', op, list = ''] = set;
     const values = list.split(',').map((v) => v.trim());
-    return op === 'in' ? (l) => key in l && values.includes(l[key] ?? '') : (l) => !(key in l) || !values.includes(l[key] ?? '');
+    return op === 'in'
+      ? (l) => key in l && values.includes(l[key] ?? '')
+      : (l) => !(key in l) || !values.includes(l[key] ?? '');
   }
   const cmp = /^([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)$/.exec(term);
   if (cmp) {
@@ -60,7 +62,9 @@ export function fieldMatcher(selector: string | null): (obj: KubeObject) => bool
     const m = /^([A-Za-z0-9_.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid field selector: "${term}"`);
     const [, path = '', op, value = ''] = m;
-    return op === '!=' ? (o: KubeObject) => fieldValue(o, path) !== value : (o: KubeObject) => fieldValue(o, path) === value;
+    return op === '!='
+      ? (o: KubeObject) => fieldValue(o, path) !== value
+      : (o: KubeObject) => fieldValue(o, path) === value;
   });
   return (obj) => requirements.every((r) => r(obj));
 }

@@ -63,7 +63,8 @@ export class ServingCerts {
       cert: this.cert,
       key: this.key,
       ca: this.ca,
-      SNICallback: (servername, done) => done(null, servername === loopbackServerName ? this.loopbackContext : this.context),
+      SNICallback: (servername, done) =>
+        done(null, servername === loopbackServerName ? this.loopbackContext : this.context),
     };
   }
 
@@ -75,7 +76,9 @@ export class ServingCerts {
         const key = fs.readFileSync(this.files.keyFile);
         if (cert.equals(this.cert) && key.equals(this.key)) return;
         if (!validPair(cert, key)) {
-          log.error(`"Failed to load serving certificate" err="tls: private key does not match public key" certFile="${this.files.certFile}"`);
+          log.error(
+            `"Failed to load serving certificate" err="tls: private key does not match public key" certFile="${this.files.certFile}"`,
+          );
           return;
         }
         this.cert = cert;

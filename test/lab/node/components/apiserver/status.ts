@@ -33,9 +33,14 @@ export class ApiError extends Error {
 }
 
 /** "configmaps" or "deployments.apps", as in real messages. */
-export const qualifiedResource = (res: ResourceType): string => (res.group ? `${res.resource}.${res.group}` : res.resource);
+export const qualifiedResource = (res: ResourceType): string =>
+  res.group ? `${res.resource}.${res.group}` : res.resource;
 
-const details = (res: ResourceType, name: string): StatusDetails => ({ name, ...(res.group ? { group: res.group } : {}), kind: res.resource });
+const details = (res: ResourceType, name: string): StatusDetails => ({
+  name,
+  ...(res.group ? { group: res.group } : {}),
+  kind: res.resource,
+});
 
 export const notFound = (res: ResourceType, name: string): ApiError =>
   new ApiError(404, 'NotFound', `${qualifiedResource(res)} "${name}" not found`, details(res, name));
@@ -70,13 +75,23 @@ export const forbiddenResource = (user: string, verb: string, res: ResourceType,
     { kind: res.resource, ...(res.group ? { group: res.group } : {}) },
   );
 
-export const pathNotFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+export const pathNotFound = (): ApiError =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 export const methodNotAllowed = (method: string, path: string): ApiError =>
-  new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`, {});
+  new ApiError(
+    405,
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${method} ${path})`,
+    {},
+  );
 
 export const unsupportedMediaType = (type: string): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`,
+  );
 
 export const internalError = (message: string): ApiError =>
   new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, {});

@@ -22,7 +22,10 @@ function encode(obj: KubeObject): string {
   return JSON.stringify({ ...obj, metadata });
 }
 
-const withVersion = (obj: KubeObject, revision: number): KubeObject => ({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+const withVersion = (obj: KubeObject, revision: number): KubeObject => ({
+  ...obj,
+  metadata: { ...obj.metadata, resourceVersion: String(revision) },
+});
 
 export class ObjectStore {
   constructor(readonly etcd: EtcdClient) {}
@@ -51,7 +54,10 @@ export class ObjectStore {
       if (await this.get(res, obj.metadata.namespace, name)) throw alreadyExists(res, name);
       return obj;
     }
-    const txn = await this.etcd.txn([{ key, target: 'CREATE', result: 'EQUAL', revision: 0 }], [{ put: { key, value: encode(obj) } }]);
+    const txn = await this.etcd.txn(
+      [{ key, target: 'CREATE', result: 'EQUAL', revision: 0 }],
+      [{ put: { key, value: encode(obj) } }],
+    );
     if (!txn.succeeded) throw alreadyExists(res, name);
     return withVersion(obj, txn.revision);
   }
@@ -69,7 +75,8 @@ export class ObjectStore {
         : { key, target: 'VERSION' as const, result: 'GREATER' as const, revision: 0 };
     if (dryRun) {
       const current = await this.mustGet(res, obj.metadata.namespace, name);
-      if (expectedVersion !== undefined && current.metadata.resourceVersion !== expectedVersion) throw conflict(res, name);
+      if (expectedVersion !== undefined && current.metadata.resourceVersion !== expectedVersion)
+        throw conflict(res, name);
       return obj;
     }
     const txn = await this.etcd.txn([guard], [{ put: { key, value: encode(obj) } }], [{ get: { key } }]);

@@ -19,7 +19,8 @@ export function humanDuration(seconds: number): string {
   const minutes = Math.floor(s / 60);
   const hours = Math.floor(s / 3600);
   const days = Math.floor(hours / 24);
-  const withRest = (major: number, unit: string, rest: number, restUnit: string): string => (rest === 0 ? `${major}${unit}` : `${major}${unit}${rest}${restUnit}`);
+  const withRest = (major: number, unit: string, rest: number, restUnit: string): string =>
+    rest === 0 ? `${major}${unit}` : `${major}${unit}${rest}${restUnit}`;
   if (s < 120) return `${s}s`;
   if (minutes < 10) return withRest(minutes, 'm', s % 60, 's');
   if (minutes < 180) return `${minutes}m`;
@@ -35,7 +36,8 @@ const name: Column = { name: 'Name', type: 'string', format: 'name', cell: (o) =
 const age: Column = {
   name: 'Age',
   type: 'string',
-  cell: (o, now) => (o.metadata.creationTimestamp ? humanDuration((now - Date.parse(o.metadata.creationTimestamp)) / 1000) : '<unknown>'),
+  cell: (o, now) =>
+    o.metadata.creationTimestamp ? humanDuration((now - Date.parse(o.metadata.creationTimestamp)) / 1000) : '<unknown>',
 };
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 const count = (o: KubeObject, key: string): number => Object.keys(field(o, key)).length;
@@ -70,7 +72,12 @@ const columnsByResource: Record<string, Column[]> = {
       },
     },
     { name: 'Status', type: 'string', cell: podStatus },
-    { name: 'Restarts', type: 'integer', cell: (o) => listField(field(o, 'status'), 'containerStatuses').reduce((n, c) => n + Number(c.restartCount ?? 0), 0) },
+    {
+      name: 'Restarts',
+      type: 'integer',
+      cell: (o) =>
+        listField(field(o, 'status'), 'containerStatuses').reduce((n, c) => n + Number(c.restartCount ?? 0), 0),
+    },
     age,
     { name: 'IP', type: 'string', priority: 1, cell: (o) => str(field(o, 'status').podIP) || '<none>' },
     { name: 'Node', type: 'string', priority: 1, cell: (o) => str(field(o, 'spec').nodeName) || '<none>' },
@@ -85,15 +92,25 @@ const columnsByResource: Record<string, Column[]> = {
       name: 'Internal-IP',
       type: 'string',
       priority: 1,
-      cell: (o) => str(listField(field(o, 'status'), 'addresses').find((a) => a.type === 'InternalIP')?.address) || '<none>',
+      cell: (o) =>
+        str(listField(field(o, 'status'), 'addresses').find((a) => a.type === 'InternalIP')?.address) || '<none>',
     },
   ],
   namespaces: [name, { name: 'Status', type: 'string', cell: (o) => str(field(o, 'status').phase) }, age],
   configmaps: [name, { name: 'Data', type: 'integer', cell: (o) => count(o, 'data') + count(o, 'binaryData') }, age],
-  secrets: [name, { name: 'Type', type: 'string', cell: (o) => str(o.type) }, { name: 'Data', type: 'integer', cell: (o) => count(o, 'data') }, age],
+  secrets: [
+    name,
+    { name: 'Type', type: 'string', cell: (o) => str(o.type) },
+    { name: 'Data', type: 'integer', cell: (o) => count(o, 'data') },
+    age,
+  ],
   deployments: [
     name,
-    { name: 'Ready', type: 'string', cell: (o) => `${Number(field(o, 'status').readyReplicas ?? 0)}/${Number(field(o, 'spec').replicas ?? 1)}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      cell: (o) => `${Number(field(o, 'status').readyReplicas ?? 0)}/${Number(field(o, 'spec').replicas ?? 1)}`,
+    },
     { name: 'Up-to-date', type: 'integer', cell: (o) => Number(field(o, 'status').updatedReplicas ?? 0) },
     { name: 'Available', type: 'integer', cell: (o) => Number(field(o, 'status').availableReplicas ?? 0) },
     age,
@@ -101,14 +118,26 @@ const columnsByResource: Record<string, Column[]> = {
 };
 
 /** The Table for `objects`, in the meta.k8s.io version the client asked for. */
-export function toTable(res: ResourceType, objects: KubeObject[], tableVersion: string, resourceVersion: string, includeObject: string | null): Record<string, unknown> {
+export function toTable(
+  res: ResourceType,
+  objects: KubeObject[],
+  tableVersion: string,
+  resourceVersion: string,
+  includeObject: string | null,
+): Record<string, unknown> {
   const columns = columnsByResource[res.resource] ?? [name, age];
   const now = Date.now();
   return {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${tableVersion}`,
     metadata: { resourceVersion },
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: '', priority: c.priority ?? 0 })),
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: '',
+      priority: c.priority ?? 0,
+    })),
     rows: objects.map((o) => ({
       cells: columns.map((c) => c.cell(o, now)),
       object:
