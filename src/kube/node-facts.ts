@@ -37,6 +37,8 @@ export interface NodeFacts {
   apiserverImage?: string;
   /** From the kube-apiserver image tag, without "v". */
   kubernetesVersion?: string;
+  /** kube-apiserver manifest flags a derived kubeadm configuration needs (kubeadm-config.ts), by name without "--". */
+  apiserverFlags: Record<string, string>;
   kubeadm: { path?: string; version?: string };
   provisionedKubeadm: { path: string; version: string }[];
   runtime?: RuntimeName;
@@ -94,6 +96,7 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
     isControlPlane: manifests.includes('kube-apiserver.yaml'),
     apiserverImage,
     kubernetesVersion: tag && /^v?\d+\.\d+/.test(tag) ? tag.replace(/^v/, '') : undefined,
+    apiserverFlags: parseFlagLines(get('apiserver-flags')),
     kubeadm: { path: get('kubeadm-path') || undefined, version: get('kubeadm-version').replace(/^v/, '') || undefined },
     provisionedKubeadm: get('kubeadm-provisioned')
       .split('\n')
@@ -134,6 +137,16 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
   }
   facts.kubeletConf = kubeletConfFact(s.get('conf kubelet.conf'), s.get('kubelet-client-cert'), now);
   return facts;
+}
+
+/** `- --name=value` lines, as node-facts.awk prints them, to { name: value }. */
+function parseFlagLines(text: string): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^- --([a-z0-9-]+)=(.*)$/.exec(line.trim());
+    if (m?.[1]) flags[m[1]] = (m[2] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return flags;
 }
 
 function firstField(text: string): string {

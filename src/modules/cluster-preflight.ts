@@ -7,6 +7,7 @@ import type { ReadOnlyModule } from '../playbook/types.js';
 import { memberUrls } from '../kube/health.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { judgeHealth, probeHealth } from './support/health-probe.js';
+import { readClusterKubeadmConfig } from './support/kubeadm-config.js';
 import { getFacts } from './support/state.js';
 
 /** Certificates whose expiry breaks the cluster's own health (peers and clients reject them). */
@@ -73,13 +74,16 @@ export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
         'a restart now could lose etcd quorum; nothing was changed',
       );
     }
+    // kubeadm renews with the cluster's own configuration (--config), read once here, before any change.
+    const kubeadmConfig = await readClusterKubeadmConfig(ctx);
+    ctx.clusterFacts.kubeadmConfig = kubeadmConfig;
     const stale = reports
       .filter(({ report }) => !report.apiserverServesDisk || (ctx.cluster.etcd === 'stacked' && !report.etcdServesDisk))
       .map(({ host }) => host.name);
     if (stale.length) ctx.publishCluster('servedNotOnDiskBefore', stale);
     return {
       status: 'ok',
-      message: `healthy; CAs identical on ${masters.length} master(s); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
+      message: `healthy; CAs identical on ${masters.length} master(s); kubeadm-config ${kubeadmConfig.summary.apiVersion.replace('kubeadm.k8s.io/', '')} (${kubeadmConfig.summary.etcd} etcd); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
       data: { path, etcdMembers: ctx.clusterFacts.etcdUrls },
     };
   },

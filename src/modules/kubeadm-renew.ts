@@ -1,5 +1,6 @@
-// kubeadm_renew: runs `kubeadm (alpha) certs renew all` with the kubeadm of the cluster's version,
-// checks its output line by line, then re-reads every certificate to prove it was renewed.
+// kubeadm_renew: runs `kubeadm (alpha) certs renew all --config <file>` with the kubeadm of the
+// cluster's version and the cluster's own configuration (support/kubeadm-config.ts), checks its output
+// line by line, then re-reads every certificate to prove it was renewed.
 import { z } from 'zod';
 import { tail } from '../playbook/remote.js';
 import type { ModuleContext, MutatingModule } from '../playbook/types.js';
@@ -7,17 +8,30 @@ import { renewableCerts } from '../kube/cert-catalog.js';
 import { renewAllArgs } from '../kube/kubeadm-commands.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import { parseRenewOutput } from '../kube/renew-output.js';
-import { atLeast, parseVersion, type KubeVersion } from '../kube/version.js';
+import { KUBEADM_WITH_CONFIG_SCRIPT } from '../kube/scripts/kubeadm.js';
+import type { KubeadmConfigSource } from '../kube/kubeadm-config.js';
+import { parseVersion, type KubeVersion } from '../kube/version.js';
 import { beforeAfter } from '../kube/cert-lines.js';
 import { gatherNodeFacts } from './support/gather.js';
 import { chooseKubeadm, type KubeadmChoice } from './support/kubeadm-choice.js';
-import { getFacts, renewalPath } from './support/state.js';
+import { renewConfigFor } from './support/kubeadm-config.js';
+import { getFacts } from './support/state.js';
 
 interface RenewPlan {
   version: KubeVersion;
   /** In a dry run the kubeadm may still be missing: kubeadm_provision would install it first. */
   choice: KubeadmChoice;
+  /** The --config file's content and where its ClusterConfiguration came from. */
+  config: { file: string; source: KubeadmConfigSource };
 }
+
+/** How the command shows in messages and the report: the configuration file is temporary. */
+const shown = (kubeadm: string, version: KubeVersion): string[] => [
+  kubeadm,
+  ...renewAllArgs(version),
+  '--config',
+  '<file>',
+];
 
 export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan> = {
   name: 'kubeadm_renew',
@@ -30,6 +44,7 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
     const version = parseVersion(facts.kubernetesVersion ?? '');
     if (!version) throw ctx.fail('unknown Kubernetes version');
     const choice = chooseKubeadm(facts);
+    const config = renewConfigFor(ctx, version, facts);
     const newEnd = new Date(Date.now() + 365 * 86400_000).toISOString();
     const present = renewableCerts(version, ctx.cluster.etcd)
       .map((c) => facts.certs[c.name])
@@ -38,20 +53,24 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
     const certificates = present.map((c) => ({ name: c?.name, notAfterBefore: c?.notAfter, notAfterExpected: newEnd }));
     return {
       kind: 'change',
-      message: `would run kubeadm ${renewAllArgs(version).join(' ')} with ${choice.kind === 'use' ? choice.path : 'a provisioned kubeadm'}: ${present.length} certificates, soonest ${soonest?.name ?? '?'} ends ${soonest?.notAfter?.slice(0, 10) ?? '?'}, all would end about ${newEnd.slice(0, 10)}`,
-      plan: { version, choice },
+      message: `would run ${shown(choice.kind === 'use' ? choice.path : 'kubeadm', version).join(' ')} (${choice.kind === 'use' ? 'the matching kubeadm' : 'a provisioned kubeadm'}, configuration from the ${config.source}): ${present.length} certificates, soonest ${soonest?.name ?? '?'} ends ${soonest?.notAfter?.slice(0, 10) ?? '?'}, all would end about ${newEnd.slice(0, 10)}`,
+      plan: { version, choice, config },
       data: { certificates },
     };
   },
-  async apply(ctx, _args, { version, choice }) {
+  async apply(ctx, _args, { version, choice, config }) {
     if (choice.kind !== 'use') throw ctx.fail(choice.reason, 'run with kubeadm provisioning allowed in the inventory');
     const before = getFacts(ctx);
     ctx.facts.factsBefore = before;
 
-    const res = await ctx.remote.exec([choice.path, ...renewAllArgs(version)], { timeoutMs: 180_000 });
+    const command = shown(choice.path, version);
+    const res = await ctx.remote.sh(KUBEADM_WITH_CONFIG_SCRIPT, [choice.path, ...renewAllArgs(version)], {
+      stdin: config.file,
+      timeoutMs: 180_000,
+    });
     if (res.exitCode !== 0) {
       throw ctx.fail(
-        `${choice.path} ${renewAllArgs(version).join(' ')} exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`,
+        `${command.join(' ')} (configuration from the ${config.source}) exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`,
       );
     }
     const { warnings, renewed } = judgeOutput(ctx, version, res.stdout, res.stderr);
@@ -62,12 +81,12 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
     const certificates = beforeAfter(before, after);
     ctx.publish('certificates', certificates);
     ctx.publish('kubeadm', `${choice.path} (${choice.version})`);
-    const command = [choice.path, ...renewAllArgs(version)];
     ctx.publish('kubeadmCommand', command);
+    ctx.publish('kubeadmConfigSource', config.source);
     return {
       status: 'changed',
-      message: `renewed ${renewableCerts(version, ctx.cluster.etcd).filter((c) => after.certs[c.name]?.present).length} certificates with \`${command.join(' ')}\` (kubeadm ${choice.version})${warnings.length ? `; ${warnings.join('; ')}` : ''}`,
-      data: { certificates, warnings, command },
+      message: `renewed ${renewableCerts(version, ctx.cluster.etcd).filter((c) => after.certs[c.name]?.present).length} certificates with \`${command.join(' ')}\` (kubeadm ${choice.version}, configuration from the ${config.source})${warnings.length ? `; ${warnings.join('; ')}` : ''}`,
+      data: { certificates, warnings, command, configSource: config.source },
     };
   },
 };
@@ -83,14 +102,9 @@ function judgeOutput(
   const problems: string[] = [];
   const warnings: string[] = [];
   if (out.unexpected.length) problems.push(`unexpected kubeadm output: ${out.unexpected.slice(0, 3).join(' | ')}`);
-  if (out.fellBackToDefaults) {
-    // When the cluster is down (expired certificates) kubeadm cannot read its ConfigMap. The defaults
-    // are then what kubeadm uses; preflight proved the PKI lives in the default place and etcd is local.
-    if (renewalPath(ctx) === 'expired-recovery' && !atLeast(version, 1, 31))
-      warnings.push('kubeadm could not read the cluster configuration (cluster down) and used its defaults');
-    else
-      problems.push('kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)');
-  }
+  // With --config kubeadm reads only the file: a fallback would mean it ignored the file.
+  if (out.fellBackToDefaults)
+    problems.push('kubeadm fell back to its default configuration although --config was given');
   for (const c of renewableCerts(version, ctx.cluster.etcd)) {
     const outcome = out.certs.get(c.name);
     if (outcome === 'renewed') continue;

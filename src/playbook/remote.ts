@@ -11,6 +11,8 @@ export interface RemoteOptions {
   timeoutMs?: number;
   /** A finer step name for logs and errors (e.g. "kubeadm_renew verify"); default: the module's. */
   step?: string;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: string;
 }
 
 export interface Remote {

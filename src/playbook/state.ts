@@ -2,6 +2,7 @@
 // writes it. Playbook conditions read HostFacts as `facts.<field>` and the plain values of
 // ClusterFacts as `cluster.state.<field>` (docs/playbooks.md, "What a playbook can read").
 import type { CertChange, CertLine } from '../kube/cert-lines.js';
+import type { ClusterConfigSummary } from '../kube/kubeadm-config.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import type { ServedCert } from '../kube/served.js';
 
@@ -32,6 +33,8 @@ export interface ClusterFacts {
   etcdUrls?: string[];
   /** kubeadm_renew: some master of the cluster was renewed in this run. */
   renewedAny?: boolean;
+  /** cluster_preflight (rolling path): kube-system/kubeadm-config's ClusterConfiguration, given to kubeadm with --config. */
+  kubeadmConfig?: { text: string; summary: ClusterConfigSummary };
 }
 
 /** What node_facts publishes about the node. */
@@ -60,6 +63,8 @@ export interface HostReport {
   certificates?: CertChange[];
   kubeadm?: string;
   kubeadmCommand?: string[];
+  /** kubeadm_renew: where the configuration given with --config came from. */
+  kubeadmConfigSource?: string;
   kubeconfigsCopied?: string[];
   /** Component -> the start time of its new container. */
   restartedAt?: Record<string, string>;

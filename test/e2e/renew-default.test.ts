@@ -25,8 +25,10 @@ describe.skipIf(skip)(`renew on the default topology${skip ? ` (skipped: ${skip}
     );
     const res = await lab.tool(['--inventory', lab.inventory, '--dry-run', '--renew-within', '400d']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/would run kubeadm alpha certs renew all/);
-    expect(res.stderr).toMatch(/would run kubeadm certs renew all/);
+    expect(res.stderr).toMatch(
+      /would run \S+\/kubeadm alpha certs renew all --config <file> \(the matching kubeadm, configuration from the kubeadm-config ConfigMap\)/,
+    );
+    expect(res.stderr).toMatch(/would run \S+\/kubeadm certs renew all --config <file> /);
     const after = await Promise.all(
       MASTERS.map((n) => treeHashes(lab, n, '/etc/kubernetes', '/root/.kube', '/var/lib/kube-cert-renew')),
     );
@@ -54,6 +56,9 @@ describe.skipIf(skip)(`renew on the default topology${skip ? ` (skipped: ${skip}
         for (const [component, serial] of Object.entries(loadedSerials(before, node)))
           expect(loaded[component], `${node} ${component}`).not.toBe(serial);
         expect(loaded).toEqual(await diskSerials(lab, node));
+        // The --config file kubeadm read is gone (kubeadm-with-config.sh removes it whatever happens).
+        const leftover = await lab.exec(node, ['sh', '-c', 'ls /tmp | grep -c "^kube-cert-renew-kubeadm\\." || true']);
+        expect(leftover.stdout.trim(), `${node}: kubeadm configuration files left in /tmp`).toBe('0');
         // root's kubeconfig is the new admin.conf
         expect(await sha256(lab, node, '/root/.kube/config')).toBe(
           await sha256(lab, node, '/etc/kubernetes/admin.conf'),

@@ -24,6 +24,9 @@ function dump(file, re,   line, r, n) {
 BEGIN {
   section("apiserver-image"); print firstvalue("manifests/kube-apiserver.yaml", "image")
   section("etcd-image"); print firstvalue("manifests/etcd.yaml", "image")
+  # What a ClusterConfiguration derived from the manifests needs (kubeadm-config.ts).
+  section("apiserver-flags")
+  dump("manifests/kube-apiserver.yaml", "^ *- --(advertise-address|secure-port|client-ca-file|etcd-servers|etcd-cafile|etcd-certfile|etcd-keyfile)=")
   section("kubelet-client-cert")
   p = firstvalue("kubelet.conf", "client-certificate")
   if (p != "") {

@@ -1,4 +1,5 @@
 // TKEStack objects of a lab global cluster, read with the real kubectl inside a master.
+import { expect } from 'vitest';
 import type { Lab } from './lab.js';
 
 export interface ConfigMap {
@@ -17,6 +18,48 @@ export interface TaskReport {
   module: string;
   status: string;
   message: string;
+}
+
+/** Every task of every host in `renew --json` output. */
+export function reportTasks(json: string): TaskReport[] {
+  return (JSON.parse(json) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap((c) =>
+    c.hosts.flatMap((h) => h.tasks),
+  );
+}
+
+/** When the controller-manager's and the scheduler's leader leases in kube-system were last renewed (ms). */
+export async function leaseRenewals(lab: Lab, node: string): Promise<{ kcm: number; scheduler: number }> {
+  const renewed = async (name: string): Promise<number> =>
+    Date.parse(
+      (await kubectlJson<{ spec: { renewTime: string } }>(lab, node, ['-n', 'kube-system', 'get', 'lease', name])).spec
+        .renewTime,
+    );
+  return { kcm: await renewed('kube-controller-manager'), scheduler: await renewed('kube-scheduler') };
+}
+
+/**
+ * The renewed credentials work against the real control plane: every master's API server answers
+ * /readyz to the renewed admin.conf, and the controller-manager and scheduler (restarted on renewed
+ * kubeconfigs) keep renewing their leader leases.
+ */
+export async function expectRenewedCredentialsWork(lab: Lab, masters: string[], label: string): Promise<void> {
+  for (const node of masters) {
+    const res = await lab.exec(node, [
+      'kubectl',
+      '--kubeconfig',
+      '/etc/kubernetes/admin.conf',
+      'get',
+      '--raw',
+      '/readyz',
+    ]);
+    expect(res.stdout.trim(), `${node}: ${res.stderr}`).toBe('ok');
+  }
+  const first = masters[0]!;
+  const l0 = await leaseRenewals(lab, first);
+  await new Promise((r) => setTimeout(r, 6000));
+  const l1 = await leaseRenewals(lab, first);
+  expect(l1.kcm, `${label} controller-manager lease renewed`).toBeGreaterThan(l0.kcm);
+  expect(l1.scheduler, `${label} scheduler lease renewed`).toBeGreaterThan(l0.scheduler);
 }
 
 export async function kubectlJson<T>(lab: Lab, node: string, args: string[]): Promise<T> {

@@ -16,6 +16,7 @@ import {
   foreignCa,
   issueLeaf,
   leaf,
+  NODE_IP,
   opensslFacts,
   privateKeyTexts,
   runScript,
@@ -117,6 +118,15 @@ describe('NODE_FACTS_SCRIPT on a healthy 1.18 master', () => {
     expect(Math.abs(facts.clockSkewMs)).toBeLessThan(10_000);
     expect(facts.kubernetesDirKb).toBeGreaterThan(0);
     expect(facts.diskFreeKb).toBeGreaterThan(0);
+  });
+
+  it('reads the kube-apiserver flags a configuration derived from the manifests needs, and no other', () => {
+    expect(facts.apiserverFlags).toEqual({
+      'advertise-address': NODE_IP,
+      'client-ca-file': '/etc/kubernetes/pki/ca.crt',
+      'etcd-servers': 'https://127.0.0.1:2379',
+      'secure-port': '6443',
+    });
   });
 
   it('reports every catalog certificate with the notAfter and serial openssl reads', async () => {

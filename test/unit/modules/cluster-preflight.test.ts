@@ -5,7 +5,20 @@ import { HEALTH_SCRIPT } from '../../../src/kube/node-scripts.js';
 import type { NodeFacts } from '../../../src/kube/node-facts.js';
 import { clusterPreflightModule } from '../../../src/modules/cluster-preflight.js';
 import type { HostFacts } from '../../../src/playbook/state.js';
-import { FakeNode, healthReply, nodeFacts, runModule, script, testPem, type HealthSpec } from './harness.js';
+import { summarizeClusterConfiguration } from '../../../src/kube/kubeadm-config.js';
+import {
+  CLUSTER_CONFIGURATION,
+  FakeNode,
+  healthReply,
+  kubeadmConfigMapReply,
+  nodeFacts,
+  readsKubeadmConfig,
+  runModule,
+  script,
+  testPem,
+  type HealthSpec,
+  type Reply,
+} from './harness.js';
 
 const MASTERS = ['m1', 'm2', 'm3'];
 
@@ -19,8 +32,11 @@ function facts(due: boolean, change?: (name: string, f: NodeFacts) => void): Rec
   );
 }
 
-function healthy(spec: HealthSpec = {}): Record<string, FakeNode> {
-  return Object.fromEntries(MASTERS.map((m) => [m, new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec))]));
+/** Healthy masters; the first (where cluster_preflight runs) answers kubectl for kubeadm-config with `config`. */
+function healthy(spec: HealthSpec = {}, config: Reply = kubeadmConfigMapReply()): Record<string, FakeNode> {
+  return Object.fromEntries(
+    MASTERS.map((m) => [m, new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec)).on(readsKubeadmConfig, config)]),
+  );
 }
 
 describe('cluster_preflight', () => {
@@ -74,10 +90,13 @@ describe('cluster_preflight', () => {
     const nodes = healthy();
     const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
     expect(run.record.status).toBe('ok');
-    expect(run.record.message).toBe('healthy; CAs identical on 3 master(s); rolling renewal');
+    expect(run.record.message).toBe(
+      'healthy; CAs identical on 3 master(s); kubeadm-config v1beta2 (local etcd); rolling renewal',
+    );
     expect(run.clusterFacts).toEqual({
       path: 'rolling',
       etcdUrls: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'],
+      kubeadmConfig: { text: CLUSTER_CONFIGURATION, summary: summarizeClusterConfiguration(CLUSTER_CONFIGURATION) },
     });
     for (const m of MASTERS) expect(nodes[m]!.count(script(HEALTH_SCRIPT))).toBeGreaterThanOrEqual(1);
   });
@@ -112,5 +131,51 @@ describe('cluster_preflight', () => {
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toMatch(/; m2 served stale certificates \(a restart was missed earlier\)$/);
     expect(run.clusterReport.servedNotOnDiskBefore).toEqual(['m2']);
+  });
+
+  it("refuses a rolling renewal when kubeadm-config cannot be read, naming kubectl's error", async () => {
+    const nodes = healthy(
+      {},
+      { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "kubeadm-config" not found\n' },
+    );
+    const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message:
+        'cannot read kube-system/kubeadm-config: kubectl -n kube-system get configmap kubeadm-config -o json failed: Error from server (NotFound): configmaps "kubeadm-config" not found (without it kubeadm would renew with its default configuration; nothing was changed)',
+    });
+  });
+
+  it('refuses a kubeadm-config whose PKI is elsewhere, or whose etcd contradicts the inventory', async () => {
+    const elsewhere = CLUSTER_CONFIGURATION.replace(
+      'certificatesDir: /etc/kubernetes/pki',
+      'certificatesDir: /srv/pki',
+    );
+    const moved = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes: healthy({}, kubeadmConfigMapReply(elsewhere)) },
+    );
+    expect(moved.record.message).toBe(
+      'kube-system/kubeadm-config: its certificatesDir is /srv/pki; this tool renews /etc/kubernetes/pki only (nothing was changed)',
+    );
+    const external = CLUSTER_CONFIGURATION.replace(
+      '  local:\n    dataDir: /var/lib/etcd',
+      '  external:\n    endpoints:\n    - https://10.0.0.9:2379',
+    );
+    const ext = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes: healthy({}, kubeadmConfigMapReply(external)) },
+    );
+    expect(ext.record.message).toBe(
+      'kube-system/kubeadm-config: it says etcd is external but the inventory says etcd: stacked (nothing was changed)',
+    );
+    const broken = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes: healthy({}, kubeadmConfigMapReply('kind: [')) },
+    );
+    expect(broken.record.message).toMatch(/^kube-system\/kubeadm-config: ClusterConfiguration is not valid YAML: /);
   });
 });

@@ -44,6 +44,8 @@ export function sections(parts: Record<string, string>): string {
 export class FakeNode {
   /** Every command run, in order (argv). */
   readonly calls: string[][] = [];
+  /** What each of those commands got on stdin (same order; undefined: nothing). */
+  readonly stdins: (string | undefined)[] = [];
   readonly uploads: { local: string; remote: string; mode?: number }[] = [];
   private readonly answers: { when: Matcher; answer: Answer; count: number }[] = [];
 
@@ -59,8 +61,9 @@ export class FakeNode {
   }
 
   connection(host: Host): Connection {
-    const exec = async (argv: readonly string[]): Promise<ExecResult> => {
+    const exec = async (argv: readonly string[], opts?: { stdin?: string | Buffer }): Promise<ExecResult> => {
       this.calls.push([...argv]);
+      this.stdins.push(opts?.stdin?.toString());
       const a = this.answers.find((x) => x.when(argv));
       if (!a) throw new Error(`fake node ${host.name}: no reply scripted for ${JSON.stringify(argv.slice(0, 3))}`);
       const reply = typeof a.answer === 'function' ? a.answer(argv, a.count) : a.answer;
@@ -120,6 +123,12 @@ export function nodeFacts(daysLeft = 200, over: Partial<NodeFacts> = {}): NodeFa
     isControlPlane: true,
     apiserverImage: 'k8s.gcr.io/kube-apiserver:v1.20.2',
     kubernetesVersion: '1.20.2',
+    apiserverFlags: {
+      'advertise-address': '10.0.0.1',
+      'secure-port': '6443',
+      'client-ca-file': '/etc/kubernetes/pki/ca.crt',
+      'etcd-servers': 'https://127.0.0.1:2379',
+    },
     kubeadm: { path: '/usr/bin/kubeadm', version: '1.20.2' },
     provisionedKubeadm: [],
     runtime: 'docker',
@@ -266,3 +275,45 @@ export function healthOutput(spec: HealthSpec, urls: readonly string[]): string 
 export const healthReply =
   (spec: HealthSpec) =>
   (argv: readonly string[]): Reply => ({ stdout: healthOutput(spec, argv.slice(5)) });
+
+/** kube-system/kubeadm-config's ClusterConfiguration as a TKEStack 1.20 global cluster holds it. */
+export const CLUSTER_CONFIGURATION = `apiServer:
+  certSANs:
+  - 127.0.0.1
+  - api.tke.com
+  extraArgs:
+    token-auth-file: /etc/kubernetes/known_tokens.csv
+  timeoutForControlPlane: 4m0s
+apiVersion: kubeadm.k8s.io/v1beta2
+certificatesDir: /etc/kubernetes/pki
+clusterName: kubernetes
+controlPlaneEndpoint: api.tke.com:6443
+controllerManager: {}
+dns:
+  type: CoreDNS
+etcd:
+  local:
+    dataDir: /var/lib/etcd
+imageRepository: registry.tke.com/library
+kind: ClusterConfiguration
+kubernetesVersion: v1.20.2
+networking:
+  dnsDomain: cluster.local
+  podSubnet: 10.244.0.0/16
+  serviceSubnet: 10.96.0.0/12
+scheduler: {}
+`;
+
+/** `kubectl ... get configmap kubeadm-config -o json` answering with this ClusterConfiguration. */
+export const kubeadmConfigMapReply = (clusterConfiguration: string = CLUSTER_CONFIGURATION): Reply => ({
+  stdout: JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kubeadm-config', namespace: 'kube-system' },
+    data: { ClusterConfiguration: clusterConfiguration, ClusterStatus: 'apiEndpoints: {}\n' },
+  }),
+});
+
+/** kubectl reading kube-system/kubeadm-config. */
+export const readsKubeadmConfig = (argv: readonly string[]): boolean =>
+  argv[0] === 'kubectl' && argv.join(' ').includes('-n kube-system get configmap kubeadm-config');

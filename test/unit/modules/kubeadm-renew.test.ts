@@ -1,14 +1,26 @@
 // kubeadm_renew: the kubeadm it runs, how it judges kubeadm's output, and the proof afterwards.
 import { describe, expect, it } from 'vitest';
 import { renewableCerts } from '../../../src/kube/cert-catalog.js';
+import { summarizeClusterConfiguration } from '../../../src/kube/kubeadm-config.js';
 import { NODE_FACTS_SCRIPT } from '../../../src/kube/node-scripts.js';
+import { KUBEADM_WITH_CONFIG_SCRIPT } from '../../../src/kube/scripts/kubeadm.js';
 import { parseVersion } from '../../../src/kube/version.js';
 import { kubeadmRenewModule } from '../../../src/modules/kubeadm-renew.js';
 import type { NodeFacts } from '../../../src/kube/node-facts.js';
 import type { ClusterFacts } from '../../../src/playbook/state.js';
-import { command, FakeNode, nodeFacts, runModule, script, type Reply } from './harness.js';
+import { CLUSTER_CONFIGURATION, FakeNode, nodeFacts, runModule, script, type Reply } from './harness.js';
 
-const KUBEADM = command('/usr/bin/kubeadm', 'certs', 'renew', 'all');
+/** kubeadm run through kubeadm-with-config.sh: `sh -c <script> sh <kubeadm> certs renew all`. */
+const kubeadmRun =
+  (kubeadm: string) =>
+  (argv: readonly string[]): boolean =>
+    script(KUBEADM_WITH_CONFIG_SCRIPT)(argv) && [kubeadm, 'certs', 'renew', 'all'].every((w, i) => argv[4 + i] === w);
+const KUBEADM = kubeadmRun('/usr/bin/kubeadm');
+/** What cluster_preflight leaves on the rolling path. */
+const ROLLING: ClusterFacts = {
+  path: 'rolling',
+  kubeadmConfig: { text: CLUSTER_CONFIGURATION, summary: summarizeClusterConfiguration(CLUSTER_CONFIGURATION) },
+};
 const RENEWABLE = renewableCerts(parseVersion('1.20.2')!, 'stacked');
 
 /** What kubeadm 1.20 prints, with `change` applied to its lines. */
@@ -37,7 +49,7 @@ function renew(
     {
       nodes: { m1: fake },
       facts: { m1: { node: facts, due: true } },
-      clusterFacts: more.clusterFacts,
+      clusterFacts: more.clusterFacts ?? ROLLING,
       options: { dryRun: more.dryRun ?? false },
     },
   );
@@ -49,7 +61,7 @@ describe('kubeadm_renew', () => {
     const run = await renew(fake, nodeFacts(10), { dryRun: true });
     expect(run.record.status).toBe('would-change');
     expect(run.record.message).toMatch(
-      /^would run kubeadm certs renew all with \/usr\/bin\/kubeadm: 10 certificates, soonest \S+ ends \d{4}-\d{2}-\d{2}, all would end about \d{4}-\d{2}-\d{2}$/,
+      /^would run \/usr\/bin\/kubeadm certs renew all --config <file> \(the matching kubeadm, configuration from the kubeadm-config ConfigMap\): 10 certificates, soonest \S+ ends \d{4}-\d{2}-\d{2}, all would end about \d{4}-\d{2}-\d{2}$/,
     );
     expect(fake.calls).toEqual([]);
     expect(run.facts.factsBefore).toBeUndefined();
@@ -79,14 +91,14 @@ describe('kubeadm_renew', () => {
 
   it("uses the kubeadm provisioned beside the node's own when that one is of another version", async () => {
     const fake = new FakeNode()
-      .on(command('/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all'), kubeadmOutput())
+      .on(kubeadmRun('/opt/kcr/kubeadm-v1.20.2'), kubeadmOutput())
       .on(script(NODE_FACTS_SCRIPT), { stdout: '' });
     const facts = nodeFacts(10, {
       kubeadm: { path: '/usr/bin/kubeadm', version: '1.22.1' },
       provisionedKubeadm: [{ path: '/opt/kcr/kubeadm-v1.20.2', version: '1.20.2' }],
     });
     await renew(fake, facts);
-    expect(fake.calls[0]).toEqual(['/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all']);
+    expect(fake.calls[0]?.slice(3)).toEqual(['sh', '/opt/kcr/kubeadm-v1.20.2', 'certs', 'renew', 'all']);
   });
 
   it('fails on a non-zero exit, with the tail of its output', async () => {
@@ -96,7 +108,7 @@ describe('kubeadm_renew', () => {
     expect(run.record).toMatchObject({
       status: 'failed',
       message:
-        '/usr/bin/kubeadm certs renew all exited 1: error execution phase: open /etc/kubernetes/pki/ca.key: permission denied',
+        '/usr/bin/kubeadm certs renew all --config <file> (configuration from the kubeadm-config ConfigMap) exited 1: error execution phase: open /etc/kubernetes/pki/ca.key: permission denied',
     });
   });
 
@@ -121,18 +133,62 @@ describe('kubeadm_renew', () => {
     expect(missing.record.message).toBe('front-proxy-client is missing (MISSING! from kubeadm)');
   });
 
-  it('a fall-back to default configuration fails a rolling renewal, but is expected on the recovery path', async () => {
+  it("gives kubeadm the cluster configuration cluster_preflight read, with this node's identity, on stdin", async () => {
+    const fake = node();
+    const facts = nodeFacts(10, {
+      kubeletConf: { present: true, embedded: false, subject: 'O=system:nodes, CN=system:node:10.0.0.1' },
+    });
+    await renew(fake, facts);
+    expect(fake.stdins[0]).toBe(
+      [
+        'apiVersion: kubeadm.k8s.io/v1beta2',
+        'kind: InitConfiguration',
+        'nodeRegistration:',
+        '  name: 10.0.0.1',
+        '  criSocket: /var/run/dockershim.sock',
+        'localAPIEndpoint:',
+        '  advertiseAddress: 10.0.0.1',
+        '  bindPort: 6443',
+        '---',
+        CLUSTER_CONFIGURATION,
+      ].join('\n'),
+    );
+  });
+
+  it('on the recovery path (API down) derives the configuration from the manifests', async () => {
+    const fake = node();
+    const facts = nodeFacts(-1, {
+      apiserverFlags: {
+        'advertise-address': '10.0.0.1',
+        'client-ca-file': '/etc/kubernetes/pki/ca.crt',
+        'etcd-servers': 'https://127.0.0.1:2379',
+      },
+    });
+    const run = await renew(fake, facts, { clusterFacts: { path: 'expired-recovery' } });
+    expect(fake.stdins[0]).toContain(
+      '---\napiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.20.2\ncertificatesDir: /etc/kubernetes/pki\netcd:\n  local:\n    dataDir: /var/lib/etcd\n',
+    );
+    // It goes on to the proof (which this empty fake node then fails).
+    expect(run.record.message).toMatch(/^verification after renewal failed/);
+  });
+
+  it('without the configuration cluster_preflight reads, refuses before running kubeadm', async () => {
+    const fake = node();
+    const run = await renew(fake, nodeFacts(10), { clusterFacts: { path: 'rolling' } });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'the cluster configuration was not read (cluster_preflight must run first)',
+    });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('a fall-back to default configuration despite --config fails the renewal', async () => {
     const fellBack = kubeadmOutput((l) => [
       '[renew] Error reading configuration from the Cluster. Falling back to default configuration',
       ...l.slice(1),
     ]);
-    const rolling = await renew(node(fellBack));
-    expect(rolling.record.message).toBe(
-      'kubeadm could not read the cluster configuration and fell back to its defaults (version skew?)',
-    );
-    const recovery = await renew(node(fellBack), nodeFacts(-1), { clusterFacts: { path: 'expired-recovery' } });
-    // It goes on to the proof (which this empty fake node then fails).
-    expect(recovery.record.message).toMatch(/^verification after renewal failed/);
+    const run = await renew(node(fellBack));
+    expect(run.record.message).toBe('kubeadm fell back to its default configuration although --config was given');
   });
 
   it('proves the renewal by reading the node again; keeps the facts from before for the later steps', async () => {
