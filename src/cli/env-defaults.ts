@@ -19,6 +19,7 @@ export const ENV_DEFAULTS: Readonly<Record<string, string>> = {
   '--output-dir': 'KCR_OUTPUT_DIR',
   '--renew-within': 'KCR_RENEW_WITHIN',
   '--health-timeout': 'KCR_HEALTH_TIMEOUT',
+  '--kubeadm-timeout': 'KCR_KUBEADM_TIMEOUT',
   '--max-clock-skew': 'KCR_MAX_CLOCK_SKEW',
   '--warn': 'KCR_WARN',
   '--critical': 'KCR_CRITICAL',

@@ -102,6 +102,13 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
       )
       .addOption(
         durationFlag(
+          '--kubeadm-timeout <duration>',
+          'longest a kubeadm certs renew may run (it reads only local files: seconds, unless the node is starved)',
+          '180s',
+        ),
+      )
+      .addOption(
+        durationFlag(
           '--max-clock-skew <duration>',
           'largest accepted clock difference between a node and this machine',
           '60s',

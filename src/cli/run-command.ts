@@ -33,6 +33,7 @@ export interface RunFlags {
   renewWithin: number;
   force?: boolean;
   healthTimeout: number;
+  kubeadmTimeout: number;
   maxClockSkew: number;
   outputDir: string;
   /** check only */
@@ -83,6 +84,7 @@ export async function runCommand(
       force: flags.force === true,
       outputDir: path.resolve(flags.outputDir),
       healthTimeoutMs: flags.healthTimeout,
+      kubeadmTimeoutMs: flags.kubeadmTimeout,
       maxClockSkewMs: flags.maxClockSkew,
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });

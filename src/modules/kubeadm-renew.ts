@@ -66,7 +66,7 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
     const command = shown(choice.path, version);
     const res = await ctx.remote.sh(KUBEADM_WITH_CONFIG_SCRIPT, [choice.path, ...renewAllArgs(version)], {
       stdin: config.file,
-      timeoutMs: 180_000,
+      timeoutMs: ctx.options.kubeadmTimeoutMs,
     });
     if (res.exitCode !== 0) {
       throw ctx.fail(

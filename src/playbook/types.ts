@@ -18,6 +18,8 @@ export interface RunOptions {
   outputDir: string;
   /** Bounded waits for health gates. */
   healthTimeoutMs: number;
+  /** Longest a `kubeadm certs renew all` may run (--kubeadm-timeout). */
+  kubeadmTimeoutMs: number;
   /** Largest accepted clock difference between a node and this machine. */
   maxClockSkewMs: number;
 }

@@ -212,6 +212,8 @@ describe('a run', () => {
         '12h',
         '--health-timeout',
         '90s',
+        '--kubeadm-timeout',
+        '5m',
         '--force',
         '--output-dir',
         '/tmp/out',
@@ -226,6 +228,7 @@ describe('a run', () => {
       dryRun: false,
       renewWithinSeconds: 43_200,
       healthTimeoutMs: 90_000,
+      kubeadmTimeoutMs: 300_000,
       force: true,
       outputDir: '/tmp/out',
     });

@@ -193,6 +193,7 @@ export function options(over: Partial<RunOptions> = {}): RunOptions {
     force: false,
     outputDir: '/tmp/kcr',
     healthTimeoutMs: 1000,
+    kubeadmTimeoutMs: 180_000,
     maxClockSkewMs: 1000,
     ...over,
   };
