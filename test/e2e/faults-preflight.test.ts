@@ -129,6 +129,39 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
   });
 
   it(
+    'kube-system/kubeadm-config missing: refused before any change (kubeadm would renew with its defaults)',
+    { timeout: 300_000 },
+    async () => {
+      const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+        lab.exec('ha-m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'kube-system', ...args]);
+      const saved = await kubectl('get', 'configmap', 'kubeadm-config', '-o', 'json');
+      expect(saved.code, saved.stderr).toBe(0);
+      const removed = await kubectl('delete', 'configmap', 'kubeadm-config');
+      expect(removed.code, removed.stderr).toBe(0);
+      try {
+        const h0 = await hashes(lab, HA);
+        const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
+        expect(res.code, res.stderr.slice(-2000)).toBe(2);
+        expect(clusterLine(res, 'ha')).toMatch(
+          /^ha: failed: ha-m1 failed at "[^"]+" \(step cluster_preflight, play "[^"]+"\): cannot read kube-system\/kubeadm-config: .*NotFound.*\(without it kubeadm would renew with its default configuration; nothing was changed\)/,
+        );
+        expect(await hashes(lab, HA)).toEqual(h0);
+      } finally {
+        const doc = JSON.parse(saved.stdout) as { metadata: Record<string, unknown> };
+        doc.metadata = { name: 'kubeadm-config', namespace: 'kube-system' };
+        const back = await lab.exec('ha-m1', [
+          'sh',
+          '-c',
+          'printf %s "$1" | kubectl --kubeconfig /etc/kubernetes/admin.conf create -f -',
+          'sh',
+          JSON.stringify(doc),
+        ]);
+        expect(back.code, back.stderr).toBe(0);
+      }
+    },
+  );
+
+  it(
     '12 and 5: a changed host key is refused before any command (exit 3) while the other cluster renews through a slow API server without rollback',
     { timeout: 1_200_000 },
     async () => {
