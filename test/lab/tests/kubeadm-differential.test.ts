@@ -16,7 +16,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { destroyLab, ensureBuilt, lab, labDir, labSkipReason, readLabJson, type CliResult } from './infra-helpers.js';
+import {
+  destroyLab,
+  ensureBuilt,
+  lab,
+  labAsync,
+  labDir,
+  labSkipReason,
+  readLabJson,
+  type CliResult,
+} from './infra-helpers.js';
 
 const realNode = 'diff-m1';
 const simNode = 'sim-m1';
@@ -264,57 +273,61 @@ describe.skipIf(labSkipReason !== null)(
       if (dir) destroyLab(dir);
     });
 
-    function runBoth(s: Scenario, index: number): Record<Which, RunOutcome> {
-      const result = {} as Record<Which, RunOutcome>;
-      for (const which of ['real', 'sim'] as const) {
-        const rel = `tmp/kdiff/${index}/${which}`;
-        const copy = path.join(rootfs, rel);
-        fs.mkdirSync(path.dirname(copy), { recursive: true });
-        execFileSync('cp', ['-a', path.join(rootfs, 'etc/kubernetes'), copy]);
-        // Operator changes kubeadm must keep (it rewrites files in place): a mode and an owner.
-        fs.chmodSync(path.join(copy, 'pki/apiserver.key'), 0o640);
-        fs.chownSync(path.join(copy, 'pki/apiserver.key'), 0, 1000);
-        fs.chownSync(path.join(copy, 'scheduler.conf'), 1000, 1000);
-        s.prepare?.(copy);
+    /** A fresh copy of the node's /etc/kubernetes for one run, with the scenario applied. */
+    function prepareCopy(s: Scenario, index: number, which: Which): { rel: string; copy: string } {
+      const rel = `tmp/kdiff/${index}/${which}`;
+      const copy = path.join(rootfs, rel);
+      fs.mkdirSync(path.dirname(copy), { recursive: true });
+      execFileSync('cp', ['-a', path.join(rootfs, 'etc/kubernetes'), copy]);
+      // Operator changes kubeadm must keep (it rewrites files in place): a mode and an owner.
+      fs.chmodSync(path.join(copy, 'pki/apiserver.key'), 0o640);
+      fs.chownSync(path.join(copy, 'pki/apiserver.key'), 0, 1000);
+      fs.chownSync(path.join(copy, 'scheduler.conf'), 1000, 1000);
+      s.prepare?.(copy);
+      return { rel, copy };
+    }
+
+    function filesWritten(copy: string, before: Map<string, FileState>): Record<string, unknown> {
+      const after = snapshot(copy);
+      const written: Record<string, unknown> = {};
+      for (const f of new Set([...before.keys(), ...after.keys()])) {
+        const b = before.get(f);
+        const a = after.get(f);
+        if (!a) written[f] = 'removed';
+        else if (!b || a.sha256 !== b.sha256 || a.mtimeNs !== b.mtimeNs)
+          written[f] = {
+            created: !b,
+            mode: a.mode,
+            owner: a.owner,
+            inodeKept: b ? a.ino === b.ino : null,
+            content: contentSummary(path.join(copy, f)),
+          };
+      }
+      return written;
+    }
+
+    /** Both kubeadms at once (each on its own copy), then what each printed and wrote. */
+    async function runBoth(s: Scenario, index: number): Promise<Record<Which, RunOutcome>> {
+      const runs = (['real', 'sim'] as const).map(async (which) => {
+        const { rel, copy } = prepareCopy(s, index, which);
         const before = snapshot(copy);
         const keysBefore = new Map([...before.keys()].map((f) => [f, keyMaterial(path.join(copy, f))]));
-        const r = inNode(realNode, [
-          'unshare',
-          '--mount',
-          'sh',
-          '/tmp/kdiff/run.sh',
-          which,
-          `/${rel}`,
-          ...simArgs,
-          ...s.args,
-        ]);
-        const after = snapshot(copy);
-        const written: Record<string, unknown> = {};
-        for (const f of new Set([...before.keys(), ...after.keys()])) {
-          const b = before.get(f);
-          const a = after.get(f);
-          if (!a) written[f] = 'removed';
-          else if (!b || a.sha256 !== b.sha256 || a.mtimeNs !== b.mtimeNs)
-            written[f] = {
-              created: !b,
-              mode: a.mode,
-              owner: a.owner,
-              inodeKept: b ? a.ino === b.ino : null,
-              content: contentSummary(path.join(copy, f)),
-            };
-        }
-        const keysChanged = [...after.keys()].filter(
-          (f) => keysBefore.get(f) !== keyMaterial(path.join(copy, f)) && keyMaterial(path.join(copy, f)) !== null,
-        );
-        result[which] = {
+        const argv = ['unshare', '--mount', 'sh', '/tmp/kdiff/run.sh', which, `/${rel}`, ...simArgs, ...s.args];
+        const r = await labAsync(['exec', '--dir', dir, realNode, '--', ...argv]);
+        const keysChanged = [...keysBefore.keys(), ...snapshot(copy).keys()].filter((f, i, all) => {
+          const now = keyMaterial(path.join(copy, f));
+          return all.indexOf(f) === i && now !== null && now !== keysBefore.get(f);
+        });
+        const outcome: RunOutcome = {
           code: r.code,
           stdout: normalise(r.stdout),
           stderr: normalise(r.stderr),
-          written,
+          written: filesWritten(copy, before),
           keysChanged: keysChanged.sort(),
         };
-      }
-      return result;
+        return [which, outcome] as const;
+      });
+      return Object.fromEntries(await Promise.all(runs)) as Record<Which, RunOutcome>;
     }
 
     // The served certificate over time: both masters renew apiserver.crt first, with their own kubeadm
@@ -370,8 +383,8 @@ describe.skipIf(labSkipReason !== null)(
     });
 
     for (const [index, s] of SCENARIOS.entries()) {
-      it(`${s.name}: same output, exit code, files, modes, owners and keys`, () => {
-        const both = runBoth(s, index);
+      it(`${s.name}: same output, exit code, files, modes, owners and keys`, async () => {
+        const both = await runBoth(s, index);
         const view = (which: Which): Record<string, unknown> => {
           const out: Record<string, unknown> = {};
           for (const aspect of ['code', 'stdout', 'stderr', 'written', 'keysChanged'] as const) {
