@@ -120,7 +120,9 @@ describe('klog warning of componentconfigs.Validate', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('Reading configuration from the cluster');
       if (expected) expect(r.stderr).toMatch(warning(expected));
-      else expect(r.stderr).toBe('');
+      // 1.20 logs, instead, each component ConfigMap it does not find (this API server serves
+      // kubeadm-config alone; kubeadm-differential.test.ts compares it with the real 1.20.2).
+      else expect(r.stderr.split('\n').filter((l) => l && !/ configset\.go:77\] Warning: No /.test(l))).toEqual([]);
     });
   }
 

@@ -7,6 +7,9 @@ import type { RenewHandler, CaDef } from './catalog.js';
 import { KUBERNETES_DIR, KubeadmError, readIfExists } from './env.js';
 import { firstPem, loadKubeconfig } from './kubeconfig-file.js';
 
+const decodeBase64 = (b64: string | undefined): string | null =>
+  b64 ? Buffer.from(b64, 'base64').toString('utf8') : null;
+
 export function certPath(certDir: string, base: string, ext: 'crt' | 'key'): string {
   return `${certDir}/${base}.${ext}`;
 }
@@ -21,13 +24,15 @@ export function readHandlerCert(handler: RenewHandler, certDir: string): forge.p
     const pem = readIfExists(certPath(certDir, handler.file, 'crt'));
     return pem === null ? null : parseCertPem(pem);
   }
-  const kc = loadKubeconfig(handlerPath(handler, certDir));
+  const file = handlerPath(handler, certDir);
+  const kc = loadKubeconfig(file);
   if (!kc) return null;
-  const pem = firstPem(kc.clientCertPem, 'CERTIFICATE');
-  if (!pem)
-    throw new KubeadmError(
-      `failed to load existing certificate ${handler.name}: kubeconfig ${handlerPath(handler, certDir)} has no embedded client certificate`,
-    );
+  // renewal's kubeConfigReadWriter.Read: the CA and the client certificate must be embedded (a
+  // file reference is not followed), checked in this order (wording of 1.20.2).
+  if (!kc.cluster['certificate-authority-data'])
+    throw new KubeadmError(`kubeConfig file ${file} does not have an embedded server certificate`);
+  const pem = firstPem(decodeBase64(kc.user['client-certificate-data']), 'CERTIFICATE');
+  if (!pem) throw new KubeadmError(`kubeConfig file ${file} does not have an embedded client certificate`);
   return parseCertPem(pem);
 }
 
@@ -48,12 +53,13 @@ export function loadCa(ca: CaDef, certDir: string): LoadedCa | null {
 
 /**
  * pkiutil.NewCertAndKey with the existing certificate's config (certToConfig): NotBefore is the
- * CA's NotBefore (NewSignedCert), NotAfter now + the validity.
+ * CA's NotBefore (NewSignedCert), NotAfter now + the validity. RemoveDuplicateAltNames runs on the
+ * way: DNS names deduplicated and sorted (sets.String.List), IP addresses deduplicated in order;
+ * seen on 1.20.2, applied to every version.
  */
 export function renewedFrom(old: forge.pki.Certificate, signer: Issued, validityMs: number, now = new Date()): Issued {
-  return issueCert(
-    requestFromCert(old, signer.cert.validity.notBefore, new Date(now.getTime() + validityMs)),
-    generateKey(),
-    signer,
-  );
+  const request = requestFromCert(old, signer.cert.validity.notBefore, new Date(now.getTime() + validityMs));
+  if (request.dnsNames) request.dnsNames = [...new Set(request.dnsNames)].sort();
+  if (request.ipAddresses) request.ipAddresses = [...new Set(request.ipAddresses)];
+  return issueCert(request, generateKey(), signer);
 }

@@ -44,6 +44,12 @@ function fromDoc(v: KubeVersion, doc: ClusterConfigurationDoc, fallbackCertDir: 
   };
 }
 
+class HttpStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
 function httpsGetJson(
   server: string,
   pathName: string,
@@ -58,7 +64,7 @@ function httpsGetJson(
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+          if (res.statusCode !== 200) reject(new HttpStatusError(res.statusCode ?? 0));
           else {
             try {
               resolve(JSON.parse(body));
@@ -74,7 +80,43 @@ function httpsGetJson(
   });
 }
 
-async function fetchClusterConfiguration(v: KubeVersion, kubeconfigPath: string): Promise<ClusterConfigurationDoc> {
+/**
+ * componentconfigs.FetchFromCluster after the ClusterConfiguration: the kube-proxy and kubelet
+ * ConfigMaps. A missing one is only a klog warning (TKE clusters have no kube-proxy ConfigMap); any
+ * other error fails the read. Simulated for 1.20 (the warning's wording and source line are
+ * 1.20.2's); other versions read the kubeadm-config ConfigMap only.
+ */
+async function fetchComponentConfigs(
+  v: KubeVersion,
+  server: string,
+  tls: { ca: string; cert: string; key: string },
+  io: Io,
+): Promise<void> {
+  if (v.major !== 1 || v.minor !== 20) return;
+  const configMaps = [
+    { group: 'kubeproxy.config.k8s.io/v1alpha1', name: 'kube-proxy' },
+    { group: 'kubelet.config.k8s.io/v1beta1', name: `kubelet-config-1.${v.minor}` },
+  ];
+  for (const cm of configMaps) {
+    try {
+      await httpsGetJson(server, `/api/v1/namespaces/kube-system/configmaps/${cm.name}`, tls);
+    } catch (err) {
+      if (!(err instanceof HttpStatusError) || err.status !== 404) throw err;
+      io.err(
+        klogWarning(
+          'configset.go:77',
+          `Warning: No ${cm.group} config is loaded. Continuing without it: configmaps "${cm.name}" not found`,
+        ),
+      );
+    }
+  }
+}
+
+async function fetchClusterConfiguration(
+  v: KubeVersion,
+  kubeconfigPath: string,
+  io: Io,
+): Promise<ClusterConfigurationDoc> {
   const kc = loadKubeconfig(kubeconfigPath);
   const ca = kc?.caPem;
   const cert = firstPem(kc?.clientCertPem ?? null, 'CERTIFICATE');
@@ -94,6 +136,7 @@ async function fetchClusterConfiguration(v: KubeVersion, kubeconfigPath: string)
   const apiVersion = String(doc.apiVersion ?? '').replace(/^kubeadm\.k8s\.io\//, '');
   if (!readableApiVersions(v).includes(apiVersion))
     throw new Error(`no kind "ClusterConfiguration" is registered for version "kubeadm.k8s.io/${apiVersion}"`);
+  await fetchComponentConfigs(v, kc.server, { ca, cert, key }, io);
   return doc;
 }
 
@@ -163,7 +206,7 @@ async function loadConfigOrDefaults(v: KubeVersion, opts: ConfigOptions, io: Io)
   if (opts.configPath === null && atLeast(v, 17) && loadKubeconfigQuietly(opts.kubeconfigPath)) {
     io.out(headerLines(v, opts.logPrefix));
     try {
-      const doc = await fetchClusterConfiguration(v, opts.kubeconfigPath);
+      const doc = await fetchClusterConfiguration(v, opts.kubeconfigPath, io);
       io.out('\n');
       return fromDoc(v, doc, DEFAULT_CERT_DIR);
     } catch {

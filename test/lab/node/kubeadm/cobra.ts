@@ -13,6 +13,9 @@ export type Flags = Map<string, string>;
 export interface Command {
   name: string;
   short: string;
+  /** cobra's Long: the help's first paragraph instead of short. */
+  long?: string;
+  aliases?: string[];
   children?: Command[];
   flags?: FlagDef[];
   /** cobra's Deprecated (printed to stderr before running). */
@@ -126,20 +129,40 @@ function parseFlags(cmd: Command, tokens: string[]): { flags: Flags; args: strin
   return { flags, args };
 }
 
+/** The inherited persistent flags (klog's and --rootfs) as kubeadm 1.20.2 lists them in a subcommand's help. */
+const GLOBAL_FLAGS_HELP = `      --add-dir-header           If true, adds the file directory to the header of the log messages
+      --log-file string          If non-empty, use this log file
+      --log-file-max-size uint   Defines the maximum size a log file can grow to. Unit is megabytes. If the value is 0, the maximum file size is unlimited. (default 1800)
+      --one-output               If true, only write logs to their native severity level (vs also writing to each lower severity level
+      --rootfs string            [EXPERIMENTAL] The path to the 'real' host root filesystem.
+      --skip-headers             If true, avoid header prefixes in the log messages
+      --skip-log-headers         If true, avoid headers when opening log files
+  -v, --v Level                  number for the log level verbosity`;
+
+/**
+ * cobra's default help template: deprecated children are not listed (IsAvailableCommand), names are
+ * sorted and padded to max(11, the longest child name, listed or not), a non-root command lists the
+ * root's persistent flags under "Global Flags". Leaf flags are listed as -h only (their usage texts
+ * are not simulated), and the root's help is not kubeadm's banner.
+ */
 function helpText(path: Command[]): string {
   const cmd = path[path.length - 1] as Command;
   const full = path.map((c) => c.name).join(' ');
-  const children = (cmd.children ?? []).filter((c) => !c.deprecated);
-  let text = `${cmd.short}\n\nUsage:\n`;
-  if (cmd.kind === 'leaf') text += `  ${full} [flags]\n`;
-  if (children.length > 0) {
-    text += `  ${full} [command]\n\nAvailable Commands:\n`;
-    const width = Math.max(...children.map((c) => c.name.length));
-    for (const c of children) text += `  ${c.name.padEnd(width)}   ${c.short}\n`;
+  const all = cmd.children ?? [];
+  const available = all.filter((c) => !c.deprecated).sort((a, b) => (a.name < b.name ? -1 : 1));
+  let text = `${cmd.long ?? cmd.short}\n\nUsage:`;
+  if (cmd.kind !== 'help') text += `\n  ${full} [flags]`;
+  if (available.length > 0) text += `\n  ${full} [command]`;
+  if (cmd.aliases?.length) text += `\n\nAliases:\n  ${[cmd.name, ...cmd.aliases].join(', ')}`;
+  if (available.length > 0) {
+    text += '\n\nAvailable Commands:';
+    const padding = Math.max(11, ...all.map((c) => c.name.length));
+    for (const c of available) text += `\n  ${c.name.padEnd(padding)} ${c.short}`;
   }
-  text += `\nFlags:\n  -h, --help   help for ${cmd.name}\n`;
-  if (children.length > 0) text += `\nUse "${full} [command] --help" for more information about a command.\n`;
-  return text;
+  text += `\n\nFlags:\n  -h, --help   help for ${cmd.name}`;
+  if (path.length > 1) text += `\n\nGlobal Flags:\n${GLOBAL_FLAGS_HELP}`;
+  if (available.length > 0) text += `\n\nUse "${full} [command] --help" for more information about a command.`;
+  return `${text}\n`;
 }
 
 /** Runs a command line against the tree; errors propagate as KubeadmError (main prints them). */

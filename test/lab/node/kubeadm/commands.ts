@@ -25,9 +25,9 @@ function configOptions(flags: Flags): ConfigOptions {
 function certsCommand(v: KubeVersion, io: Io, deprecated: string | undefined): Command {
   const common = [value('config'), value('cert-dir'), ...(atLeast(v, 17) ? [value('kubeconfig')] : [])];
   const renewFlags = [...common, bool('csr-only'), value('csr-dir'), ...(atLeast(v, 19) ? [] : [bool('use-api')])];
-  const renewLeaf = (name: string): Command => ({
+  const renewLeaf = (name: string, longName: string): Command => ({
     name,
-    short: name === 'all' ? 'Renew all available certificates' : `Renew the ${name}`,
+    short: name === 'all' ? 'Renew all available certificates' : `Renew the ${longName}`,
     kind: 'leaf',
     flags: renewFlags,
     deprecated,
@@ -38,16 +38,24 @@ function certsCommand(v: KubeVersion, io: Io, deprecated: string | undefined): C
     },
   });
   const checkFlags = [...common, ...(atLeast(v, 30) ? [value('output', 'o')] : [])];
+  const other = (name: string, short: string): Command => ({ ...notSimulated(name, short), deprecated });
   return {
     name: 'certs',
+    aliases: ['certificates'],
     short: 'Commands related to handling kubernetes certificates',
-    kind: 'subcmd',
+    // Up to 1.20 `certs` has no Run: cobra prints its help and exits 0 on any argument (checked
+    // against 1.20.2). Later ones run cmdutil.SubCmdRun (kept as the error it was simulated as).
+    kind: atLeast(v, 21) ? 'subcmd' : 'help',
+    // 1.20's deprecateCertsCommand marks the whole `alpha certs` tree, so it is hidden from alpha's help.
+    deprecated,
     children: [
       {
         name: 'renew',
         short: 'Renew certificates for a Kubernetes cluster',
+        long: 'This command is not meant to be run on its own. See list of available subcommands.',
         kind: 'subcmd',
-        children: [renewLeaf('all'), ...renewHandlers(v).map((h) => renewLeaf(h.name))],
+        deprecated,
+        children: [renewLeaf('all', ''), ...renewHandlers(v).map((h) => renewLeaf(h.name, h.longName))],
       },
       {
         name: 'check-expiration',
@@ -57,6 +65,8 @@ function certsCommand(v: KubeVersion, io: Io, deprecated: string | undefined): C
         deprecated,
         run: (flags) => runCheckExpiration(v, configOptions(flags), io, flags.get('output') ?? null),
       },
+      ...(atLeast(v, 15) ? [other('certificate-key', 'Generate certificate keys')] : []),
+      ...(atLeast(v, 19) ? [other('generate-csr', 'Generate keys and certificate signing requests')] : []),
     ],
   };
 }

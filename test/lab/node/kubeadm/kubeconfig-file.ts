@@ -66,8 +66,17 @@ export function loadKubeconfig(absolute: string): LoadedKubeconfig | null {
   };
 }
 
+/** Object keys sorted at every level, as sigs.k8s.io/yaml (JSON -> YAML via a map) writes them. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, sortedKeys(v)]));
+}
+
+/** clientcmd.WriteToFile's rendering of a kubeconfig. */
 export function renderKubeconfigDoc(doc: KubeconfigDoc): string {
-  return stringifyYaml(doc);
+  return stringifyYaml(sortedKeys(doc));
 }
 
 /** The first PEM block of a kind ("CERTIFICATE", "RSA PRIVATE KEY", ...) in a text, or null. */

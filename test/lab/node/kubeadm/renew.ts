@@ -49,6 +49,11 @@ function renewOne(v: KubeVersion, handler: RenewHandler, cfg: EffectiveConfig, f
   kc.user['client-key-data'] = b64(renewed.key.privatePem);
   // Since 1.18 the CA data is reset to the current ca.crt (k8s#88052).
   if (atLeast(v, 18)) kc.cluster['certificate-authority-data'] = b64(ca.certPem);
+  // 1.20.2's Read (LoadFromFile) and Write round trip leaves every user with `as-user-extra: null`
+  // (seen against the real binary; other versions not checked, so left without it).
+  if (v.major === 1 && v.minor === 20)
+    for (const u of kc.doc.users ?? [])
+      if (u.user && typeof u.user === 'object') (u.user as Record<string, unknown>)['as-user-extra'] = null;
   writeInPlace(target, renderKubeconfigDoc(kc.doc), SECRET_MODE);
   return 'renewed';
 }
