@@ -3,7 +3,7 @@
 // no number. Each must be a clear failure of that step, never a wrong "ok"; a renewal in flight is
 // rolled back (files on disk as before, judged by the node), and a run after the repair completes.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
+import { Lab, labUnavailableReason, type LabStatus, type RunResult } from './support/lab.js';
 import { ONE_MASTER_GLOBAL, ONE_MASTER_NODE } from './support/small-lab.js';
 import { diskSerials, loadedSerials, normSerial, treeHashes } from './support/node-files.js';
 
@@ -42,7 +42,8 @@ interface Report {
     }[];
   }[];
 }
-function hostReport(res: RunResult): Report['clusters'][number]['hosts'][number] {
+type HostReport = Report['clusters'][number]['hosts'][number];
+function hostReport(res: RunResult): HostReport {
   const doc = JSON.parse(res.stdout) as Report;
   return doc.clusters.flatMap((c) => c.hosts).find((h) => h.host === NODE)!;
 }
@@ -51,6 +52,28 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
   let lab: Lab;
   let renew: (...extra: string[]) => Promise<RunResult>;
   const pkiHashes = () => treeHashes(lab, NODE, '/etc/kubernetes', '/root/.kube');
+  /** A renewal that must fail (exit 2): the run and the node's report. */
+  const failedRenew = async (): Promise<{ res: RunResult; host: HostReport }> => {
+    const res = await renew();
+    expect(res.code, res.stderr.slice(-2000)).toBe(2);
+    return { res, host: hostReport(res) };
+  };
+  /**
+   * The master was rolled back: the restore step ran, the node's files are those of `pkiBefore`, and
+   * its components still load `serialsBefore`, which are on disk again. The status after, for more checks.
+   */
+  const expectRolledBack = async (
+    host: HostReport,
+    pkiBefore: string,
+    serialsBefore: Record<string, string>,
+  ): Promise<LabStatus> => {
+    expect(host.tasks.find((t) => t.task === 'Restore this master from its backup')?.status).toBe('changed');
+    expect(await pkiHashes()).toBe(pkiBefore);
+    const after = await lab.status();
+    expect(loadedSerials(after, NODE)).toEqual(serialsBefore);
+    expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+    return after;
+  };
 
   beforeAll(async () => {
     lab = await Lab.up(TOPOLOGY, { name: 'remote-garbage' });
@@ -82,9 +105,7 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
           '',
         ].join('\n'),
       );
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      const host = hostReport(res);
+      const { res, host } = await failedRenew();
       expect(host.status).toBe('failed');
       expect(host.failure?.task).toBe('Renew certificates with kubeadm');
       expect(host.failure?.message).toContain('unexpected kubeadm output: @@@ segfault?? 0x7f');
@@ -93,12 +114,7 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
       const renewedSerial = await lab.exec(NODE, ['cat', '/tmp/junk-kubeadm-serial']);
       expect(normSerial(renewedSerial.stdout)).toMatch(/^[0-9a-f]+$/);
       expect(normSerial(renewedSerial.stdout)).not.toBe(serials['kube-apiserver']);
-      const restore = host.tasks.find((t) => t.task === 'Restore this master from its backup');
-      expect(restore?.status).toBe('changed');
-      expect(await pkiHashes()).toBe(before);
-      const after = await lab.status();
-      expect(loadedSerials(after, NODE)).toEqual(serials);
-      expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+      const after = await expectRolledBack(host, before, serials);
       expect(after.clusters[0]!.nodes[0]!.components['kube-apiserver']!.healthy).toBe(true);
       expect(res.stderr).toMatch(/\[g\/g-m1\] Renew certificates with kubeadm failed .*unexpected kubeadm output/);
     },
@@ -123,17 +139,11 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
           '',
         ].join('\n'),
       );
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      const host = hostReport(res);
+      const { host } = await failedRenew();
       expect(host.failure?.task).toBe('Restart etcd, API server, controller-manager, scheduler');
       expect(host.failure?.message).toMatch(/docker could not list etcd: .*not-an-id/);
-      expect(host.tasks.find((t) => t.task === 'Restore this master from its backup')?.status).toBe('changed');
-      expect(await pkiHashes()).toBe(before);
-      const after = await lab.status();
       // Nothing was restarted (the first list failed), so the components still load the files on disk.
-      expect(loadedSerials(after, NODE)).toEqual(serials);
-      expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+      await expectRolledBack(host, before, serials);
     },
   );
 
@@ -149,9 +159,7 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
       expect(cut.code, cut.stderr).toBe(0);
       try {
         const before = await pkiHashes();
-        const res = await renew();
-        expect(res.code, res.stderr.slice(-2000)).toBe(2);
-        const host = hostReport(res);
+        const { host } = await failedRenew();
         expect(host.failure?.task).toBe('Check the master can be renewed safely');
         expect(host.failure?.message).toMatch(
           /apiserver \(\/etc\/kubernetes\/pki\/apiserver\.crt\): not a PEM certificate/,
@@ -174,9 +182,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     ]);
     expect(bad.code, bad.stderr).toBe(0);
     try {
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(hostReport(res).failure?.message).toMatch(
+      const { host } = await failedRenew();
+      expect(host.failure?.message).toMatch(
         /front-proxy-client \(\/etc\/kubernetes\/pki\/front-proxy-client\.crt\): unparseable certificate/,
       );
     } finally {
@@ -190,9 +197,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     async () => {
       await replaceShim(lab, 'date', '#!/bin/sh\necho "Thu Jan  1 garbage"\n');
       const before = await pkiHashes();
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(hostReport(res).failure?.message).toContain("cannot read the node's clock");
+      const { host } = await failedRenew();
+      expect(host.failure?.message).toContain("cannot read the node's clock");
       expect(await pkiHashes()).toBe(before);
     },
   );

@@ -58,6 +58,17 @@ export async function sha256(lab: Lab, node: string, file: string): Promise<stri
   return (await sh(lab, node, 'sha256sum "$1" | cut -d" " -f1', file)).trim();
 }
 
+/** The leaf certificates kubeadm renews, as /etc/kubernetes/pki/<name>.crt. */
+export const PKI_LEAF_CERTS = [
+  'apiserver',
+  'apiserver-kubelet-client',
+  'apiserver-etcd-client',
+  'front-proxy-client',
+  'etcd/server',
+  'etcd/peer',
+  'etcd/healthcheck-client',
+];
+
 /** Certificates each component must load, by component. */
 export const COMPONENT_CERT: Record<string, { file: string; kubeconfig?: boolean }> = {
   etcd: { file: '/etc/kubernetes/pki/etcd/server.crt' },

@@ -27,6 +27,13 @@ export function reportTasks(json: string): TaskReport[] {
   );
 }
 
+/** The hosts whose certificates kubeadm renewed (kubeadm_renew changed), sorted. */
+export const renewedHosts = (tasks: TaskReport[]): string[] =>
+  tasks
+    .filter((t) => t.module === 'kubeadm_renew' && t.status === 'changed')
+    .map((t) => t.host)
+    .sort();
+
 /** When the controller-manager's and the scheduler's leader leases in kube-system were last renewed (ms). */
 export async function leaseRenewals(lab: Lab, node: string): Promise<{ kcm: number; scheduler: number }> {
   const renewed = async (name: string): Promise<number> =>
