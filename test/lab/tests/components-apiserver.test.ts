@@ -21,6 +21,17 @@ describe.skipIf(componentsSkipReason !== null)(
         .split(' ')
         .filter(Boolean)
         .sort();
+    /** kubectl's arguments to patch ConfigMap tke/certs with `patch` (strategic-merge unless `type` says). */
+    const patchCerts = (patch: string, type?: 'merge' | 'json'): string[] => [
+      '-n',
+      'tke',
+      'patch',
+      'cm',
+      'certs',
+      ...(type ? ['--type', type] : []),
+      '-p',
+      patch,
+    ];
     const certsData = (): Record<string, string> =>
       (JSON.parse(kubectlOk(['-n', 'tke', 'get', 'cm', 'certs', '-o', 'json'])) as { data: Record<string, string> })
         .data;
@@ -83,33 +94,14 @@ describe.skipIf(componentsSkipReason !== null)(
     });
 
     it('kubectl patches data with strategic-merge, merge and JSON patches', () => {
-      expect(kubectlOk(['-n', 'tke', 'patch', 'cm', 'certs', '-p', '{"data":{"etcd.crt":"SMP"}}'])).toContain(
-        'configmap/certs patched',
+      expect(kubectlOk(patchCerts('{"data":{"etcd.crt":"SMP"}}'))).toContain('configmap/certs patched');
+      expect(kubectlOk(patchCerts('{"data":{"etcd.key":"MERGE","admin.key":null}}', 'merge'))).toContain('patched');
+      kubectlOk(
+        patchCerts(
+          '[{"op":"replace","path":"/data/ca.crt","value":"JSON"},{"op":"add","path":"/data/webhook.crt","value":"W"}]',
+          'json',
+        ),
       );
-      expect(
-        kubectlOk([
-          '-n',
-          'tke',
-          'patch',
-          'cm',
-          'certs',
-          '--type',
-          'merge',
-          '-p',
-          '{"data":{"etcd.key":"MERGE","admin.key":null}}',
-        ]),
-      ).toContain('patched');
-      kubectlOk([
-        '-n',
-        'tke',
-        'patch',
-        'cm',
-        'certs',
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"replace","path":"/data/ca.crt","value":"JSON"},{"op":"add","path":"/data/webhook.crt","value":"W"}]',
-      ]);
       expect(certsData()).toEqual({
         'etcd-ca.crt': 'ETCD-CA',
         'etcd.crt': 'SMP',
@@ -118,20 +110,8 @@ describe.skipIf(componentsSkipReason !== null)(
         'admin.crt': 'ADMIN',
         'webhook.crt': 'W',
       });
-      expect(kubectlOk(['-n', 'tke', 'patch', 'cm', 'certs', '-p', '{"data":{"etcd.crt":"SMP"}}'])).toContain(
-        'configmap/certs patched (no change)',
-      );
-      const failed = lab.kubectl([
-        '-n',
-        'tke',
-        'patch',
-        'cm',
-        'certs',
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"remove","path":"/data/absent"}]',
-      ]);
+      expect(kubectlOk(patchCerts('{"data":{"etcd.crt":"SMP"}}'))).toContain('configmap/certs patched (no change)');
+      const failed = lab.kubectl(patchCerts('[{"op":"remove","path":"/data/absent"}]', 'json'));
       expect(failed.code).not.toBe(0);
     });
 
