@@ -23,6 +23,11 @@ async function replaceShim(lab: Lab, name: string, script: string): Promise<void
   ]);
   expect(res.code, res.stderr).toBe(0);
 }
+/** Replaces <name> with a shim that runs the `case` arm `arm` for the arguments it matches, the real tool otherwise. */
+function wrapShim(lab: Lab, name: string, arm: string): Promise<void> {
+  const script = ['#!/bin/sh', 'case "$*" in', `  ${arm}`, 'esac', `exec /usr/local/bin/${name}.real "$@"`, ''];
+  return replaceShim(lab, name, script.join('\n'));
+}
 async function restoreShims(lab: Lab): Promise<void> {
   const res = await lab.exec(NODE, [
     'sh',
@@ -43,6 +48,10 @@ interface Report {
   }[];
 }
 type HostReport = Report['clusters'][number]['hosts'][number];
+interface NodeState {
+  pki: string;
+  serials: Record<string, string>;
+}
 function hostReport(res: RunResult): HostReport {
   const doc = JSON.parse(res.stdout) as Report;
   return doc.clusters.flatMap((c) => c.hosts).find((h) => h.host === NODE)!;
@@ -58,19 +67,20 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     expect(res.code, res.stderr.slice(-2000)).toBe(2);
     return { res, host: hostReport(res) };
   };
+  /** The node's certificate files (hashes) and the serials its components load. */
+  const nodeState = async (): Promise<NodeState> => ({
+    pki: await pkiHashes(),
+    serials: loadedSerials(await lab.status(), NODE),
+  });
   /**
-   * The master was rolled back: the restore step ran, the node's files are those of `pkiBefore`, and
-   * its components still load `serialsBefore`, which are on disk again. The status after, for more checks.
+   * The master was rolled back: the restore step ran, the node's files are those of `before`, and its
+   * components still load the serials of `before`, which are on disk again. The status after, for more checks.
    */
-  const expectRolledBack = async (
-    host: HostReport,
-    pkiBefore: string,
-    serialsBefore: Record<string, string>,
-  ): Promise<LabStatus> => {
+  const expectRolledBack = async (host: HostReport, before: NodeState): Promise<LabStatus> => {
     expect(host.tasks.find((t) => t.task === 'Restore this master from its backup')?.status).toBe('changed');
-    expect(await pkiHashes()).toBe(pkiBefore);
+    expect(await pkiHashes()).toBe(before.pki);
     const after = await lab.status();
-    expect(loadedSerials(after, NODE)).toEqual(serialsBefore);
+    expect(loadedSerials(after, NODE)).toEqual(before.serials);
     expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
     return after;
   };
@@ -91,19 +101,11 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     'a kubeadm that renews but prints junk (exit 0): kubeadm_renew fails with "unexpected kubeadm output" and the master is rolled back',
     { timeout: 300_000 },
     async () => {
-      const before = await pkiHashes();
-      const serials = loadedSerials(await lab.status(), NODE);
-      await replaceShim(
+      const before = await nodeState();
+      await wrapShim(
         lab,
         'kubeadm',
-        [
-          '#!/bin/sh',
-          'case "$*" in',
-          '  *renew*) /usr/local/bin/kubeadm.real "$@" >/dev/null 2>&1; openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt > /tmp/junk-kubeadm-serial; echo "@@@ segfault?? 0x7f"; echo "certificate for serving the Kubernetes API renewd"; exit 0 ;;',
-          'esac',
-          'exec /usr/local/bin/kubeadm.real "$@"',
-          '',
-        ].join('\n'),
+        '*renew*) /usr/local/bin/kubeadm.real "$@" >/dev/null 2>&1; openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt > /tmp/junk-kubeadm-serial; echo "@@@ segfault?? 0x7f"; echo "certificate for serving the Kubernetes API renewd"; exit 0 ;;',
       );
       const { res, host } = await failedRenew();
       expect(host.status).toBe('failed');
@@ -113,8 +115,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
       // The junk kubeadm did renew (it noted the new serial), so equal files below mean a real rollback.
       const renewedSerial = await lab.exec(NODE, ['cat', '/tmp/junk-kubeadm-serial']);
       expect(normSerial(renewedSerial.stdout)).toMatch(/^[0-9a-f]+$/);
-      expect(normSerial(renewedSerial.stdout)).not.toBe(serials['kube-apiserver']);
-      const after = await expectRolledBack(host, before, serials);
+      expect(normSerial(renewedSerial.stdout)).not.toBe(before.serials['kube-apiserver']);
+      const after = await expectRolledBack(host, before);
       expect(after.clusters[0]!.nodes[0]!.components['kube-apiserver']!.healthy).toBe(true);
       expect(res.stderr).toMatch(/\[g\/g-m1\] Renew certificates with kubeadm failed .*unexpected kubeadm output/);
     },
@@ -124,26 +126,18 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     'a docker that lists non-ids: restart_control_plane fails naming docker and etcd, the master is rolled back',
     { timeout: 300_000 },
     async () => {
-      const before = await pkiHashes();
-      const serials = loadedSerials(await lab.status(), NODE);
+      const before = await nodeState();
       // Only the restart step lists etcd containers; node facts list the kube-apiserver's.
-      await replaceShim(
+      await wrapShim(
         lab,
         'docker',
-        [
-          '#!/bin/sh',
-          'case "$*" in',
-          '  *ps*name=etcd*) echo "WARNING: API is accessible on http://0.0.0.0:2375"; echo "not-an-id"; exit 0 ;;',
-          'esac',
-          'exec /usr/local/bin/docker.real "$@"',
-          '',
-        ].join('\n'),
+        '*ps*name=etcd*) echo "WARNING: API is accessible on http://0.0.0.0:2375"; echo "not-an-id"; exit 0 ;;',
       );
       const { host } = await failedRenew();
       expect(host.failure?.task).toBe('Restart etcd, API server, controller-manager, scheduler');
       expect(host.failure?.message).toMatch(/docker could not list etcd: .*not-an-id/);
       // Nothing was restarted (the first list failed), so the components still load the files on disk.
-      await expectRolledBack(host, before, serials);
+      await expectRolledBack(host, before);
     },
   );
 
