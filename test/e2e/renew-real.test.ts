@@ -7,17 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile, type LabStatus, type RunResult } from './support/lab.js';
 import { fileSerial, invariantViolations, servedSerial } from './support/node-files.js';
-import {
-  certsCm,
-  expectRenewedCredentialsWork,
-  readNode,
-  renewedHosts,
-  reportTasks,
-  tkePods,
-  type ConfigMap,
-  type Pod,
-  type TaskReport,
-} from './support/tke.js';
+import { certsCm, expectRenewedCredentialsWork, readNode, tkePods, type ConfigMap, type Pod } from './support/tke.js';
+import { renewedHosts, reportTasks, type TaskReport } from './support/task-report.js';
 
 const skip = labUnavailableReason();
 const CLUSTERS: Record<string, string[]> = { real: ['real-m1', 'real-m2', 'real-m3'], real12: ['real12-m1'] };

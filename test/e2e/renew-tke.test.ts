@@ -7,17 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
-import {
-  certsCm,
-  disturbed,
-  readNode,
-  renewedHosts,
-  reportTasks,
-  tkePods,
-  type ConfigMap,
-  type Pod,
-  type TaskReport,
-} from './support/tke.js';
+import { certsCm, disturbed, readNode, tkePods, type ConfigMap, type Pod } from './support/tke.js';
+import { renewedHosts, reportTasks, type TaskReport } from './support/task-report.js';
 
 const skip = labUnavailableReason();
 
