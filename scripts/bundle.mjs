@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { embedNodeScripts } from '../tools/embed-node-scripts.mjs';
+import { embedNodeScripts } from './embed-node-scripts.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bundleFile = path.join(repoRoot, 'dist', 'kube-cert-renew.cjs');

@@ -18,7 +18,7 @@ export default function setup(): () => void {
   const runId = `r${process.pid}`;
   process.env.KCR_E2E_RUN_ID = runId;
   // The tests import src directly: its node scripts must be embedded first (see the tool's header).
-  const embed = spawnSync(process.execPath, [path.join(root, 'tools/embed-node-scripts.mjs')], {
+  const embed = spawnSync(process.execPath, [path.join(root, 'scripts/embed-node-scripts.mjs')], {
     cwd: root,
     encoding: 'utf8',
   });

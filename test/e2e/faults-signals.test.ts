@@ -3,10 +3,12 @@
 // In every case a re-run finds the state left behind and completes it, judged by the lab.
 // Two 3-master clusters, certificates 340 days old (due under the default 30-day threshold).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, labUnavailableReason, sampleWhile } from './support/lab.js';
-import { diskSerials, invariantViolations, loadedSerials } from './support/node-files.js';
+import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
+import { diskSerials, loadedSerials } from './support/node-files.js';
+import { expectSampled, renewSampled } from './support/sampled-run.js';
 import {
   TASK,
+  type Report,
   clusterProblems,
   masterInconsistencies,
   parseReport,
@@ -44,13 +46,17 @@ async function consistent(lab: Lab, cluster: string): Promise<string[]> {
   ];
 }
 
-/** Runs the tool and sends `signal` once a stderr line matches `when`. */
-function runAndSignal(
+/**
+ * Runs the tool, sends `signal` once a stderr line matches `when` (which must happen), and samples
+ * `lab status` meanwhile; expects exit `code` and no invariant broken.
+ */
+async function interruptedRun(
   lab: Lab,
   args: string[],
   when: RegExp,
   signal: NodeJS.Signals,
-): { done: Promise<{ code: number; stdout: string; stderr: string }>; sent: () => boolean } {
+  code: number,
+): Promise<RunResult> {
   let sent = false;
   const done = spawnTool(['--inventory', lab.inventory, '--yes', '--json', ...args], (line, child) => {
     if (!sent && when.test(line)) {
@@ -58,7 +64,14 @@ function runAndSignal(
       child.kill(signal);
     }
   });
-  return { done, sent: () => sent };
+  const { result } = await expectSampled(lab, done, code);
+  expect(sent).toBe(true);
+  return result;
+}
+
+/** A re-run of renew on one cluster, sampled: it must exit 0 with no invariant broken; its report. */
+async function rerunReport(lab: Lab, cluster: string): Promise<Report> {
+  return parseReport((await renewSampled(lab, ['--cluster', cluster], 0)).result.stdout);
 }
 
 describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -77,11 +90,13 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
     async () => {
       const before = await lab.status();
       // The kubeconfig step's line is printed the moment the restart step starts on a-m1.
-      const run = runAndSignal(lab, ['--cluster', 'a'], taskEnded('a', 'a-m1', TASK.kubeconfig), 'SIGINT');
-      const { result, samples } = await sampleWhile(lab, run.done, 1000);
-      expect(run.sent()).toBe(true);
-      expect(result.code, result.stderr.slice(-3000)).toBe(130);
-      expect(invariantViolations(samples)).toEqual([]);
+      const result = await interruptedRun(
+        lab,
+        ['--cluster', 'a'],
+        taskEnded('a', 'a-m1', TASK.kubeconfig),
+        'SIGINT',
+        130,
+      );
       expect(result.stderr).toMatch(/SIGINT: finishing the steps in flight/);
       const report = parseReport(result.stdout);
       expect(report.interrupted).toBe(true);
@@ -108,14 +123,7 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
         /an earlier renewal did not finish on this master \(its backup: [^)]*-a-m1-[^)]*\): run renew again/,
       );
       expect(nodes.find((n) => n.node === 'a-m2')?.problems.join('\n')).not.toMatch(/did not finish/);
-      const again = await sampleWhile(
-        lab,
-        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']),
-        1000,
-      );
-      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-      expect(invariantViolations(again.samples)).toEqual([]);
-      const rerun = parseReport(again.result.stdout);
+      const rerun = await rerunReport(lab, 'a');
       expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(
         /an earlier renewal did not finish: a run stopped before it finished this master/,
       );
@@ -132,11 +140,7 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
     async () => {
       const before = await lab.status();
       // The backup's line is printed the moment kubeadm starts on b-m2.
-      const run = runAndSignal(lab, ['--cluster', 'b'], taskEnded('b', 'b-m2', TASK.backup), 'SIGTERM');
-      const { result, samples } = await sampleWhile(lab, run.done, 1000);
-      expect(run.sent()).toBe(true);
-      expect(result.code, result.stderr.slice(-3000)).toBe(130);
-      expect(invariantViolations(samples)).toEqual([]);
+      const result = await interruptedRun(lab, ['--cluster', 'b'], taskEnded('b', 'b-m2', TASK.backup), 'SIGTERM', 130);
       const report = parseReport(result.stdout);
       const m2 = reportHost(report, 'b-m2');
       expect(ran(m2, TASK.renew)[0]?.status).toBe('changed');
@@ -150,14 +154,7 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
         loadedSerials(before, 'b-m2')['kube-apiserver'],
       );
 
-      const again = await sampleWhile(
-        lab,
-        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'b']),
-        1000,
-      );
-      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-      expect(invariantViolations(again.samples)).toEqual([]);
-      const rerun = parseReport(again.result.stdout);
+      const rerun = await rerunReport(lab, 'b');
       expect(mastersOf('b').map((n) => reportHost(rerun, n).status)).toEqual(['ok', 'changed', 'changed']);
       expect(await consistent(lab, 'b')).toEqual([]);
       const done = await lab.status();
@@ -172,20 +169,9 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
     async () => {
       // Cluster a is renewed by now (nothing due): --force makes the killed run renew a-m1.
       const before = await lab.status();
-      const run = runAndSignal(lab, ['--cluster', 'a', '--force'], taskEnded('a', 'a-m1', TASK.renew), 'SIGKILL');
-      const { result, samples } = await sampleWhile(lab, run.done, 1000);
-      expect(run.sent()).toBe(true);
-      expect(result.code).toBe(137);
-      expect(invariantViolations(samples)).toEqual([]);
+      await interruptedRun(lab, ['--cluster', 'a', '--force'], taskEnded('a', 'a-m1', TASK.renew), 'SIGKILL', 137);
 
-      const again = await sampleWhile(
-        lab,
-        lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--cluster', 'a']),
-        1000,
-      );
-      expect(again.result.code, again.result.stderr.slice(-3000)).toBe(0);
-      expect(invariantViolations(again.samples)).toEqual([]);
-      const rerun = parseReport(again.result.stdout);
+      const rerun = await rerunReport(lab, 'a');
       expect(ran(reportHost(rerun, 'a-m1'), TASK.preflight)[0]?.message).toMatch(/an earlier renewal did not finish/);
       expect(mastersOf('a').map((n) => reportHost(rerun, n).status)).toEqual(['changed', 'ok', 'ok']);
       expect(await consistent(lab, 'a')).toEqual([]);

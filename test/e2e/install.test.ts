@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, labUnavailableReason, repoRoot, run, type LabStatus } from './support/lab.js';
+import { Lab, labUnavailableReason, repoRoot, run, type LabStatus, type RunResult } from './support/lab.js';
 import { diskSerials, loadedSerials } from './support/node-files.js';
 
 const skip = labUnavailableReason();
@@ -19,6 +19,10 @@ clusters:
   - { name: solo, kubernetesVersion: "1.21.4", runtime: containerd, masters: 1, certAgeDays: 30 }
 `;
 const NODE = 'solo-m1';
+
+/** `npm run dist` for one architecture, of the tree at `root`, into `out`. */
+const buildDist = (root: string, arch: 'amd64' | 'arm64', out: string): Promise<RunResult> =>
+  run(process.execPath, [path.join(root, 'scripts/dist.mjs'), '--arch', arch, '--out', out]);
 
 interface CheckJson {
   exitCode: number;
@@ -40,7 +44,7 @@ describe.skipIf(skip)(
       prefix = path.join(tmp, 'prefix');
       // The build and the lab at once: the build is CPU, the lab mostly waiting.
       const [built, up] = await Promise.all([
-        run(process.execPath, [path.join(repoRoot, 'scripts/dist.mjs'), '--arch', 'amd64', '--out', distDir]),
+        buildDist(repoRoot, 'amd64', distDir),
         Lab.up(TOPOLOGY, { name: 'install' }),
       ]);
       lab = up;
@@ -70,19 +74,17 @@ describe.skipIf(skip)(
         expect(notices).toMatch(new RegExp(`^${pkg} \\d+\\.\\d+\\.\\d+ `, 'm'));
     });
 
-    it('builds reproducibly: a second build of the same tree gives the same SHA256SUMS', async () => {
-      const again = path.join(tmp, 'dist-again');
-      const built = await run(process.execPath, [
-        path.join(repoRoot, 'scripts/dist.mjs'),
-        '--arch',
-        'amd64',
-        '--out',
-        again,
-      ]);
+    /** Builds the amd64 release of the tree at `root` into `out`; it must succeed and match the first build's SHA256SUMS. */
+    async function expectSameBuild(root: string, out: string): Promise<void> {
+      const built = await buildDist(root, 'amd64', out);
       expect(built.code, built.stderr.slice(-2000)).toBe(0);
-      expect(readFileSync(path.join(again, 'SHA256SUMS'), 'utf8')).toBe(
+      expect(readFileSync(path.join(out, 'SHA256SUMS'), 'utf8')).toBe(
         readFileSync(path.join(distDir, 'SHA256SUMS'), 'utf8'),
       );
+    }
+
+    it('builds reproducibly: a second build of the same tree gives the same SHA256SUMS', async () => {
+      await expectSameBuild(repoRoot, path.join(tmp, 'dist-again'));
     }, 300_000);
 
     // A clone's tree is the commit: only comparable when this tree has no uncommitted changes (CI's).
@@ -105,18 +107,7 @@ describe.skipIf(skip)(
         symlinkSync(path.join(repoRoot, 'node_modules'), path.join(clone, 'node_modules'));
         mkdirSync(path.join(clone, 'out'));
         symlinkSync(path.join(repoRoot, 'out/cache'), path.join(clone, 'out/cache'));
-        const again = path.join(tmp, 'dist-clone');
-        const built = await run(process.execPath, [
-          path.join(clone, 'scripts/dist.mjs'),
-          '--arch',
-          'amd64',
-          '--out',
-          again,
-        ]);
-        expect(built.code, built.stderr.slice(-2000)).toBe(0);
-        expect(readFileSync(path.join(again, 'SHA256SUMS'), 'utf8')).toBe(
-          readFileSync(path.join(distDir, 'SHA256SUMS'), 'utf8'),
-        );
+        await expectSameBuild(clone, path.join(tmp, 'dist-clone'));
       },
       300_000,
     );
@@ -251,13 +242,7 @@ describe.skipIf(skip)(
         let env: Record<string, string>;
         beforeAll(async () => {
           const arm64Dir = path.join(tmp, 'dist-arm64');
-          const built = await run(process.execPath, [
-            path.join(repoRoot, 'scripts/dist.mjs'),
-            '--arch',
-            'arm64',
-            '--out',
-            arm64Dir,
-          ]);
+          const built = await buildDist(repoRoot, 'arm64', arm64Dir);
           if (built.code !== 0)
             throw new Error(`dist --arch arm64 failed (${built.code}): ${built.stderr.slice(-2000)}`);
           exe = path.join(arm64Dir, 'renew-linux-arm64');

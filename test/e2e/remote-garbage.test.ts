@@ -3,7 +3,7 @@
 // no number. Each must be a clear failure of that step, never a wrong "ok"; a renewal in flight is
 // rolled back (files on disk as before, judged by the node), and a run after the repair completes.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
+import { Lab, labUnavailableReason, type LabStatus, type RunResult } from './support/lab.js';
 import { ONE_MASTER_GLOBAL, ONE_MASTER_NODE } from './support/small-lab.js';
 import { diskSerials, loadedSerials, normSerial, treeHashes } from './support/node-files.js';
 
@@ -22,6 +22,11 @@ async function replaceShim(lab: Lab, name: string, script: string): Promise<void
     script,
   ]);
   expect(res.code, res.stderr).toBe(0);
+}
+/** Replaces <name> with a shim that runs the `case` arm `arm` for the arguments it matches, the real tool otherwise. */
+function wrapShim(lab: Lab, name: string, arm: string): Promise<void> {
+  const script = ['#!/bin/sh', 'case "$*" in', `  ${arm}`, 'esac', `exec /usr/local/bin/${name}.real "$@"`, ''];
+  return replaceShim(lab, name, script.join('\n'));
 }
 async function restoreShims(lab: Lab): Promise<void> {
   const res = await lab.exec(NODE, [
@@ -42,7 +47,12 @@ interface Report {
     }[];
   }[];
 }
-function hostReport(res: RunResult): Report['clusters'][number]['hosts'][number] {
+type HostReport = Report['clusters'][number]['hosts'][number];
+interface NodeState {
+  pki: string;
+  serials: Record<string, string>;
+}
+function hostReport(res: RunResult): HostReport {
   const doc = JSON.parse(res.stdout) as Report;
   return doc.clusters.flatMap((c) => c.hosts).find((h) => h.host === NODE)!;
 }
@@ -51,6 +61,29 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
   let lab: Lab;
   let renew: (...extra: string[]) => Promise<RunResult>;
   const pkiHashes = () => treeHashes(lab, NODE, '/etc/kubernetes', '/root/.kube');
+  /** A renewal that must fail (exit 2): the run and the node's report. */
+  const failedRenew = async (): Promise<{ res: RunResult; host: HostReport }> => {
+    const res = await renew();
+    expect(res.code, res.stderr.slice(-2000)).toBe(2);
+    return { res, host: hostReport(res) };
+  };
+  /** The node's certificate files (hashes) and the serials its components load. */
+  const nodeState = async (): Promise<NodeState> => ({
+    pki: await pkiHashes(),
+    serials: loadedSerials(await lab.status(), NODE),
+  });
+  /**
+   * The master was rolled back: the restore step ran, the node's files are those of `before`, and its
+   * components still load the serials of `before`, which are on disk again. The status after, for more checks.
+   */
+  const expectRolledBack = async (host: HostReport, before: NodeState): Promise<LabStatus> => {
+    expect(host.tasks.find((t) => t.task === 'Restore this master from its backup')?.status).toBe('changed');
+    expect(await pkiHashes()).toBe(before.pki);
+    const after = await lab.status();
+    expect(loadedSerials(after, NODE)).toEqual(before.serials);
+    expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+    return after;
+  };
 
   beforeAll(async () => {
     lab = await Lab.up(TOPOLOGY, { name: 'remote-garbage' });
@@ -68,23 +101,13 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     'a kubeadm that renews but prints junk (exit 0): kubeadm_renew fails with "unexpected kubeadm output" and the master is rolled back',
     { timeout: 300_000 },
     async () => {
-      const before = await pkiHashes();
-      const serials = loadedSerials(await lab.status(), NODE);
-      await replaceShim(
+      const before = await nodeState();
+      await wrapShim(
         lab,
         'kubeadm',
-        [
-          '#!/bin/sh',
-          'case "$*" in',
-          '  *renew*) /usr/local/bin/kubeadm.real "$@" >/dev/null 2>&1; openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt > /tmp/junk-kubeadm-serial; echo "@@@ segfault?? 0x7f"; echo "certificate for serving the Kubernetes API renewd"; exit 0 ;;',
-          'esac',
-          'exec /usr/local/bin/kubeadm.real "$@"',
-          '',
-        ].join('\n'),
+        '*renew*) /usr/local/bin/kubeadm.real "$@" >/dev/null 2>&1; openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt > /tmp/junk-kubeadm-serial; echo "@@@ segfault?? 0x7f"; echo "certificate for serving the Kubernetes API renewd"; exit 0 ;;',
       );
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      const host = hostReport(res);
+      const { res, host } = await failedRenew();
       expect(host.status).toBe('failed');
       expect(host.failure?.task).toBe('Renew certificates with kubeadm');
       expect(host.failure?.message).toContain('unexpected kubeadm output: @@@ segfault?? 0x7f');
@@ -92,13 +115,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
       // The junk kubeadm did renew (it noted the new serial), so equal files below mean a real rollback.
       const renewedSerial = await lab.exec(NODE, ['cat', '/tmp/junk-kubeadm-serial']);
       expect(normSerial(renewedSerial.stdout)).toMatch(/^[0-9a-f]+$/);
-      expect(normSerial(renewedSerial.stdout)).not.toBe(serials['kube-apiserver']);
-      const restore = host.tasks.find((t) => t.task === 'Restore this master from its backup');
-      expect(restore?.status).toBe('changed');
-      expect(await pkiHashes()).toBe(before);
-      const after = await lab.status();
-      expect(loadedSerials(after, NODE)).toEqual(serials);
-      expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+      expect(normSerial(renewedSerial.stdout)).not.toBe(before.serials['kube-apiserver']);
+      const after = await expectRolledBack(host, before);
       expect(after.clusters[0]!.nodes[0]!.components['kube-apiserver']!.healthy).toBe(true);
       expect(res.stderr).toMatch(/\[g\/g-m1\] Renew certificates with kubeadm failed .*unexpected kubeadm output/);
     },
@@ -108,32 +126,18 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     'a docker that lists non-ids: restart_control_plane fails naming docker and etcd, the master is rolled back',
     { timeout: 300_000 },
     async () => {
-      const before = await pkiHashes();
-      const serials = loadedSerials(await lab.status(), NODE);
+      const before = await nodeState();
       // Only the restart step lists etcd containers; node facts list the kube-apiserver's.
-      await replaceShim(
+      await wrapShim(
         lab,
         'docker',
-        [
-          '#!/bin/sh',
-          'case "$*" in',
-          '  *ps*name=etcd*) echo "WARNING: API is accessible on http://0.0.0.0:2375"; echo "not-an-id"; exit 0 ;;',
-          'esac',
-          'exec /usr/local/bin/docker.real "$@"',
-          '',
-        ].join('\n'),
+        '*ps*name=etcd*) echo "WARNING: API is accessible on http://0.0.0.0:2375"; echo "not-an-id"; exit 0 ;;',
       );
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      const host = hostReport(res);
+      const { host } = await failedRenew();
       expect(host.failure?.task).toBe('Restart etcd, API server, controller-manager, scheduler');
       expect(host.failure?.message).toMatch(/docker could not list etcd: .*not-an-id/);
-      expect(host.tasks.find((t) => t.task === 'Restore this master from its backup')?.status).toBe('changed');
-      expect(await pkiHashes()).toBe(before);
-      const after = await lab.status();
       // Nothing was restarted (the first list failed), so the components still load the files on disk.
-      expect(loadedSerials(after, NODE)).toEqual(serials);
-      expect(loadedSerials(after, NODE)).toEqual(await diskSerials(lab, NODE));
+      await expectRolledBack(host, before);
     },
   );
 
@@ -149,9 +153,7 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
       expect(cut.code, cut.stderr).toBe(0);
       try {
         const before = await pkiHashes();
-        const res = await renew();
-        expect(res.code, res.stderr.slice(-2000)).toBe(2);
-        const host = hostReport(res);
+        const { host } = await failedRenew();
         expect(host.failure?.task).toBe('Check the master can be renewed safely');
         expect(host.failure?.message).toMatch(
           /apiserver \(\/etc\/kubernetes\/pki\/apiserver\.crt\): not a PEM certificate/,
@@ -174,9 +176,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     ]);
     expect(bad.code, bad.stderr).toBe(0);
     try {
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(hostReport(res).failure?.message).toMatch(
+      const { host } = await failedRenew();
+      expect(host.failure?.message).toMatch(
         /front-proxy-client \(\/etc\/kubernetes\/pki\/front-proxy-client\.crt\): unparseable certificate/,
       );
     } finally {
@@ -190,9 +191,8 @@ describe.skipIf(skip)(`garbage from the tools on a node${skip ? ` (skipped: ${sk
     async () => {
       await replaceShim(lab, 'date', '#!/bin/sh\necho "Thu Jan  1 garbage"\n');
       const before = await pkiHashes();
-      const res = await renew();
-      expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(hostReport(res).failure?.message).toContain("cannot read the node's clock");
+      const { host } = await failedRenew();
+      expect(host.failure?.message).toContain("cannot read the node's clock");
       expect(await pkiHashes()).toBe(before);
     },
   );

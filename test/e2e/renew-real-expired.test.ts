@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type LabStatus, type RunResult } from './support/lab.js';
 import { fileEndDate, fileSerial, servedSerial } from './support/node-files.js';
-import { expectRenewedCredentialsWork, reportTasks, type TaskReport } from './support/tke.js';
+import { reportTasks, type TaskReport } from './support/task-report.js';
+import { expectRenewedCredentialsWork } from './support/tke.js';
 
 const skip = labUnavailableReason();
 const TOPOLOGY = `

@@ -7,16 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, sampleWhile, type LabStatus, type RunResult } from './support/lab.js';
 import { fileSerial, invariantViolations, servedSerial } from './support/node-files.js';
-import {
-  certsCm,
-  expectRenewedCredentialsWork,
-  readNode,
-  reportTasks,
-  tkePods,
-  type ConfigMap,
-  type Pod,
-  type TaskReport,
-} from './support/tke.js';
+import { certsCm, expectRenewedCredentialsWork, readNode, tkePods, type ConfigMap, type Pod } from './support/tke.js';
+import { renewedHosts, reportTasks, type TaskReport } from './support/task-report.js';
 
 const skip = labUnavailableReason();
 const CLUSTERS: Record<string, string[]> = { real: ['real-m1', 'real-m2', 'real-m3'], real12: ['real12-m1'] };
@@ -57,12 +49,7 @@ describe.skipIf(skip)(`renew on the real 1.20.2 control plane${skip ? ` (skipped
 
   it('renews every master, one at a time, and etcd quorum and all but one API server hold throughout', () => {
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
-    expect(
-      tasks
-        .filter((t) => t.module === 'kubeadm_renew' && t.status === 'changed')
-        .map((t) => t.host)
-        .sort(),
-    ).toEqual([...MASTERS].sort());
+    expect(renewedHosts(tasks)).toEqual([...MASTERS].sort());
     // The real kubeadm accepted the configuration the tool gave it (the cluster's kubeadm-config with
     // this node's InitConfiguration): it never read, or fell back from, the cluster on its own.
     for (const t of tasks.filter((x) => x.module === 'kubeadm_renew' && x.status === 'changed'))

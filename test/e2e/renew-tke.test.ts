@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
-import { certsCm, disturbed, readNode, tkePods, type ConfigMap, type Pod, type TaskReport } from './support/tke.js';
+import { certsCm, disturbed, readNode, tkePods, type ConfigMap, type Pod } from './support/tke.js';
+import { renewedHosts, reportTasks, type TaskReport } from './support/task-report.js';
 
 const skip = labUnavailableReason();
 
@@ -56,12 +57,7 @@ describe.skipIf(skip)(
       result = await lab.tool(['--inventory', lab.inventory, '--yes', '--json', '--output-dir', outputDir]);
       done = true;
       await Promise.all(watchers);
-      tasks =
-        result.code === 0
-          ? (JSON.parse(result.stdout) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap((c) =>
-              c.hosts.flatMap((h) => h.tasks),
-            )
-          : [];
+      tasks = result.code === 0 ? reportTasks(result.stdout) : [];
     }, 900_000);
     afterAll(async () => {
       // Also when beforeAll timed out while the lab was still coming up.
@@ -70,12 +66,7 @@ describe.skipIf(skip)(
 
     it('the run renews every master of both clusters', () => {
       expect(result.code, result.stderr.slice(-3000)).toBe(0);
-      expect(
-        tasks
-          .filter((t) => t.module === 'kubeadm_renew' && t.status === 'changed')
-          .map((t) => t.host)
-          .sort(),
-      ).toEqual(['g12-m1', 'g12-m2', 'g12-m3', 'g13-m1']);
+      expect(renewedHosts(tasks)).toEqual(['g12-m1', 'g12-m2', 'g12-m3', 'g13-m1']);
     });
 
     it('1.2 shape: etcd.crt/etcd.key now equal the renewed apiserver-etcd-client of the master the tool used', async () => {

@@ -3,7 +3,14 @@
 // One run over the whole fleet (clusters in parallel); each cluster judged by the lab and openssl.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type LabStatus, type RunResult } from './support/lab.js';
-import { diskSerials, kubeconfigSerial, loadedSerials, normSerial, sha256 } from './support/node-files.js';
+import {
+  diskSerials,
+  kubeconfigSerial,
+  loadedSerials,
+  normSerial,
+  PKI_LEAF_CERTS,
+  sha256,
+} from './support/node-files.js';
 
 const skip = labUnavailableReason();
 
@@ -55,15 +62,7 @@ clusters:
 ${CASES.map((c) => `  - { name: ${c.cluster}, kubernetesVersion: "${c.version}", runtime: ${c.runtime} }`).join('\n')}
 `;
 
-const CERT_FILES = [
-  'apiserver',
-  'apiserver-kubelet-client',
-  'apiserver-etcd-client',
-  'front-proxy-client',
-  'etcd/server',
-  'etcd/peer',
-  'etcd/healthcheck-client',
-].map((n) => `/etc/kubernetes/pki/${n}.crt`);
+const CERT_FILES = PKI_LEAF_CERTS.map((n) => `/etc/kubernetes/pki/${n}.crt`);
 const KUBECONFIGS = ['admin.conf', 'controller-manager.conf', 'scheduler.conf'].map((n) => `/etc/kubernetes/${n}`);
 const SUPER_ADMIN = '/etc/kubernetes/super-admin.conf';
 

@@ -3,7 +3,7 @@
 // Judged by the nodes (serials with openssl, file hashes, backups, what the components loaded).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type ComponentStatus, type LabStatus } from './support/lab.js';
-import { diskSerials, fileSerial, loadedSerials, treeHashes } from './support/node-files.js';
+import { diskSerials, fileSerial, loadedSerials, PKI_LEAF_CERTS, treeHashes } from './support/node-files.js';
 
 const skip = labUnavailableReason();
 
@@ -14,15 +14,6 @@ clusters:
   - { name: later, kubernetesVersion: "1.18.3", runtime: docker, masters: 1, certAgeDays: 30 }
 `;
 const MASTERS = ['due-m1', 'later-m1'];
-const PKI = [
-  'apiserver',
-  'apiserver-kubelet-client',
-  'apiserver-etcd-client',
-  'front-proxy-client',
-  'etcd/server',
-  'etcd/peer',
-  'etcd/healthcheck-client',
-];
 const WATCHED = ['/etc/kubernetes', '/root/.kube', '/var/lib/kube-cert-renew'];
 
 interface RenewJson {
@@ -32,7 +23,7 @@ interface RenewJson {
 
 async function serials(lab: Lab, node: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of PKI) out[name] = await fileSerial(lab, node, `/etc/kubernetes/pki/${name}.crt`);
+  for (const name of PKI_LEAF_CERTS) out[name] = await fileSerial(lab, node, `/etc/kubernetes/pki/${name}.crt`);
   return { ...out, ...(await diskSerials(lab, node)) };
 }
 

@@ -33,6 +33,9 @@ const GOOD_INVENTORY = lines(
 /** A valid playbook: lines 1-7; the task mapping starts at 6:9. */
 const PB_HEAD = ['name: Test', 'plays:', '  - name: p', '    hosts: masters', '    tasks:'];
 const pb = (...more: string[]) => lines(...PB_HEAD, ...more);
+/** A playbook of one `pause` task (0 s) with `more` keys (lines, unindented) on that task. */
+const pausePb = (...more: string[]) =>
+  pb('      - module: pause', '        args: { seconds: 0 }', ...more.map((line) => `        ${line}`));
 const GOOD_PLAYBOOK = pb('      - module: pause', '        args: { seconds: 0 }');
 
 /** The classic "billion laughs": 9 levels of 9 aliases each. */
@@ -409,49 +412,25 @@ const cases: Case[] = [
     15,
     '"args" must be a mapping, not a list',
   ),
-  play(
-    'playbook retries negative',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        retries: -1'),
-    8,
-    18,
-    '"retries" must be at least 0',
-  ),
+  play('playbook retries negative', pausePb('retries: -1'), 8, 18, '"retries" must be at least 0'),
   play(
     'playbook timeout as a duration string',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        timeout: 30s'),
+    pausePb('timeout: 30s'),
     8,
     18,
     '"timeout" must be a number, not a string',
   ),
   play(
     'playbook when that ends early',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        when: facts.x =='),
+    pausePb('when: facts.x =='),
     8,
     25,
     'condition: the condition ended where a value was expected',
     { binary: true },
   ),
-  play(
-    'playbook when with shell',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        when: "$(touch /tmp/x)"'),
-    8,
-    16,
-    'condition: unexpected character "$"',
-  ),
-  play(
-    'playbook when with backticks',
-    pb('      - module: pause', '        args: { seconds: 0 }', "        when: '`id`'"),
-    8,
-    16,
-    'condition: unexpected character "`"',
-  ),
-  play(
-    'playbook when reaching a prototype',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        when: facts.__proto__.x'),
-    8,
-    21,
-    'condition: ',
-  ),
+  play('playbook when with shell', pausePb('when: "$(touch /tmp/x)"'), 8, 16, 'condition: unexpected character "$"'),
+  play('playbook when with backticks', pausePb("when: '`id`'"), 8, 16, 'condition: unexpected character "`"'),
+  play('playbook when reaching a prototype', pausePb('when: facts.__proto__.x'), 8, 21, 'condition: '),
   play(
     'playbook when calling a function',
     lines(...PB_HEAD.slice(0, 4), '    when: require("fs")', '    tasks: [{ module: pause, args: { seconds: 0 } }]'),
@@ -459,20 +438,10 @@ const cases: Case[] = [
     11,
     'condition: "require" is not a function',
   ),
-  play(
-    'playbook until empty',
-    pb('      - module: pause', '        args: { seconds: 0 }', '        until: "  "'),
-    8,
-    16,
-    '"until" must not be empty',
-  ),
+  play('playbook until empty', pausePb('until: "  "'), 8, 16, '"until" must not be empty'),
   play(
     'playbook condition longer than 2000 characters',
-    pb(
-      '      - module: pause',
-      '        args: { seconds: 0 }',
-      `        when: ${Array.from({ length: 700 }, () => 'a').join(' or ')}`,
-    ),
+    pausePb(`when: ${Array.from({ length: 700 }, () => 'a').join(' or ')}`),
     8,
     2015,
     'condition longer than 2000 characters',

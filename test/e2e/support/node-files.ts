@@ -15,34 +15,25 @@ async function sh(lab: Lab, node: string, script: string, ...args: string[]): Pr
   return res.stdout;
 }
 
-/** Serial of a certificate file on the node. */
-export async function fileSerial(lab: Lab, node: string, file: string): Promise<string> {
-  return normSerial(await sh(lab, node, 'openssl x509 -noout -serial -in "$1"', file));
+/** The serial openssl prints at the end of `script` (its $1 is `arg`), normalised. */
+async function serialFrom(lab: Lab, node: string, script: string, arg: string): Promise<string> {
+  return normSerial(await sh(lab, node, script, arg));
 }
+const FILE_SERIAL = 'openssl x509 -noout -serial -in "$1"';
+const KUBECONFIG_SERIAL = 'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -serial';
+const SERVED_SERIAL = 'openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | openssl x509 -noout -serial';
+
+/** Serial of a certificate file on the node. */
+export const fileSerial = (lab: Lab, node: string, file: string): Promise<string> =>
+  serialFrom(lab, node, FILE_SERIAL, file);
 
 /** Serial of the client certificate embedded in a kubeconfig on the node. */
-export async function kubeconfigSerial(lab: Lab, node: string, file: string): Promise<string> {
-  return normSerial(
-    await sh(
-      lab,
-      node,
-      'sed -n "s/^ *client-certificate-data: *//p" "$1" | base64 -d | openssl x509 -noout -serial',
-      file,
-    ),
-  );
-}
+export const kubeconfigSerial = (lab: Lab, node: string, file: string): Promise<string> =>
+  serialFrom(lab, node, KUBECONFIG_SERIAL, file);
 
 /** Serial of the certificate a server presents on a port of the node (real openssl, no client certificate). */
-export async function servedSerial(lab: Lab, node: string, port: number): Promise<string> {
-  return normSerial(
-    await sh(
-      lab,
-      node,
-      'openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | openssl x509 -noout -serial',
-      String(port),
-    ),
-  );
-}
+export const servedSerial = (lab: Lab, node: string, port: number): Promise<string> =>
+  serialFrom(lab, node, SERVED_SERIAL, String(port));
 
 export async function fileEndDate(lab: Lab, node: string, file: string): Promise<Date> {
   const out = await sh(lab, node, 'openssl x509 -noout -enddate -in "$1"', file);
@@ -57,6 +48,17 @@ export async function treeHashes(lab: Lab, node: string, ...dirs: string[]): Pro
 export async function sha256(lab: Lab, node: string, file: string): Promise<string> {
   return (await sh(lab, node, 'sha256sum "$1" | cut -d" " -f1', file)).trim();
 }
+
+/** The leaf certificates kubeadm renews, as /etc/kubernetes/pki/<name>.crt. */
+export const PKI_LEAF_CERTS = [
+  'apiserver',
+  'apiserver-kubelet-client',
+  'apiserver-etcd-client',
+  'front-proxy-client',
+  'etcd/server',
+  'etcd/peer',
+  'etcd/healthcheck-client',
+];
 
 /** Certificates each component must load, by component. */
 export const COMPONENT_CERT: Record<string, { file: string; kubeconfig?: boolean }> = {

@@ -13,19 +13,6 @@ export interface Pod {
   created: string;
   deleting: boolean;
 }
-export interface TaskReport {
-  host: string;
-  module: string;
-  status: string;
-  message: string;
-}
-
-/** Every task of every host in `renew --json` output. */
-export function reportTasks(json: string): TaskReport[] {
-  return (JSON.parse(json) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap((c) =>
-    c.hosts.flatMap((h) => h.tasks),
-  );
-}
 
 /** When the controller-manager's and the scheduler's leader leases in kube-system were last renewed (ms). */
 export async function leaseRenewals(lab: Lab, node: string): Promise<{ kcm: number; scheduler: number }> {

@@ -21,6 +21,35 @@ describe.skipIf(componentsSkipReason !== null)(
         .split(' ')
         .filter(Boolean)
         .sort();
+    /** kubectl's arguments to patch ConfigMap tke/certs with `patch` (strategic-merge unless `type` says). */
+    const patchCerts = (patch: string, type?: 'merge' | 'json'): string[] => [
+      '-n',
+      'tke',
+      'patch',
+      'cm',
+      'certs',
+      ...(type ? ['--type', type] : []),
+      '-p',
+      patch,
+    ];
+    /** Stops the kube-apiserver and starts it again; the moment it was started (ms). */
+    const restartApiserver = async (): Promise<number> => {
+      await lab.stop('kube-apiserver');
+      const startedAt = Date.now();
+      lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
+      return startedAt;
+    };
+    /** The same, then waits until it listens (livez), ready or not. */
+    const restartApiserverListening = async (): Promise<number> => {
+      const startedAt = await restartApiserver();
+      await waitFor(
+        'the apiserver to listen',
+        () => lab.curl('https://127.0.0.1:6443/livez').status === 200,
+        10_000,
+        () => lab.log('kube-apiserver'),
+      );
+      return startedAt;
+    };
     const certsData = (): Record<string, string> =>
       (JSON.parse(kubectlOk(['-n', 'tke', 'get', 'cm', 'certs', '-o', 'json'])) as { data: Record<string, string> })
         .data;
@@ -83,33 +112,14 @@ describe.skipIf(componentsSkipReason !== null)(
     });
 
     it('kubectl patches data with strategic-merge, merge and JSON patches', () => {
-      expect(kubectlOk(['-n', 'tke', 'patch', 'cm', 'certs', '-p', '{"data":{"etcd.crt":"SMP"}}'])).toContain(
-        'configmap/certs patched',
+      expect(kubectlOk(patchCerts('{"data":{"etcd.crt":"SMP"}}'))).toContain('configmap/certs patched');
+      expect(kubectlOk(patchCerts('{"data":{"etcd.key":"MERGE","admin.key":null}}', 'merge'))).toContain('patched');
+      kubectlOk(
+        patchCerts(
+          '[{"op":"replace","path":"/data/ca.crt","value":"JSON"},{"op":"add","path":"/data/webhook.crt","value":"W"}]',
+          'json',
+        ),
       );
-      expect(
-        kubectlOk([
-          '-n',
-          'tke',
-          'patch',
-          'cm',
-          'certs',
-          '--type',
-          'merge',
-          '-p',
-          '{"data":{"etcd.key":"MERGE","admin.key":null}}',
-        ]),
-      ).toContain('patched');
-      kubectlOk([
-        '-n',
-        'tke',
-        'patch',
-        'cm',
-        'certs',
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"replace","path":"/data/ca.crt","value":"JSON"},{"op":"add","path":"/data/webhook.crt","value":"W"}]',
-      ]);
       expect(certsData()).toEqual({
         'etcd-ca.crt': 'ETCD-CA',
         'etcd.crt': 'SMP',
@@ -118,20 +128,8 @@ describe.skipIf(componentsSkipReason !== null)(
         'admin.crt': 'ADMIN',
         'webhook.crt': 'W',
       });
-      expect(kubectlOk(['-n', 'tke', 'patch', 'cm', 'certs', '-p', '{"data":{"etcd.crt":"SMP"}}'])).toContain(
-        'configmap/certs patched (no change)',
-      );
-      const failed = lab.kubectl([
-        '-n',
-        'tke',
-        'patch',
-        'cm',
-        'certs',
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"remove","path":"/data/absent"}]',
-      ]);
+      expect(kubectlOk(patchCerts('{"data":{"etcd.crt":"SMP"}}'))).toContain('configmap/certs patched (no change)');
+      const failed = lab.kubectl(patchCerts('[{"op":"remove","path":"/data/absent"}]', 'json'));
       expect(failed.code).not.toBe(0);
     });
 
@@ -219,8 +217,7 @@ describe.skipIf(componentsSkipReason !== null)(
       const { issue } = await import('./components-pki.js');
       const renewed = issue(lab.pki.ca, { cn: 'kube-apiserver', serverAuth: true, sans: ['localhost', '127.0.0.1'] });
       lab.writeIssued('pki/apiserver', renewed);
-      await lab.stop('kube-apiserver');
-      lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
+      await restartApiserver();
       await lab.waitReady();
       expect(lab.servedSerial('127.0.0.1:6443')).toBe(renewed.serial.replace(/^0+/, ''));
       // Seeding is create-if-absent: the restart kept what kubectl changed.
@@ -264,36 +261,20 @@ describe.skipIf(componentsSkipReason !== null)(
 
     it('fault apiserverNotReadyNextStart: consumed by the next start, which never gets ready', async () => {
       lab.writeNodeFile('faults.json', { apiserverNotReadyNextStart: true, kubeadmRenewFail: true });
-      await lab.stop('kube-apiserver');
-      lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
-      await waitFor(
-        'the apiserver to listen',
-        () => lab.curl('https://127.0.0.1:6443/livez').status === 200,
-        10_000,
-        () => lab.log('kube-apiserver'),
-      );
+      await restartApiserverListening();
       expect(lab.readNodeFile('faults.json')).toEqual({ kubeadmRenewFail: true });
       await sleep(4000);
       expect(lab.curl('https://127.0.0.1:6443/readyz').status).toBe(500);
       // It still serves the API (a real apiserver that is not ready answers what it can).
       expect(certsData()['etcd.crt']).toBe('STDIN');
 
-      await lab.stop('kube-apiserver');
-      lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
+      await restartApiserver();
       await lab.waitReady();
     });
 
     it('fault slowStartSeconds: ready only that long after each start', async () => {
       lab.writeNodeFile('faults.json', { slowStartSeconds: 4 });
-      await lab.stop('kube-apiserver');
-      const startedAt = Date.now();
-      lab.startComponent('kube-apiserver', 'kube-apiserver', lab.apiserverFlags());
-      await waitFor(
-        'the apiserver to listen',
-        () => lab.curl('https://127.0.0.1:6443/livez').status === 200,
-        10_000,
-        () => lab.log('kube-apiserver'),
-      );
+      const startedAt = await restartApiserverListening();
       expect(lab.curl('https://127.0.0.1:6443/readyz').status).toBe(500);
       await lab.waitReady();
       expect(Date.now() - startedAt).toBeGreaterThanOrEqual(4000);

@@ -42,6 +42,9 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const m1 = (p: string): string => path.join(dir, 'global-m1', p);
+  /** openssl's subject line (and the extensions `ext` names) of global-m1's certificate <pki>/<cert>. */
+  const subjectOf = (cert: string, ext?: string): string =>
+    openssl(['x509', '-noout', '-subject', ...(ext ? ['-ext', ext] : []), '-in', m1(`${PKI}/${cert}`)]);
 
   it('every leaf verifies against its CA with openssl, and its key matches', () => {
     for (const master of ['global-m1', 'global-m2']) {
@@ -78,15 +81,7 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
   });
 
   it('subjects, SANs and extensions as kubeadm', () => {
-    const text = openssl([
-      'x509',
-      '-noout',
-      '-subject',
-      '-ext',
-      'subjectAltName,keyUsage,extendedKeyUsage,basicConstraints',
-      '-in',
-      m1(`${PKI}/apiserver.crt`),
-    ]);
+    const text = subjectOf('apiserver.crt', 'subjectAltName,keyUsage,extendedKeyUsage,basicConstraints');
     expect(text).toContain('subject=CN = kube-apiserver');
     expect(text).toContain(
       'DNS:global-m1, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:api.tke.com, IP Address:10.96.0.1, IP Address:10.231.1.10',
@@ -94,35 +89,17 @@ describe('buildClusterFiles (full, 1.18.3 global, 2 masters + 1 worker, certs 10
     expect(text).toMatch(/Key Usage: critical\n\s+Digital Signature, Key Encipherment/);
     expect(text).toContain('TLS Web Server Authentication');
     expect(text).toMatch(/Basic Constraints: critical\n\s+CA:FALSE/);
-    const etcd = openssl([
-      'x509',
-      '-noout',
-      '-subject',
-      '-ext',
-      'subjectAltName,extendedKeyUsage',
-      '-in',
-      m1(`${PKI}/etcd/server.crt`),
-    ]);
+    const etcd = subjectOf('etcd/server.crt', 'subjectAltName,extendedKeyUsage');
     expect(etcd).toContain('subject=CN = global-m1');
     expect(etcd).toContain(
       'DNS:global-m1, DNS:localhost, IP Address:10.231.1.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
     );
     expect(etcd).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
-    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/apiserver-kubelet-client.crt`)]).trim()).toBe(
+    expect(subjectOf('apiserver-kubelet-client.crt').trim()).toBe(
       'subject=O = system:masters, CN = kube-apiserver-kubelet-client',
     );
-    expect(openssl(['x509', '-noout', '-subject', '-in', m1(`${PKI}/etcd/healthcheck-client.crt`)])).toContain(
-      'CN = kube-etcd-healthcheck-client',
-    );
-    const ca = openssl([
-      'x509',
-      '-noout',
-      '-subject',
-      '-ext',
-      'keyUsage,basicConstraints,subjectKeyIdentifier',
-      '-in',
-      m1(`${PKI}/ca.crt`),
-    ]);
+    expect(subjectOf('etcd/healthcheck-client.crt')).toContain('CN = kube-etcd-healthcheck-client');
+    const ca = subjectOf('ca.crt', 'keyUsage,basicConstraints,subjectKeyIdentifier');
     expect(ca).toContain('subject=CN = kubernetes');
     expect(ca).toContain('Digital Signature, Key Encipherment, Certificate Sign');
     expect(ca).toContain('CA:TRUE');

@@ -4,14 +4,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
 import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
-import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
-import { fakeTransport, inventory } from '../playbook/helpers.js';
 import { Capture } from './capture.js';
+import { fakeCliDeps, writeAssertPlaybook } from './fake-deps.js';
 
 function io(opts: { stdinTTY?: boolean } = {}): CliIo & { stdout: Capture; stderr: Capture } {
   const stdin = Object.assign(new PassThrough(), { isTTY: opts.stdinTTY ?? false });
@@ -22,28 +20,12 @@ let dir: string;
 let playbookFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'kcr-cli-'));
-  playbookFile = path.join(dir, 'pb.yaml');
-  await writeFile(
-    playbookFile,
-    'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n',
-  );
+  playbookFile = await writeAssertPlaybook(dir);
 });
 
 /** Deps with a fake inventory and transport; the real runner unless `run` is given. */
 function deps(over: Partial<CliDeps> & { calls?: RunPlaybookParams[] } = {}): CliDeps {
-  const calls = over.calls ?? [];
-  return {
-    ...defaultDeps,
-    loadInventory: async () => inventory({ global: ['m1', 'm2'], edge: ['m3'] }, { global: 'global' }),
-    createTransport: async () => fakeTransport(),
-    createLogger: () => pino({ level: 'silent' }),
-    confirm: async () => false,
-    runPlaybook: async (p) => {
-      calls.push(p);
-      return runPlaybook(p);
-    },
-    ...over,
-  };
+  return { ...fakeCliDeps(over.calls), ...over };
 }
 
 const base = () => ['--inventory', 'inv.yaml', '--playbook', playbookFile];

@@ -1,17 +1,15 @@
 // KCR_* variables as defaults for CI: a variable fills a flag not given, an explicit flag wins, a
 // bad value is a one-line usage error naming the variable, and --help names each variable.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_DEFAULTS } from '../../../src/cli/env-defaults.js';
-import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
+import { runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
 import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
-import { runPlaybook } from '../../../src/playbook/runner.js';
-import { fakeTransport, inventory } from '../playbook/helpers.js';
 import { Capture } from './capture.js';
+import { fakeCliDeps, writeAssertPlaybook } from './fake-deps.js';
 
 function io(env: NodeJS.ProcessEnv): CliIo & { stdout: Capture; stderr: Capture } {
   return {
@@ -25,32 +23,14 @@ function io(env: NodeJS.ProcessEnv): CliIo & { stdout: Capture; stderr: Capture 
 let playbookFile: string;
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kcr-env-'));
-  playbookFile = path.join(dir, 'pb.yaml');
-  await writeFile(
-    playbookFile,
-    'name: Test\nplays:\n  - name: p\n    hosts: masters\n    serial: 1\n    tasks:\n      - module: assert\n        args: { that: "host.role == \\"master\\"" }\n',
-  );
+  playbookFile = await writeAssertPlaybook(dir);
 });
 
 /** Deps that record which inventory file was loaded and what the run was given. */
 function recording(): { deps: CliDeps; files: string[]; runs: RunPlaybookParams[] } {
   const files: string[] = [];
   const runs: RunPlaybookParams[] = [];
-  const deps: CliDeps = {
-    ...defaultDeps,
-    loadInventory: async (file) => {
-      files.push(file);
-      return inventory({ global: ['m1', 'm2'], edge: ['m3'] }, { global: 'global' });
-    },
-    createTransport: async () => fakeTransport(),
-    createLogger: () => pino({ level: 'silent' }),
-    confirm: async () => false,
-    runPlaybook: async (p) => {
-      runs.push(p);
-      return runPlaybook(p);
-    },
-  };
-  return { deps, files, runs };
+  return { deps: fakeCliDeps(runs, files), files, runs };
 }
 
 const hostsOf = (p: RunPlaybookParams): string[] => p.inventory.clusters.flatMap((c) => c.masters.map((h) => h.name));

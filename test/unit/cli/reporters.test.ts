@@ -3,21 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/playbook/events.js';
-import { runPlaybook } from '../../../src/playbook/runner.js';
 import { summaryToJson } from '../../../src/report/json.js';
 import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
 import { createTerminalReporter, plainLine, summaryTable, wantsLiveView } from '../../../src/report/terminal.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
-import {
-  fakeTransport,
-  inventory,
-  modules,
-  onePlay,
-  options,
-  playbook,
-  resetLog,
-  silentLogger,
-} from '../playbook/helpers.js';
+import { inventory, onePlay, playbook, resetLog, runTestPlaybook } from '../playbook/helpers.js';
 
 beforeEach(resetLog);
 
@@ -38,14 +28,9 @@ plays:
     rescue:
       - { name: restore, module: t_step }
 `);
-  return runPlaybook({
-    inventory: inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }),
-    playbook: pb,
-    modules,
-    transport: fakeTransport(['m4']),
-    options: options(),
+  return runTestPlaybook(inventory({ 'c&1': ['m1', 'm2', 'm3'], c2: ['m4'] }), pb, {
+    unreachable: ['m4'],
     forks: 2,
-    logger: silentLogger,
     onEvent: (e) => events.push(e),
   });
 }
@@ -136,15 +121,7 @@ describe('a dry run counts the changes it would make', () => {
         '{ name: already, module: t_mutate, args: { decision: ok } }',
       ],
     });
-    const s = await runPlaybook({
-      inventory: inventory({ c: ['m1', 'm2'] }),
-      playbook: pb,
-      modules,
-      transport: fakeTransport(),
-      options: options({ dryRun: true }),
-      forks: 1,
-      logger: silentLogger,
-    });
+    const s = await runTestPlaybook(inventory({ c: ['m1', 'm2'] }), pb, { options: { dryRun: true }, forks: 1 });
     expect((JSON.parse(summaryToJson(s)) as RunSummary).totals).toEqual({
       ok: 4,
       changed: 0,

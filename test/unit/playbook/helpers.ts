@@ -8,7 +8,9 @@ import { parsePlaybook } from '../../../src/playbook/load.js';
 import { BUILTIN_MODULES } from '../../../src/modules/index.js';
 import { createRegistry } from '../../../src/playbook/registry.js';
 import type { MutatingModule, Playbook, ReadOnlyModule, RunOptions } from '../../../src/playbook/types.js';
-import type { TaskStatus } from '../../../src/playbook/results.js';
+import type { RunEvent } from '../../../src/playbook/events.js';
+import type { RunSummary, TaskStatus } from '../../../src/playbook/results.js';
+import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Connection, Transport } from '../../../src/transport/types.js';
 
 export interface Interval {
@@ -203,4 +205,29 @@ export const silentLogger = pino({ level: 'silent' });
 
 export function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
+}
+
+export interface TestRunSettings {
+  /** Clusters at once; 10 unless given. */
+  forks?: number;
+  /** Hosts that refuse connections. */
+  unreachable?: string[];
+  options?: Partial<RunOptions>;
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+}
+
+/** Runs a playbook with the modules above over the in-memory transport, logging nothing. */
+export function runTestPlaybook(inv: Inventory, pb: Playbook, settings: TestRunSettings = {}): Promise<RunSummary> {
+  return runPlaybook({
+    inventory: inv,
+    playbook: pb,
+    modules,
+    transport: fakeTransport(settings.unreachable),
+    options: options(settings.options),
+    forks: settings.forks ?? 10,
+    logger: silentLogger,
+    signal: settings.signal,
+    onEvent: settings.onEvent,
+  });
 }

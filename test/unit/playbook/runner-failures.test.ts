@@ -2,23 +2,13 @@
 // and Ctrl-C (in-flight steps finish, nothing new starts, exit 130).
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../src/inventory/types.js';
-import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Playbook } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, modules, log, onePlay, options, resetLog, silentLogger } from './helpers.js';
+import { inventory, log, onePlay, resetLog, runTestPlaybook } from './helpers.js';
 
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, unreachable: string[] = [], signal?: AbortSignal) {
-  return runPlaybook({
-    inventory: inv,
-    playbook: pb,
-    modules,
-    transport: fakeTransport(unreachable),
-    options: options(),
-    forks: 10,
-    logger: silentLogger,
-    signal,
-  });
+  return runTestPlaybook(inv, pb, { unreachable, signal });
 }
 
 const renew = (failOn: string[], rescueFailOn: string[] = [], dropOn: string[] = []) =>
@@ -154,16 +144,7 @@ describe('Ctrl-C', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const pb = slow();
-    const s = await runPlaybook({
-      inventory: inventory({ c1: ['m1'], c2: ['m2'] }),
-      playbook: pb,
-      modules,
-      transport: fakeTransport(),
-      options: options(),
-      forks: 1,
-      logger: silentLogger,
-      signal: controller.signal,
-    });
+    const s = await runTestPlaybook(inventory({ c1: ['m1'], c2: ['m2'] }), pb, { forks: 1, signal: controller.signal });
     expect(s.clusters.map((c) => c.status)).toEqual(['stopped', 'not-run']);
     expect(log.intervals.map((i) => i.cluster)).toEqual(['c1']);
   });

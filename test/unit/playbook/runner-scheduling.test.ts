@@ -1,36 +1,14 @@
 // Scheduling: serial within a cluster, parallel across clusters, the forks bound, `once`, `when`.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/playbook/events.js';
-import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import type { Playbook } from '../../../src/playbook/types.js';
-import {
-  fakeTransport,
-  inventory,
-  modules,
-  log,
-  onePlay,
-  options,
-  overlaps,
-  playbook,
-  resetLog,
-  silentLogger,
-  type Interval,
-} from './helpers.js';
+import { inventory, log, onePlay, overlaps, playbook, resetLog, runTestPlaybook, type Interval } from './helpers.js';
 
 beforeEach(resetLog);
 
 function run(inv: Inventory, pb: Playbook, forks = 10, unreachable: string[] = [], events?: RunEvent[]) {
-  return runPlaybook({
-    inventory: inv,
-    playbook: pb,
-    modules,
-    transport: fakeTransport(unreachable),
-    options: options(),
-    forks,
-    logger: silentLogger,
-    onEvent: events && ((e) => events.push(e)),
-  });
+  return runTestPlaybook(inv, pb, { forks, unreachable, onEvent: events && ((e) => events.push(e)) });
 }
 
 function maxConcurrency(intervals: Interval[]): number {

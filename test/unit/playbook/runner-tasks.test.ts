@@ -1,8 +1,7 @@
 // Task semantics: retries / delay / until, timeout, ignoreErrors, dry-run, register, publish.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runPlaybook } from '../../../src/playbook/runner.js';
 import type { RunOptions } from '../../../src/playbook/types.js';
-import { fakeTransport, inventory, modules, log, options, playbook, resetLog, silentLogger } from './helpers.js';
+import { inventory, log, playbook, resetLog, runTestPlaybook } from './helpers.js';
 
 beforeEach(resetLog);
 
@@ -16,15 +15,7 @@ plays:
     tasks:
 ${tasksYaml}
 `);
-  return runPlaybook({
-    inventory: inventory({ c: masters }),
-    playbook: pb,
-    modules,
-    transport: fakeTransport(),
-    options: options(opts),
-    forks: 1,
-    logger: silentLogger,
-  });
+  return runTestPlaybook(inventory({ c: masters }), pb, { options: opts, forks: 1 });
 }
 
 describe('retries, delay, until', () => {
