@@ -1,5 +1,5 @@
 // Constant shell scripts run on the nodes as `sh -c <script> sh <args...>`. Each is a file in
-// scripts/ (checked by sh -n and shellcheck), embedded at build time (tools/embed-node-scripts.mjs);
+// scripts/ (checked by sh -n and shellcheck), embedded at build time (scripts/embed-node-scripts.mjs);
 // every value (paths, names) reaches them as a positional parameter, never spliced in.
 // Each script gathers many facts in ONE round trip and prints sections `@@KCR <name> [<arg>]`.
 // A header starts with a newline: a section that ends without one (a file `cat` without its final
