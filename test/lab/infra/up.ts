@@ -176,6 +176,7 @@ async function bringUp(
         labDist,
         systemd: c.systemd,
         crictlOnDocker: c.crictlOnDocker && node.role === 'master',
+        etcdImage: node.role === 'master' && !c.light,
       });
       if (real && c.components === 'real' && c.kubeadmVersion === real.version)
         installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));
