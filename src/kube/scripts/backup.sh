@@ -43,7 +43,12 @@ host_snapshot() {
   ETCDCTL_API=3 $bound etcdctl --dial-timeout=10s --endpoints=https://127.0.0.1:2379 --cacert="$k/pki/etcd/ca.crt" --cert="$k/pki/etcd/healthcheck-client.crt" --key="$k/pki/etcd/healthcheck-client.key" snapshot save "$snap" >"$dir/etcd.out" 2>&1
 }
 # The member's own certificates and data directory, mounted at the same paths inside its container.
+# The snapshot passes through etcd's own file system: only with room for twice the database and
+# 100 MiB more, so etcd itself never runs out of space because of us.
 container_snapshot() {
+  db=$(du -sk "$etcddir/member/snap/db" 2>/dev/null | cut -f1); free=$(df -Pk "$etcddir" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  case "$db$free" in ''|*[!0-9]*) echo "cannot tell the free space beside $etcddir" >"$dir/etcd.out"; return 1 ;; esac
+  [ "$free" -gt $((db * 2 + 102400)) ] || { echo "only $free KiB free beside $etcddir for a $db KiB database" >"$dir/etcd.out"; return 1; }
   tmp="$etcddir/kcr-snapshot-$name.db"
   set -- etcdctl --dial-timeout=10s --endpoints=https://127.0.0.1:2379 --cacert="$k/pki/etcd/ca.crt" --cert="$k/pki/etcd/healthcheck-client.crt" --key="$k/pki/etcd/healthcheck-client.key" snapshot save "$tmp"
   case "$rt" in

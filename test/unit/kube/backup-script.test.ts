@@ -202,6 +202,9 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     let systemPath: string;
     beforeAll(async () => {
       systemPath = await systemPathWithout(fx.scratch, ['etcdctl']);
+      // The member's database, whose size bounds the room the snapshot needs beside it.
+      await mkdir(join(etcdDir(), 'member/snap'), { recursive: true });
+      await writeFile(join(etcdDir(), 'member/snap/db'), (await realSnapshot()).subarray(0, -32));
     });
     const etcdDir = (): string => join(tree.root, 'var/lib/etcd');
     /** A runtime CLI whose `exec <id> etcdctl ... snapshot save <file>` checks what it is given and writes `bytes`. */
@@ -253,6 +256,24 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
       );
       expect(await readFile(join(backups, 'b-gateway', 'etcd-snapshot.db'))).toEqual(await realSnapshot());
       expect(existsSync(join(backups, 'b-gateway', 'etcd.json'))).toBe(false);
+    });
+
+    it("no room beside etcd's data for the snapshot: the container way is not taken, the gateway is", async () => {
+      const bin = await fakeBin(fx.scratch, {
+        docker: 'echo "docker must not be run" >&2; exit 99',
+        curl: curl33,
+        // df -Pk as GNU prints it: 50 MiB free.
+        df: 'printf "Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda 1000000 948800 51200 95%% /\\n"',
+      });
+      const res = await runScript(BACKUP_SCRIPT, args('b-full', 'snapshot', 'docker', 'etcd-container-id'), {
+        pathPrefix: bin,
+        systemPath,
+      });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('etcd=snapshot\netcd-via=gateway /v3beta\n');
+      expect(res.stdout).toMatch(
+        /^etcd-tried=container-etcdctl: only 51200 KiB free beside \S+ for a 20 KiB database$/m,
+      );
     });
 
     it('a container that is gone and an etcd that answers nothing: the backup fails, nothing is copied live', async () => {
