@@ -207,6 +207,12 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
       await writeFile(join(etcdDir(), 'member/snap/db'), (await realSnapshot()).subarray(0, -32));
     });
     const etcdDir = (): string => join(tree.root, 'var/lib/etcd');
+    /** The snapshot backup `name` on this etcd-less node, with `tools` first on PATH. */
+    const backup = async (name: string, runtime: string, container: string, tools: Record<string, string>) =>
+      runScript(BACKUP_SCRIPT, args(name, 'snapshot', runtime, container), {
+        pathPrefix: await fakeBin(fx.scratch, tools),
+        systemPath,
+      });
     /** A runtime CLI whose `exec <id> etcdctl ... snapshot save <file>` checks what it is given and writes `bytes`. */
     const runtimeExec = (cli: 'docker' | 'crictl', bytesFile: string): string =>
       [
@@ -226,11 +232,10 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
         const snapshotFile = join(fx.scratch, `real-snapshot-${cli}.db`);
         await writeFile(snapshotFile, await realSnapshot());
         await mkdir(etcdDir(), { recursive: true });
-        const bin = await fakeBin(fx.scratch, { [cli]: runtimeExec(cli, snapshotFile), curl: 'exit 99' });
         const name = `b-exec-${cli}`;
-        const res = await runScript(BACKUP_SCRIPT, args(name, 'snapshot', cli, 'etcd-container-id'), {
-          pathPrefix: bin,
-          systemPath,
+        const res = await backup(name, cli, 'etcd-container-id', {
+          [cli]: runtimeExec(cli, snapshotFile),
+          curl: 'exit 99',
         });
         expect(res.code, res.stderr).toBe(0);
         expect(res.stdout).toContain('etcd=snapshot\netcd-via=container-etcdctl\n');
@@ -244,10 +249,9 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     it('an etcdctl that wrote a truncated snapshot is refused; the gateway (/v3beta on etcd 3.3) then takes it', async () => {
       const truncated = join(fx.scratch, 'truncated.db');
       await writeFile(truncated, (await realSnapshot()).subarray(0, 8192));
-      const bin = await fakeBin(fx.scratch, { docker: runtimeExec('docker', truncated), curl: curl33 });
-      const res = await runScript(BACKUP_SCRIPT, args('b-gateway', 'snapshot', 'docker', 'etcd-container-id'), {
-        pathPrefix: bin,
-        systemPath,
+      const res = await backup('b-gateway', 'docker', 'etcd-container-id', {
+        docker: runtimeExec('docker', truncated),
+        curl: curl33,
       });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain('etcd=snapshot\netcd-via=gateway /v3beta\n');
@@ -259,15 +263,11 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     });
 
     it("no room beside etcd's data for the snapshot: the container way is not taken, the gateway is", async () => {
-      const bin = await fakeBin(fx.scratch, {
+      const res = await backup('b-full', 'docker', 'etcd-container-id', {
         docker: 'echo "docker must not be run" >&2; exit 99',
         curl: curl33,
         // df -Pk as GNU prints it: 50 MiB free.
         df: 'printf "Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda 1000000 948800 51200 95%% /\\n"',
-      });
-      const res = await runScript(BACKUP_SCRIPT, args('b-full', 'snapshot', 'docker', 'etcd-container-id'), {
-        pathPrefix: bin,
-        systemPath,
       });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain('etcd=snapshot\netcd-via=gateway /v3beta\n');
@@ -277,10 +277,9 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     });
 
     it('a container that is gone and an etcd that answers nothing: the backup fails, nothing is copied live', async () => {
-      const bin = await fakeBin(fx.scratch, { crictl: runtimeExec('crictl', '/nonexistent'), curl: noEtcd });
-      const res = await runScript(BACKUP_SCRIPT, args('b-none', 'snapshot', 'crictl', 'gone-id'), {
-        pathPrefix: bin,
-        systemPath,
+      const res = await backup('b-none', 'crictl', 'gone-id', {
+        crictl: runtimeExec('crictl', '/nonexistent'),
+        curl: noEtcd,
       });
       expect(res.code).toBe(1);
       expect(res.stderr).toContain('container-etcdctl: Error: No such container: gone-id; gateway: curl: (7)');
