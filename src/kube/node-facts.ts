@@ -42,6 +42,8 @@ export interface NodeFacts {
   kubeadm: { path?: string; version?: string };
   provisionedKubeadm: { path: string; version: string }[];
   runtime?: RuntimeName;
+  /** Why that runtime: which CLI lists the control plane, and what crictl talks to when both do. */
+  runtimeReason?: string;
   runtimeProblem?: string;
   kubeletState: string;
   /** The backup named by the in-progress marker an earlier run left (RENEWAL_MARKER_NAME): a renewal it did not finish. */
@@ -153,25 +155,51 @@ function firstField(text: string): string {
   return text.trim().split(/\s+/)[0] ?? '';
 }
 
-function detectRuntime(s: Map<string, string>): Pick<NodeFacts, 'runtime' | 'runtimeProblem'> {
-  // The runtime in use is the one whose CLI lists the kube-apiserver container; both CLIs may exist.
-  const probe = (key: string): 'found' | 'none' | 'absent' | 'broken' => {
-    const body = s.get(key);
-    if (body === undefined || body === '') return 'absent';
-    const lines = body.split('\n');
-    const rc = lines.pop();
-    if (rc !== 'rc=0') return 'broken';
-    const ids = parseIds(lines.join('\n'));
-    return ids && ids.length > 0 ? 'found' : 'none';
-  };
-  const docker = probe('runtime-docker');
-  const crictl = probe('runtime-crictl');
-  if (docker === 'found' && crictl !== 'found') return { runtime: 'docker' };
-  if (crictl === 'found' && docker !== 'found') return { runtime: 'containerd' };
-  if (docker === 'found' && crictl === 'found')
-    return { runtimeProblem: 'both docker and crictl list a kube-apiserver container' };
+type RuntimeProbe = { state: 'found'; ids: string[] } | { state: 'none' | 'absent' | 'broken' };
+
+/** One CLI's `ps -q` for the kube-apiserver container, as node-facts.sh printed it (ids, then `rc=N`). */
+function probeRuntime(body: string | undefined): RuntimeProbe {
+  if (body === undefined || body === '') return { state: 'absent' };
+  const lines = body.split('\n');
+  if (lines.pop() !== 'rc=0') return { state: 'broken' };
+  const ids = parseIds(lines.join('\n'));
+  return ids && ids.length > 0 ? { state: 'found', ids } : { state: 'none' };
+}
+
+/** `crictl version`'s RuntimeName: docker through dockershim, containerd, cri-o. */
+export function crictlRuntimeName(output: string | undefined): string | undefined {
+  return /^RuntimeName:\s*(\S+)/m.exec(output ?? '')?.[1];
+}
+
+// The runtime in use is the one whose CLI lists the kube-apiserver container. Both CLIs may list
+// it: docker masters have crictl too (cri-tools is a kubeadm dependency), and on the dockershim
+// socket crictl lists docker's own containers, same ids. Then docker runs the control plane: it is
+// the runtime the kubelet drives (dockershim) and docker removes and inspects those containers.
+// Both listing different containers is two runtimes each running an API server: refused.
+function detectRuntime(s: Map<string, string>): Pick<NodeFacts, 'runtime' | 'runtimeReason' | 'runtimeProblem'> {
+  const docker = probeRuntime(s.get('runtime-docker'));
+  const crictl = probeRuntime(s.get('runtime-crictl'));
+  const crictlName = crictlRuntimeName(s.get('runtime-crictl-version'));
+  if (docker.state === 'found' && crictl.state !== 'found')
+    return { runtime: 'docker', runtimeReason: `docker lists the kube-apiserver container (crictl: ${crictl.state})` };
+  if (crictl.state === 'found' && docker.state !== 'found')
+    return {
+      runtime: 'containerd',
+      runtimeReason: `crictl lists the kube-apiserver container (docker: ${docker.state}${crictlName ? `; crictl's runtime: ${crictlName}` : ''})`,
+    };
+  if (docker.state === 'found' && crictl.state === 'found') {
+    const same = docker.ids.length === crictl.ids.length && docker.ids.every((id) => crictl.ids.includes(id));
+    if (same && (crictlName === undefined || crictlName === 'docker'))
+      return {
+        runtime: 'docker',
+        runtimeReason: `docker and crictl list the same kube-apiserver container (${docker.ids[0]!.slice(0, 12)}): crictl reaches docker through dockershim${crictlName ? ' (RuntimeName docker)' : ''}, so docker runs the control plane`,
+      };
+    return {
+      runtimeProblem: `docker and crictl${crictlName ? ` (runtime ${crictlName})` : ''} list different kube-apiserver containers (docker ${docker.ids.map((i) => i.slice(0, 12)).join(',')}, crictl ${crictl.ids.map((i) => i.slice(0, 12)).join(',')}): two runtimes run a control plane`,
+    };
+  }
   return {
-    runtimeProblem: `no container runtime lists a kube-apiserver container (docker: ${docker}, crictl: ${crictl})`,
+    runtimeProblem: `no container runtime lists a kube-apiserver container (docker: ${docker.state}, crictl: ${crictl.state})`,
   };
 }
 

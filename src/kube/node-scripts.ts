@@ -38,12 +38,15 @@ export const NODE_FACTS_SCRIPT = withConstants(
   NODE_SCRIPTS['node-facts.sh'],
 );
 
+/** etcd's JSON gateway at /v3, or /v3beta on etcd 3.3 (scripts/etcd-gateway.sh): put in front of its users. */
+const withEtcdGateway = (script: string): string => `${NODE_SCRIPTS['etcd-gateway.sh']}\n${script}`;
+
 /** Control-plane health from one master (scripts/health.sh). Args: <kubernetesDir> [etcd client URLs...]. */
-export const HEALTH_SCRIPT = NODE_SCRIPTS['health.sh'];
+export const HEALTH_SCRIPT = withEtcdGateway(NODE_SCRIPTS['health.sh']);
 
 /** What a master serves, for `check` (scripts/served-facts.sh). Args: <kubernetesDir> <docker|crictl|none>. */
 export const SERVED_FACTS_SCRIPT = NODE_SCRIPTS['served-facts.sh'];
 
 /** Hands etcd leadership away before a restart (scripts/etcd-move-leader.sh). Args: <kubernetesDir>.
  *  Prints `moved <from> <to>`, `not-leader`, or `error <detail>`. */
-export const ETCD_MOVE_LEADER_SCRIPT = NODE_SCRIPTS['etcd-move-leader.sh'];
+export const ETCD_MOVE_LEADER_SCRIPT = withEtcdGateway(NODE_SCRIPTS['etcd-move-leader.sh']);

@@ -20,6 +20,7 @@ export const nodeFactsModule: ReadOnlyModule<Record<string, never>> = {
       kubernetesVersion: facts.kubernetesVersion,
       kubeadmVersion: facts.kubeadm.version,
       runtime: facts.runtime,
+      runtimeReason: facts.runtimeReason,
       kubeletState: facts.kubeletState,
       kubeletConf: facts.kubeletConf,
       clockSkewMs: facts.clockSkewMs,
@@ -39,6 +40,7 @@ export const nodeFactsModule: ReadOnlyModule<Record<string, never>> = {
       data: {
         kubernetesVersion: facts.kubernetesVersion,
         runtime: facts.runtime,
+        runtimeReason: facts.runtimeReason,
         kubeadmVersion: facts.kubeadm.version,
         kubeletState: facts.kubeletState,
         clockSkewMs: facts.clockSkewMs,

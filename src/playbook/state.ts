@@ -19,6 +19,8 @@ export interface HostFacts {
   kubeadmReady?: boolean;
   /** backup: this run's backup directory on the node (restore_backup restores from it). */
   backupDir?: string;
+  /** How the backup saved etcd: a snapshot (and the way that took it), or a live copy; the ways that failed first. */
+  etcdBackup?: { kind?: string; via?: string; tried: string[] };
   /** kubeadm_renew: the node facts just before the renewal (kubeconfigs and restore_backup compare with them). */
   factsBefore?: NodeFacts;
   /** restart_control_plane: some component of this host was restarted in this run. */
@@ -42,6 +44,7 @@ export type NodeSummary = Pick<
   NodeFacts,
   | 'kubernetesVersion'
   | 'runtime'
+  | 'runtimeReason'
   | 'kubeletState'
   | 'kubeletConf'
   | 'clockSkewMs'
@@ -59,6 +62,8 @@ export interface HostReport {
   apiserverStartedAt?: string;
   servedProblems?: string[];
   backupDir?: string;
+  /** How the backup saved etcd: a snapshot (and the way that took it), or a live copy; the ways that failed first. */
+  etcdBackup?: { kind?: string; via?: string; tried: string[] };
   /** kubeadm_renew (before/after), or restore_backup (renewed/restored). */
   certificates?: CertChange[];
   kubeadm?: string;

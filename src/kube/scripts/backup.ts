@@ -6,8 +6,11 @@ import { withConstants } from './with-constants.js';
 
 /**
  * backup.sh. Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|copy|none>
- * [kubeconfig files...]. A new, checksummed backup directory; last, marks the renewal in progress
- * (RENEWAL_MARKER_NAME in <backupRoot>). Prints `dir=<path>` and `etcd=<snapshot|copy|none>`.
+ * <runtime CLI: docker|crictl|-> <etcd container id|-> [kubeconfig files...]. A new, checksummed
+ * backup directory; the etcd snapshot by the host's etcdctl, the etcd container's, or the gateway,
+ * verified by its SHA-256 trailer; last, marks the renewal in progress (RENEWAL_MARKER_NAME in
+ * <backupRoot>). Prints `dir=<path>`, `etcd=<snapshot|copy|none>`, `etcd-via=<way>` and
+ * `etcd-tried=<way>: <error>` for each way that failed before.
  */
 export const BACKUP_SCRIPT = withConstants({ marker: RENEWAL_MARKER_NAME }, NODE_SCRIPTS['backup.sh']);
 

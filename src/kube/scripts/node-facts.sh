@@ -23,7 +23,9 @@ s kubeadm-provisioned
 for f in "$bindir"/kubeadm-v*; do [ -x "$f" ] && printf '%s %s\n' "$f" "$("$f" version -o short 2>/dev/null)"; done
 cp=; [ -f "$k/manifests/kube-apiserver.yaml" ] && cp=1
 s runtime-docker; if [ -n "$cp" ] && command -v docker >/dev/null 2>&1; then docker ps -q --no-trunc -f label=io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
-s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"; fi
+s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then crictl ps -q --label io.kubernetes.container.name=kube-apiserver 2>/dev/null; echo "rc=$?"
+  # which runtime crictl talks to: `RuntimeName:  docker` through dockershim (docker masters have crictl too)
+  s runtime-crictl-version; crictl version 2>/dev/null; fi
 s kubelet; systemctl is-active kubelet 2>/dev/null
 # only when an earlier run left its in-progress marker (see RENEWAL_MARKER_NAME)
 if [ -f "$backups/$marker" ]; then s renewal-marker; cat -- "$backups/$marker" 2>/dev/null; fi

@@ -21,6 +21,8 @@ export interface RuntimeShimOptions {
   nodeBin: string;
   labDist: string;
   crictlOnDocker?: boolean;
+  /** Masters: the etcd image's etcdctl, for `docker|crictl exec` into the etcd container. */
+  etcdImage?: boolean;
   systemd?: 'simulated' | 'real';
 }
 

@@ -167,6 +167,7 @@ async function bringUp(
         ...(c.components === 'real' && real ? { components: 'real' as const, realBinDir: real.binDir } : {}),
         systemd: c.systemd,
         crictlOnDocker: c.crictlOnDocker,
+        etcdGateway: c.etcdGateway,
       };
       const rootfs = rootfsOf(dir, n.name);
       writeNodeRootfs({ rootfs, config, files: files.get(n.name) ?? [], users, clientPublicKey, clusterNodes });
@@ -176,6 +177,7 @@ async function bringUp(
         labDist,
         systemd: c.systemd,
         crictlOnDocker: c.crictlOnDocker && node.role === 'master',
+        etcdImage: node.role === 'master' && !c.light,
       });
       if (real && c.components === 'real' && c.kubeadmVersion === real.version)
         installRealBinary(real, 'kubeadm', path.join(rootfs, 'usr/local/bin/kubeadm'));

@@ -23,6 +23,7 @@ export interface TopologyCluster {
   systemd: 'simulated' | 'real';
   crictlOnDocker: boolean;
   hostEtcdctl: boolean;
+  etcdGateway: 'v3' | 'v3beta';
 }
 
 export interface TopologyNode {
@@ -103,6 +104,7 @@ export function parseTopology(text: string, file: string): Topology {
       systemd: s.systemd,
       crictlOnDocker: s.crictlOnDocker,
       hostEtcdctl: s.hostEtcdctl,
+      etcdGateway: s.etcdGateway,
     });
   }
   if (nodes.length > maxNodes)

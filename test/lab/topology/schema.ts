@@ -32,6 +32,9 @@ const clusterSettings = z.strictObject({
   crictlOnDocker: z.boolean(),
   /** An `etcdctl` in /usr/local/bin (TKEStack installs none). */
   hostEtcdctl: z.boolean(),
+  /** etcd's JSON gateway on the client port: `v3` (etcd 3.4: /v3 and /v3beta) or `v3beta` (etcd 3.3:
+   *  /v3/* answers Go's 404 page; gRPC unchanged). */
+  etcdGateway: z.enum(['v3', 'v3beta']),
 });
 
 export const topologySchema = z.strictObject({
@@ -59,4 +62,5 @@ export const builtinDefaults: ClusterSettings = {
   systemd: 'simulated',
   crictlOnDocker: false,
   hostEtcdctl: true,
+  etcdGateway: 'v3',
 };

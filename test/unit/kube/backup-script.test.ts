@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSections } from '../../../src/kube/node-scripts.js';
 import {
@@ -26,12 +27,36 @@ import {
   opensslFacts,
   run,
   runScript,
+  systemPathWithout,
   useKeyPoolAndScratch,
   validFor,
   type KubeadmTree,
 } from './fixtures/pki.js';
 
 const fx = useKeyPoolAndScratch('kcr-backup');
+
+/**
+ * What etcd 3.4.23's gateway streamed for POST /v3/maintenance/snapshot (a fresh member): one JSON
+ * object a line, each a base64 chunk; the last chunk is the SHA-256 of the database before it.
+ */
+const GATEWAY_STREAM = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/etcd-3.4.23-snapshot-stream.json');
+/** The snapshot those chunks make: what `etcdctl snapshot save` writes (database + SHA-256). */
+async function realSnapshot(): Promise<Buffer> {
+  const lines = (await readFile(GATEWAY_STREAM, 'utf8')).trim().split('\n');
+  return Buffer.concat(
+    lines.map((l) => Buffer.from((JSON.parse(l) as { result: { blob: string } }).result.blob, 'base64')),
+  );
+}
+/** A curl that answers as etcd 3.3 does: Go's 404 page under /v3, the gateway under /v3beta. */
+const curl33 = [
+  'for a in "$@"; do url="$a"; done',
+  'case "$url" in',
+  `  */v3beta/maintenance/snapshot) cat '${GATEWAY_STREAM}' ;;`,
+  '  */v3/*) echo "404 page not found" ;;',
+  '  *) exit 7 ;;',
+  'esac',
+].join('\n');
+const noEtcd = 'echo "curl: (7) Failed to connect to 127.0.0.1 port 2379: Connection refused" >&2; exit 7';
 
 const sha256 = async (file: string): Promise<string> =>
   createHash('sha256')
@@ -54,12 +79,14 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
   let backups: string;
   let userKubeconfig: string;
   let original: Map<string, string>;
-  const args = (name: string, etcd = 'none'): string[] => [
+  const args = (name: string, etcd = 'none', runtime = '-', container = '-'): string[] => [
     tree.k,
     backups,
     name,
     join(tree.root, 'var/lib/etcd'),
     etcd,
+    runtime,
+    container,
     userKubeconfig,
     join(tree.root, 'home/nobody/.kube/config'),
   ];
@@ -135,35 +162,129 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
-  it('a failing etcd snapshot removes the partial directory', async () => {
-    const bin = await fakeBin(fx.scratch, { etcdctl: 'echo "context deadline exceeded" >&2; exit 1' });
+  it('a failing etcd snapshot, every way, removes the partial directory', async () => {
+    const bin = await fakeBin(fx.scratch, { etcdctl: 'echo "context deadline exceeded" >&2; exit 1', curl: noEtcd });
     const res = await runScript(BACKUP_SCRIPT, args('b-etcd-fails', 'snapshot'), { pathPrefix: bin });
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('etcd snapshot failed: context deadline exceeded');
+    expect(res.stderr).toContain(
+      'etcd snapshot failed: host-etcdctl: context deadline exceeded; gateway: curl: (7) Failed to connect to 127.0.0.1 port 2379: Connection refused',
+    );
     expect(existsSync(join(backups, 'b-etcd-fails'))).toBe(false);
     // Nothing was changed, so nothing is marked in progress.
     expect(existsSync(join(backups, RENEWAL_MARKER_NAME))).toBe(false);
   });
 
   it('an etcd snapshot is taken with the healthcheck client and covered by SHA256SUMS', async () => {
+    const snapshotFile = join(fx.scratch, 'real-snapshot.db');
+    await writeFile(snapshotFile, await realSnapshot());
     const bin = await fakeBin(fx.scratch, {
       etcdctl: [
         'for a in "$@"; do case "$a" in --cert=*) cert="${a#--cert=}";; --endpoints=*) ep="${a#--endpoints=}";; esac; done',
         '[ "$ETCDCTL_API" = 3 ] && [ "$ep" = https://127.0.0.1:2379 ] || exit 2',
         '[ -f "$cert" ] || exit 3',
         'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 4',
-        'echo snapshot-bytes > "$3"; echo "Snapshot saved at $3"',
+        `cp '${snapshotFile}' "$3"; echo "Snapshot saved at $3"`,
       ].join('\n'),
+      curl: 'exit 99',
     });
     const res = await runScript(BACKUP_SCRIPT, args('b-etcd', 'snapshot'), { pathPrefix: bin });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toContain('etcd=snapshot');
+    expect(res.stdout).toContain('etcd=snapshot\netcd-via=host-etcdctl\n');
     const dir = join(backups, 'b-etcd');
-    expect(await readFile(join(dir, 'etcd-snapshot.db'), 'utf8')).toBe('snapshot-bytes\n');
+    expect(await readFile(join(dir, 'etcd-snapshot.db'))).toEqual(await realSnapshot());
     expect(await readFile(join(dir, 'SHA256SUMS'), 'utf8')).toContain(
       `${await sha256(join(dir, 'etcd-snapshot.db'))}  etcd-snapshot.db`,
     );
     expect(existsSync(join(dir, 'etcd.out'))).toBe(false);
+  });
+
+  describe('without etcdctl on the host (TKEStack masters)', () => {
+    let systemPath: string;
+    beforeAll(async () => {
+      systemPath = await systemPathWithout(fx.scratch, ['etcdctl']);
+      // The member's database, whose size bounds the room the snapshot needs beside it.
+      await mkdir(join(etcdDir(), 'member/snap'), { recursive: true });
+      await writeFile(join(etcdDir(), 'member/snap/db'), (await realSnapshot()).subarray(0, -32));
+    });
+    const etcdDir = (): string => join(tree.root, 'var/lib/etcd');
+    /** The snapshot backup `name` on this etcd-less node, with `tools` first on PATH. */
+    const backup = async (name: string, runtime: string, container: string, tools: Record<string, string>) =>
+      runScript(BACKUP_SCRIPT, args(name, 'snapshot', runtime, container), {
+        pathPrefix: await fakeBin(fx.scratch, tools),
+        systemPath,
+      });
+    /** A runtime CLI whose `exec <id> etcdctl ... snapshot save <file>` checks what it is given and writes `bytes`. */
+    const runtimeExec = (cli: 'docker' | 'crictl', bytesFile: string): string =>
+      [
+        `[ "$1" = exec ] || exit 64; shift`,
+        cli === 'docker' ? '[ "$1 $2" = "-e ETCDCTL_API=3" ] || exit 65; shift 2' : '',
+        '[ "$1" = etcd-container-id ] || { echo "Error: No such container: $1" >&2; exit 1; }; shift',
+        '[ "$1" = etcdctl ] || exit 66',
+        `for a in "$@"; do case "$a" in --cert=*) cert="\${a#--cert=}";; --key=*) key="\${a#--key=}";; esac; done`,
+        `[ "$cert" = '${tree.k}/pki/etcd/healthcheck-client.crt' ] && [ "$key" = '${tree.k}/pki/etcd/healthcheck-client.key' ] || exit 67`,
+        'shift $(($# - 3)); [ "$1 $2" = "snapshot save" ] || exit 68',
+        `cp '${bytesFile}' "$3"; echo "Snapshot saved at $3"`,
+      ].join('\n');
+
+    it.each(['docker', 'crictl'] as const)(
+      "takes the snapshot with the etcdctl inside the etcd container (%s exec), through the data directory's mount",
+      async (cli) => {
+        const snapshotFile = join(fx.scratch, `real-snapshot-${cli}.db`);
+        await writeFile(snapshotFile, await realSnapshot());
+        await mkdir(etcdDir(), { recursive: true });
+        const name = `b-exec-${cli}`;
+        const res = await backup(name, cli, 'etcd-container-id', {
+          [cli]: runtimeExec(cli, snapshotFile),
+          curl: 'exit 99',
+        });
+        expect(res.code, res.stderr).toBe(0);
+        expect(res.stdout).toContain('etcd=snapshot\netcd-via=container-etcdctl\n');
+        expect(res.stdout).not.toContain('etcd-tried=');
+        expect(await readFile(join(backups, name, 'etcd-snapshot.db'))).toEqual(await realSnapshot());
+        // Nothing of ours is left in the member's data directory.
+        expect((await readdir(etcdDir())).filter((f) => f.startsWith('kcr-snapshot'))).toEqual([]);
+      },
+    );
+
+    it('an etcdctl that wrote a truncated snapshot is refused; the gateway (/v3beta on etcd 3.3) then takes it', async () => {
+      const truncated = join(fx.scratch, 'truncated.db');
+      await writeFile(truncated, (await realSnapshot()).subarray(0, 8192));
+      const res = await backup('b-gateway', 'docker', 'etcd-container-id', {
+        docker: runtimeExec('docker', truncated),
+        curl: curl33,
+      });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('etcd=snapshot\netcd-via=gateway /v3beta\n');
+      expect(res.stdout).toMatch(
+        /^etcd-tried=container-etcdctl: Snapshot saved at \S+ not a complete snapshot \(no matching SHA-256 trailer\)$/m,
+      );
+      expect(await readFile(join(backups, 'b-gateway', 'etcd-snapshot.db'))).toEqual(await realSnapshot());
+      expect(existsSync(join(backups, 'b-gateway', 'etcd.json'))).toBe(false);
+    });
+
+    it("no room beside etcd's data for the snapshot: the container way is not taken, the gateway is", async () => {
+      const res = await backup('b-full', 'docker', 'etcd-container-id', {
+        docker: 'echo "docker must not be run" >&2; exit 99',
+        curl: curl33,
+        // df -Pk as GNU prints it: 50 MiB free.
+        df: 'printf "Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda 1000000 948800 51200 95%% /\\n"',
+      });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('etcd=snapshot\netcd-via=gateway /v3beta\n');
+      expect(res.stdout).toMatch(
+        /^etcd-tried=container-etcdctl: only 51200 KiB free beside \S+ for a 20 KiB database$/m,
+      );
+    });
+
+    it('a container that is gone and an etcd that answers nothing: the backup fails, nothing is copied live', async () => {
+      const res = await backup('b-none', 'crictl', 'gone-id', {
+        crictl: runtimeExec('crictl', '/nonexistent'),
+        curl: noEtcd,
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('container-etcdctl: Error: No such container: gone-id; gateway: curl: (7)');
+      expect(existsSync(join(backups, 'b-none'))).toBe(false);
+    });
   });
 
   it('restore puts back modified and deleted files', async () => {

@@ -333,13 +333,57 @@ describe('NODE_FACTS_SCRIPT runtime and kubeadm detection', () => {
     expect(facts.runtime).toBe('containerd');
   });
 
-  it('both list one: no runtime, a problem', async () => {
+  // `crictl version` as crictl prints it through dockershim (kubernetes/minikube#10610, a docker
+  // node) and against containerd (kubernetes-sigs/cri-tools#971).
+  const VERSION_DOCKERSHIM =
+    'Version:  0.1.0\nRuntimeName:  docker\nRuntimeVersion:  20.10.3\nRuntimeApiVersion:  1.41.0';
+  const VERSION_CONTAINERD =
+    'Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.6.8\nRuntimeApiVersion:  v1';
+  const crictl = (id: string, version: string): string =>
+    `if [ "$1" = version ]; then cat <<'EOF'\n${version}\nEOF\nexit 0; fi\n${lists(id)}`;
+  const otherId = 'c'.repeat(64);
+
+  it('both list the same container (crictl on dockershim, a TKEStack docker master): docker, and why', async () => {
     const { facts } = await factsOf(
       tree,
-      await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: lists(apiserverId) }),
+      await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: crictl(apiserverId, VERSION_DOCKERSHIM) }),
+    );
+    expect(facts.runtime).toBe('docker');
+    expect(facts.runtimeProblem).toBeUndefined();
+    expect(facts.runtimeReason).toBe(
+      `docker and crictl list the same kube-apiserver container (${apiserverId.slice(0, 12)}): crictl reaches docker through dockershim (RuntimeName docker), so docker runs the control plane`,
+    );
+  });
+
+  it('both list one but different containers: no runtime, a problem naming both', async () => {
+    const { facts } = await factsOf(
+      tree,
+      await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: crictl(otherId, VERSION_CONTAINERD) }),
     );
     expect(facts.runtime).toBeUndefined();
-    expect(facts.runtimeProblem).toBe('both docker and crictl list a kube-apiserver container');
+    expect(facts.runtimeProblem).toBe(
+      `docker and crictl (runtime containerd) list different kube-apiserver containers (docker ${apiserverId.slice(0, 12)}, crictl ${otherId.slice(0, 12)}): two runtimes run a control plane`,
+    );
+  });
+
+  it('the same id but crictl talks to containerd: not taken for dockershim', async () => {
+    const { facts } = await factsOf(
+      tree,
+      await fakeBin(fx.scratch, { docker: lists(apiserverId), crictl: crictl(apiserverId, VERSION_CONTAINERD) }),
+    );
+    expect(facts.runtime).toBeUndefined();
+    expect(facts.runtimeProblem).toMatch(/^docker and crictl \(runtime containerd\) list different/);
+  });
+
+  it('crictl alone (containerd): the reason names its runtime', async () => {
+    const { facts } = await factsOf(
+      tree,
+      await fakeBin(fx.scratch, { docker: 'exit 0', crictl: crictl(apiserverId, VERSION_CONTAINERD) }),
+    );
+    expect(facts.runtime).toBe('containerd');
+    expect(facts.runtimeReason).toBe(
+      "crictl lists the kube-apiserver container (docker: none; crictl's runtime: containerd)",
+    );
   });
 
   it('a docker CLI whose daemon is down: broken, no runtime', async () => {

@@ -6,11 +6,12 @@ import { BACKUP_SCRIPT, RESTORE_SCRIPT, USER_HOME_SCRIPT } from '../../../src/ku
 import { backupModule } from '../../../src/modules/backup.js';
 import { restoreBackupModule } from '../../../src/modules/restore-backup.js';
 import { inventory } from '../playbook/helpers.js';
-import { FakeNode, nodeFacts, runModule, script } from './harness.js';
+import { command, FakeNode, nodeFacts, runModule, script } from './harness.js';
 
 const DIR = '/var/lib/kube-cert-renew/backups/20260101T000000Z-m1-abcdef';
 
-/** BACKUP_SCRIPT's args after `sh -c <script> sh`: kubernetes dir, root, name, etcd dir, etcd mode, kubeconfigs... */
+/** BACKUP_SCRIPT's args after `sh -c <script> sh`: kubernetes dir, root, name, etcd dir, etcd mode,
+ *  runtime CLI, etcd container id, kubeconfigs... */
 const backupArgs = (node: FakeNode): string[] => node.calls.find((c) => script(BACKUP_SCRIPT)(c))!.slice(4);
 
 describe('backup', () => {
@@ -25,22 +26,63 @@ describe('backup', () => {
     const args = backupArgs(node);
     expect(args.slice(0, 2)).toEqual(['/etc/kubernetes', '/var/lib/kube-cert-renew/backups']);
     expect(args[2]).toMatch(/^\d{8}T\d{6}Z-m1-[0-9a-f]{6}$/);
-    expect(args.slice(4)).toEqual(['snapshot', '/root/.kube/config']);
+    // No node facts here: no runtime, so no container for the script to exec into.
+    expect(args.slice(4)).toEqual(['snapshot', '-', '-', '/root/.kube/config']);
+  });
+
+  it('names the running etcd container for a snapshot by its own etcdctl, and reports the way that took it', async () => {
+    const id = 'e'.repeat(64);
+    const node = new FakeNode().on(command('docker', 'ps'), { stdout: `${id}\n` }).on(script(BACKUP_SCRIPT), {
+      stdout: `dir=${DIR}\netcd=snapshot\netcd-via=gateway /v3beta\netcd-tried=container-etcdctl: OCI runtime exec failed\n`,
+    });
+    const run = await runModule(backupModule, {}, { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } });
+    expect(node.calls[0]).toEqual([
+      'docker',
+      'ps',
+      '-q',
+      '--no-trunc',
+      '-f',
+      'label=io.kubernetes.container.name=etcd',
+    ]);
+    expect(backupArgs(node).slice(4, 7)).toEqual(['snapshot', 'docker', id]);
+    expect(run.record.message).toBe(
+      `backup in ${DIR} (etcd: snapshot via gateway /v3beta, SHA-256 trailer verified); first tried container-etcdctl: OCI runtime exec failed`,
+    );
+    expect(run.report.etcdBackup).toEqual({
+      kind: 'snapshot',
+      via: 'gateway /v3beta',
+      tried: ['container-etcdctl: OCI runtime exec failed'],
+    });
+  });
+
+  it('crictl lists no etcd container: none named, the script tries the other ways', async () => {
+    const node = new FakeNode()
+      .on(command('crictl', 'ps'), { stdout: '' })
+      .on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=snapshot\netcd-via=gateway /v3\n` });
+    await runModule(
+      backupModule,
+      {},
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts(200, { runtime: 'containerd' }) } } },
+    );
+    expect(node.calls[0]).toEqual(['crictl', 'ps', '-q', '--label', 'io.kubernetes.container.name=etcd']);
+    expect(backupArgs(node).slice(4, 7)).toEqual(['snapshot', 'crictl', '-']);
   });
 
   it('copies etcd data instead of a snapshot on the recovery path, and says so', async () => {
     const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\n` });
     const run = await runModule(backupModule, {}, { nodes: { m1: node }, clusterFacts: { path: 'expired-recovery' } });
-    expect(backupArgs(node)[4]).toBe('copy');
+    expect(backupArgs(node).slice(4, 7)).toEqual(['copy', '-', '-']);
     expect(run.record.message).toMatch(
       /; certificates expired: etcd data copied live \(may be inconsistent\), not snapshotted$/,
     );
   });
 
-  it('says so when etcdctl was absent and the data was copied', async () => {
-    const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\n` });
+  it('says so when no way to take a snapshot was available and the data was copied', async () => {
+    const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\netcd-via=live-copy\n` });
     const run = await runModule(backupModule, {}, { nodes: { m1: node } });
-    expect(run.record.message).toMatch(/; etcdctl absent: etcd data copied live/);
+    expect(run.record.message).toMatch(
+      /\(etcd: copy\); no way to take a snapshot \(no etcdctl, no etcd container, no curl\): etcd data copied live \(may be inconsistent\), not snapshotted$/,
+    );
   });
 
   it("no etcd backup with external etcd; the SSH user's kubeconfig too when not root", async () => {
@@ -52,7 +94,7 @@ describe('backup', () => {
       {},
       { masters: ['m1'], nodes: { m1: node }, cluster: { etcd: 'external', masters: [m1] } },
     );
-    expect(backupArgs(node).slice(4)).toEqual(['none', '/root/.kube/config', '/home/ops/.kube/config']);
+    expect(backupArgs(node).slice(4)).toEqual(['none', '-', '-', '/root/.kube/config', '/home/ops/.kube/config']);
   });
 
   it('fails, with nothing changed, when the script fails or names no folder', async () => {

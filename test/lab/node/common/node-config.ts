@@ -26,6 +26,8 @@ export interface NodeConfig {
   systemd?: 'simulated' | 'real';
   /** Docker masters also have a crictl on the dockershim socket (cri-tools). Default false. */
   crictlOnDocker?: boolean;
+  /** `v3beta`: etcd's client port answers as etcd 3.3's (runtime/etcd-v3beta.ts). Default `v3`. */
+  etcdGateway?: 'v3' | 'v3beta';
 }
 
 export interface NodeFaults {

@@ -1,4 +1,4 @@
-// A client of etcd's v3 JSON gRPC-gateway (POST /v3/kv/*, base64 keys and values, int64 as
+// A client of etcd's v3 JSON gRPC-gateway (POST /v3beta/kv/*, base64 keys and values, int64 as
 // strings, zero values omitted), over TLS with a client certificate read from its files for every
 // new connection, as a real kube-apiserver does (etcd's transport.TLSInfo sets
 // GetClientCertificate, which reads the pair at each handshake): connections kept alive keep the
@@ -41,6 +41,10 @@ export interface EtcdTxnResult {
 }
 
 type Json = Record<string, unknown>;
+
+/** /v3beta: etcd 3.3 serves only this prefix, 3.4 (the lab's etcd) both; the real API server speaks
+ *  gRPC, which needs none, so the stand-in works on either (topology etcdGateway: v3beta). */
+const gateway = '/v3beta';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const num = (v: unknown): number => (v === undefined ? 0 : Number(v));
@@ -130,7 +134,7 @@ export class EtcdClient {
     const body: Json = { key: b64(key) };
     if (opts.prefix) body.range_end = b64(prefixEnd(key));
     if (opts.countOnly) body.count_only = true;
-    const res = await this.call('/v3/kv/range', body);
+    const res = await this.call(`${gateway}/kv/range`, body);
     return {
       kvs: decodeKvs(res.kvs),
       count: num(res.count),
@@ -139,7 +143,7 @@ export class EtcdClient {
   }
 
   async txn(compare: EtcdCompare[], success: EtcdOp[], failure: EtcdOp[] = []): Promise<EtcdTxnResult> {
-    const res = await this.call('/v3/kv/txn', {
+    const res = await this.call(`${gateway}/kv/txn`, {
       compare: compare.map(encodeCompare),
       success: success.map(encodeOp),
       failure: failure.map(encodeOp),

@@ -4,6 +4,8 @@ import { all, has, isFlagError, last, matchesLabels, parseFlags, type FlagSpec, 
 import { ago, rfc3339Nano, tabulate, unixNanos } from './format.js';
 import { renderTemplate, type TemplateData } from './gotemplate.js';
 import { dropSessionIfFaulted } from '../common/session-drop.js';
+import { readNodeConfig } from '../common/node-config.js';
+import { execInContainer } from './exec.js';
 import { removeContainer, removeSandbox, stopContainer, stopSandbox } from './ops.js';
 import {
   containerLogFile,
@@ -202,6 +204,30 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  // Without -s crictl streams the command's output; its own exit code is 1 when the command fails.
+  exec: {
+    flags: [
+      { long: 'sync', short: 's' },
+      { long: 'interactive', short: 'i' },
+      { long: 'tty', short: 't' },
+      { long: 'timeout', value: true },
+    ],
+    run: (p) => {
+      const [ref = '', ...argv] = p.positional;
+      if (argv.length === 0) fatal('command is required');
+      const c = lookup(containers.list(), ref, 'container');
+      if (!isRunning(c))
+        fatal(
+          `execing command in container: rpc error: code = Unknown desc = container ${c.id} is not in running state`,
+        );
+      const res = execInContainer(c, argv, {});
+      if (res.kind === 'not-found')
+        fatal(
+          `execing command in container: rpc error: code = Unknown desc = failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: container_linux.go:370: starting container process caused: exec: "${res.program}": executable file not found in $PATH: unknown`,
+        );
+      if (res.code !== 0) fatal(`execing command in container: command terminated with exit code ${res.code}`);
+    },
+  },
   ps: {
     flags: [
       { long: 'all', short: 'a' },
@@ -341,8 +367,13 @@ const commands: Record<string, Command> = {
   },
   version: {
     flags: [],
+    // On a docker node (crictlOnDocker) crictl talks to dockershim, which names docker.
     run: () =>
-      out('Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.4.4\nRuntimeApiVersion:  v1alpha2\n'),
+      out(
+        readNodeConfig().runtime === 'docker'
+          ? 'Version:  0.1.0\nRuntimeName:  docker\nRuntimeVersion:  19.03.15\nRuntimeApiVersion:  1.40.0\n'
+          : 'Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.4.4\nRuntimeApiVersion:  v1alpha2\n',
+      ),
   },
 };
 

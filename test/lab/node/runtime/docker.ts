@@ -5,6 +5,7 @@ import { ago, ellipsis, humanDuration, rfc3339Nano, tabulate } from './format.js
 import { renderTemplate, TemplateError, type TemplateData } from './gotemplate.js';
 import { dropSessionIfFaulted } from '../common/session-drop.js';
 import { killContainer, removeContainer, removeSandbox, restartContainer, stopContainer, stopSandbox } from './ops.js';
+import { execInContainer } from './exec.js';
 import { containerLogFile, resolveId } from './store.js';
 import { allEntries, imageId, type Entry } from './views.js';
 
@@ -26,11 +27,13 @@ interface Command {
   summary: string;
   minArgs: number;
   flags: FlagSpec[];
+  /** Flags end at the first argument (`docker exec`: what follows the container is its command's). */
+  flagsBeforeArgs?: boolean;
   run: (p: ParsedFlags) => Promise<number> | number;
 }
 
-function flagsOrFail(cmd: string, argv: string[], specs: FlagSpec[]): ParsedFlags {
-  const parsed = parseFlags(argv, [...specs, { long: 'help' }], 'pflag');
+function flagsOrFail(cmd: string, argv: string[], specs: FlagSpec[], flagsBeforeArgs = false): ParsedFlags {
+  const parsed = parseFlags(argv, [...specs, { long: 'help' }], flagsBeforeArgs ? 'goflag' : 'pflag');
   if (!isFlagError(parsed)) return parsed;
   const what = parsed.letter ? `'${parsed.letter}' in ${parsed.flag}` : parsed.flag;
   const head =
@@ -249,7 +252,40 @@ function perContainer(
   };
 }
 
+/** `docker exec [-e K=V]... CONTAINER COMMAND [ARG...]` (exec.ts): the command's exit code. */
+function exec(p: ParsedFlags): number {
+  const [ref = '', ...argv] = p.positional;
+  const { found, failed } = resolve([ref], false, daemonNoSuchContainer);
+  const rec = found[0]?.[1].container;
+  if (failed || !rec) return 1;
+  if (!found[0]![1].running)
+    throw new DockerExit(1, `Error response from daemon: Container ${rec.id} is not running\n`);
+  const env = Object.fromEntries(
+    all(p, 'env').map((kv) => [kv.split('=')[0] ?? '', kv.includes('=') ? kv.slice(kv.indexOf('=') + 1) : '']),
+  );
+  const res = execInContainer(rec, argv, env);
+  if (res.kind === 'exited') return res.code;
+  throw new DockerExit(
+    126,
+    `OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"${res.program}\\": executable file not found in $PATH": unknown\n`,
+  );
+}
+
 const commands: Record<string, Command> = {
+  exec: {
+    usage: 'docker exec [OPTIONS] CONTAINER COMMAND [ARG...]',
+    summary: 'Run a command in a running container',
+    minArgs: 2,
+    flagsBeforeArgs: true,
+    flags: [
+      { long: 'env', short: 'e', value: true },
+      { long: 'interactive', short: 'i' },
+      { long: 'tty', short: 't' },
+      { long: 'user', short: 'u', value: true },
+      { long: 'workdir', short: 'w', value: true },
+    ],
+    run: exec,
+  },
   ps: {
     usage: 'docker ps [OPTIONS]',
     summary: 'List containers',
@@ -423,7 +459,7 @@ async function main(argv: string[]): Promise<number> {
   if (name.startsWith('-')) throw new DockerExit(125, `unknown flag: ${name}\nSee 'docker --help'.\n`);
   const cmd = commands[name];
   if (!cmd) throw new DockerExit(1, `docker: '${name}' is not a docker command.\nSee 'docker --help'\n`);
-  const parsed = flagsOrFail(name, rest, cmd.flags);
+  const parsed = flagsOrFail(name, rest, cmd.flags, cmd.flagsBeforeArgs);
   if (has(parsed, 'help')) {
     out(`\nUsage:\t${cmd.usage}\n\n${cmd.summary}\n`);
     return 0;

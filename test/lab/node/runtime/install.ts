@@ -13,6 +13,30 @@ export interface RuntimeShimOptions {
   crictlOnDocker?: boolean;
   /** `real`: no sh fast path for `is-active kubelet` (it reads the simulated unit's state file). */
   systemd?: 'simulated' | 'real';
+  /** Masters that run etcd: the etcd image's etcdctl for `docker|crictl exec` (exec.ts). */
+  etcdImage?: boolean;
+}
+
+/** The host's etcdctl, as the etcd image's (KCRLAB_ETCDCTL_BIN overrides). */
+const etcdctlBin = (): string => process.env.KCRLAB_ETCDCTL_BIN ?? '/usr/bin/etcdctl';
+
+/**
+ * <rootfs>/var/lib/kcrlab/images/etcd/etcdctl: a hard link to the host's etcdctl (a copy across
+ * file systems), outside the node's PATH, so a node without etcdctl (hostEtcdctl: false masks
+ * /usr/bin/etcdctl) still has it inside its etcd container, as real etcd images do.
+ */
+function installEtcdImage(rootfs: string): string {
+  const dir = path.join(rootfs, 'var', 'lib', 'kcrlab', 'images', 'etcd');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'etcdctl');
+  fs.rmSync(file, { force: true });
+  try {
+    fs.linkSync(etcdctlBin(), file);
+  } catch {
+    fs.copyFileSync(etcdctlBin(), file);
+    fs.chmodSync(file, 0o755);
+  }
+  return file;
 }
 
 function shim(nodeBin: string, program: string, fastPath = ''): string {
@@ -58,5 +82,6 @@ export function installRuntimeShims(rootfs: string, opts: RuntimeShimOptions): s
     fs.chmodSync(file, 0o755);
     written.push(file);
   }
+  if (opts.etcdImage) written.push(installEtcdImage(rootfs));
   return written;
 }

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     nodeBin: config.nodeBin || process.execPath,
     labDist: config.labDist,
     ...(config.components === 'real' && config.realBinDir ? { realBinDir: config.realBinDir } : {}),
+    ...(config.etcdGateway === 'v3beta' ? { etcdGateway: 'v3beta' as const } : {}),
   });
   const shutdown = (): void => {
     syncer.stopping = true;

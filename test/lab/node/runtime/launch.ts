@@ -22,13 +22,20 @@ export interface LaunchContext {
   labDist: string;
   /** Set on `components: real` nodes: the control plane runs these real binaries. */
   realBinDir?: string;
+  /** `v3beta`: etcd runs behind the etcd 3.3-style front (etcd-v3beta.ts). */
+  etcdGateway?: 'v3' | 'v3beta';
 }
 
 /** The command line for a manifest's command+args, or null when the lab has no program for the image. */
 export function containerCommand(image: string, argv: string[], ctx: LaunchContext): string[] | null {
   const program = imageProgram(image);
   const args = argv.length > 0 && path.posix.basename(argv[0] ?? '') === program ? argv.slice(1) : argv;
-  if (program === 'etcd') return [process.env.KCRLAB_ETCD_BIN ?? '/usr/bin/etcd', ...args];
+  if (program === 'etcd') {
+    const etcd = process.env.KCRLAB_ETCD_BIN ?? '/usr/bin/etcd';
+    if (ctx.etcdGateway === 'v3beta')
+      return [ctx.nodeBin, path.join(ctx.labDist, 'node', 'runtime', 'etcd-v3beta.js'), etcd, ...args];
+    return [etcd, ...args];
+  }
   if ((componentPrograms as readonly string[]).includes(program)) {
     if (ctx.realBinDir) return [path.join(ctx.realBinDir, program), ...args];
     const dir = process.env.KCRLAB_COMPONENT_DIR ?? path.join(ctx.labDist, 'node', 'components');
