@@ -1,11 +1,14 @@
 // wait_healthy: the gate between masters. Polls, bounded, until this master's API server is ready
 // and serves the certificate on disk, etcd serves its new certificate, every etcd member is
-// healthy, and controller-manager and scheduler are healthy. Read-only.
+// healthy, controller-manager and scheduler are healthy, and every component started after its
+// credential files last changed (the restart proof by time, kube/restart-proof.ts: what is served
+// proves no restart, since the API server and etcd reload their serving certificates). Read-only.
 import { z } from 'zod';
 import type { ModuleContext, ReadOnlyModule } from '../playbook/types.js';
 import type { Host } from '../inventory/types.js';
 import { memberUrls } from '../kube/health.js';
 import { judgeHealth, probeHealth, sleep, type HealthVerdict } from './support/health-probe.js';
+import { mastersComponents, notRestartedProblems, readRestarts } from './support/restarts.js';
 
 const Args = z
   .object({
@@ -15,6 +18,8 @@ const Args = z
     timeoutSeconds: z.number().positive().optional(),
     intervalSeconds: z.number().positive().default(2),
     servedMatchesDisk: z.boolean().default(true),
+    /** Every component started after its credential files last changed. */
+    restartedSinceChange: z.boolean().default(true),
     /** Skip masters not due for renewal (nothing was restarted there). */
     onlyIfDue: z.boolean().default(true),
   })
@@ -24,7 +29,7 @@ type Args = z.infer<typeof Args>;
 export const waitHealthyModule: ReadOnlyModule<Args> = {
   name: 'wait_healthy',
   description:
-    'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, and controller-manager and scheduler are healthy.',
+    'Waits, bounded, until the API server is ready and serves the certificate on disk, etcd has every member healthy, controller-manager and scheduler are healthy, and every component started after its credentials changed.',
   args: Args,
   mutates: false,
   onlyWhenDue: (args) => args.onlyIfDue && args.scope === 'master',
@@ -58,10 +63,17 @@ async function probeOnce(ctx: ModuleContext, host: Host, args: Args): Promise<He
   const remote = host.name === ctx.host.name ? ctx.remote : await ctx.remoteTo(host);
   const report = await probeHealth(remote, ctx.clusterFacts.etcdUrls ?? []);
   if (report.etcdMembers && !ctx.clusterFacts.etcdUrls) ctx.clusterFacts.etcdUrls = memberUrls(report.etcdMembers);
-  return judgeHealth(report, {
+  const verdict = judgeHealth(report, {
     etcd: ctx.cluster.etcd === 'stacked',
     allMembers: true,
     servedMatchesDisk: args.servedMatchesDisk,
     components: true,
   });
+  if (!args.restartedSinceChange) return verdict;
+  // node_facts ran on every master before; without its facts only the served start times count.
+  const runtime = (host.name === ctx.host.name ? ctx.facts.node : ctx.factsOf(host.name).node)?.runtime;
+  const stale = notRestartedProblems(
+    await readRestarts(remote, runtime, mastersComponents(ctx.cluster.etcd === 'stacked')),
+  );
+  return { healthy: verdict.healthy && stale.length === 0, problems: [...verdict.problems, ...stale] };
 }

@@ -1,10 +1,22 @@
 // wait_healthy: the gate between masters. Polls until healthy, or fails naming every problem.
 import { describe, expect, it } from 'vitest';
 import { HEALTH_SCRIPT } from '../../../src/kube/node-scripts.js';
+import { COMPONENT_STARTS_SCRIPT } from '../../../src/kube/scripts/components.js';
 import { waitHealthyModule } from '../../../src/modules/wait-healthy.js';
-import { FakeNode, healthReply, runModule, script, testPem, type HealthSpec } from './harness.js';
+import {
+  FakeNode,
+  healthReply,
+  nodeFacts,
+  restartedReply,
+  runModule,
+  script,
+  startsAroundChange,
+  testPem,
+  type HealthSpec,
+} from './harness.js';
 
-const probe = (spec: HealthSpec): FakeNode => new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec));
+const probe = (spec: HealthSpec): FakeNode =>
+  new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec)).on(script(COMPONENT_STARTS_SCRIPT), restartedReply());
 
 describe('wait_healthy', () => {
   it('passes on a healthy master and learns the etcd member URLs', async () => {
@@ -19,9 +31,9 @@ describe('wait_healthy', () => {
   });
 
   it('polls until the master becomes healthy', async () => {
-    const node = new FakeNode().on(script(HEALTH_SCRIPT), (argv, nth) =>
-      healthReply(nth < 2 ? { apiserverReady: false } : {})(argv),
-    );
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), (argv, nth) => healthReply(nth < 2 ? { apiserverReady: false } : {})(argv))
+      .on(script(COMPONENT_STARTS_SCRIPT), restartedReply());
     const run = await runModule(
       waitHealthyModule,
       { intervalSeconds: 0.01, timeoutSeconds: 5 },
@@ -88,5 +100,36 @@ describe('wait_healthy', () => {
       { nodes: { m1: node }, facts: { m1: { due: false } } },
     );
     expect(always.record.status).toBe('ok');
+  });
+  it('waits until every component started after its credential files changed (by time, not by what is served)', async () => {
+    // The controller-manager comes back on the third probe; what :6443 serves matches the file all along.
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), (_argv, nth) =>
+        startsAroundChange(nth < 2 ? ['kube-controller-manager'] : []),
+      );
+    const run = await runModule(
+      waitHealthyModule,
+      { intervalSeconds: 0.01, timeoutSeconds: 5 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('ok');
+    expect(node.count(script(COMPONENT_STARTS_SCRIPT))).toBe(3);
+  });
+
+  it('fails naming a component still running on credentials older than its files', async () => {
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), startsAroundChange(['kube-scheduler']));
+    const run = await runModule(
+      waitHealthyModule,
+      { timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toMatch(
+      /^not healthy after \d+s: kube-scheduler not restarted since its credentials changed: its container started [^,]+, before \/etc\/kubernetes\/kube-scheduler\.credentials changed/,
+    );
+    expect(run.record.message).not.toMatch(/kube-controller-manager|kube-apiserver|etcd not/);
   });
 });
