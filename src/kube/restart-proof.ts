@@ -46,6 +46,8 @@ export interface ComponentRestart {
   filesChangedAt?: string;
   verdict: RestartVerdict;
   detail: string;
+  /** The last authentication errors in the running container's log (401, x509), when any. */
+  authErrors?: string[];
 }
 
 /** `@<unix seconds>` at the end of a subject's CN, as client-go's GenerateSelfSignedCertKey writes it. */
@@ -89,8 +91,13 @@ export function judgeRestarts(
     const container = parseStartedAt(s.get(`started ${component}`) ?? '');
     const served = servedStart(s.get(`served-start ${component}`));
     const file = newestFile(s.get(`files ${component}`));
+    const authErrors = (s.get(`auth-errors ${component}`) ?? '')
+      .split('\n')
+      .map((l) => l.trim().slice(0, 300))
+      .filter(Boolean);
     const base: ComponentRestart = {
       component,
+      ...(authErrors.length ? { authErrors } : {}),
       ...(container ? { containerStartedAt: iso(container) } : {}),
       ...(served ? { servedStartedAt: iso(served) } : {}),
       ...(file ? { newestFile: file.path, filesChangedAt: iso(new Date(file.mtimeSec * 1000)) } : {}),
@@ -116,10 +123,4 @@ export function judgeRestarts(
       detail: `${starts.map(([what, at]) => `${what} ${iso(at)}`).join(' and ')}, after ${file.path} changed`,
     };
   });
-}
-
-/** The node's clock when the script ran (seconds), if it printed one. */
-export function nodeClock(output: string): Date | undefined {
-  const sec = Number(parseSections(output).get('now') ?? '');
-  return Number.isInteger(sec) && sec > 0 ? new Date(sec * 1000) : undefined;
 }
