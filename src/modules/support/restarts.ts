@@ -21,7 +21,7 @@ export async function readRestarts(
   const rt = runtime ? RUNTIMES[runtime] : undefined;
   const res = await remote.sh(
     COMPONENT_STARTS_SCRIPT,
-    [KUBERNETES_DIR, rt?.cli ?? 'none', ...componentStartItems(components)],
+    [KUBERNETES_DIR, rt?.cli ?? 'none', 'full', ...componentStartItems(components)],
     {
       step: 'restart proof',
       timeoutMs: 60_000,

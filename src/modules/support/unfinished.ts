@@ -41,6 +41,7 @@ export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Pro
   const res = await ctx.remote.sh(COMPONENT_STARTS_SCRIPT, [
     KUBERNETES_DIR,
     rt.cli,
+    'brief',
     ...componentStartItems(components),
   ]);
   const s = parseSections(res.stdout);

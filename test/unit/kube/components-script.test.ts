@@ -83,6 +83,7 @@ describe('COMPONENT_STARTS_SCRIPT', () => {
       [
         k,
         'docker',
+        'full',
         'kube-apiserver:pki/apiserver.crt:pki/apiserver.key:pki/missing.crt',
         'kube-scheduler:scheduler.conf',
       ],
@@ -98,5 +99,19 @@ describe('COMPONENT_STARTS_SCRIPT', () => {
     // nothing listens on :6443/:10257/:10259 here: empty, not an error
     for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'])
       expect(s.get(`served-start ${c}`)).toBe('');
+    expect(s.get('auth-errors kube-scheduler')).toBe('');
+  });
+
+  it('brief (preflight): the files and starts only, no logs, clock or served certificates', async () => {
+    const bin = await fakeBin(k, { docker: 'exit 0' });
+    const res = await runScript(COMPONENT_STARTS_SCRIPT, [k, 'docker', 'brief', 'kube-scheduler:scheduler.conf'], {
+      pathPrefix: bin,
+    });
+    expect(res.code).toBe(0);
+    expect([...parseSections(res.stdout).keys()]).toEqual([
+      'changed kube-scheduler',
+      'files kube-scheduler',
+      'started kube-scheduler',
+    ]);
   });
 });
