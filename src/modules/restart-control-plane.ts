@@ -178,8 +178,9 @@ async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<voi
   let last = '';
   while (Date.now() < deadline) {
     const h = await probeHealth(ctx.remote, []);
-    // Serving its new certificate proves the new process is up; quorum is the health gate's job
-    // (in the recovery path it cannot exist until a majority has restarted).
+    // restartOne already proved a new process by its start time; this waits until it answers TLS
+    // (etcd serves the file on every handshake, so serving it is no restart proof, only an answer).
+    // Quorum is the health gate's job (in the recovery path it cannot exist until a majority has restarted).
     if (h.etcdServesDisk) return;
     last = h.served.etcd ? 'etcd serves an old certificate' : 'local etcd not answering';
     await sleep(500, ctx.signal);
