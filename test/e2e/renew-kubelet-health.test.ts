@@ -5,7 +5,7 @@
 // again (switch off, manual restart), the same renewal goes through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason } from './support/lab.js';
-import type { TaskReport } from './support/tke.js';
+import { reportTasks } from './support/task-report.js';
 
 const skip = labUnavailableReason();
 const NODE = 'loop-m1';
@@ -40,10 +40,6 @@ describe.skipIf(skip)(`renew with a crash-looping kubelet${skip ? ` (skipped: ${
   /** Every container of the node (ids), sorted. */
   const containers = async (): Promise<string[]> =>
     (await lab.exec(NODE, ['docker', 'ps', '-q', '--no-trunc'])).stdout.trim().split('\n').sort();
-  const tasksOf = (stdout: string): TaskReport[] =>
-    (JSON.parse(stdout) as { clusters: { hosts: { tasks: TaskReport[] }[] }[] }).clusters.flatMap((c) =>
-      c.hosts.flatMap((h) => h.tasks),
-    );
 
   beforeAll(async () => {
     labUp = Lab.up(TOPOLOGY, { name: 'kubelet-health' });
@@ -74,7 +70,7 @@ describe.skipIf(skip)(`renew with a crash-looping kubelet${skip ? ` (skipped: ${
 
     const res = await lab.tool(['--inventory', lab.inventory, '--yes', '--json']);
     expect(res.code, res.stderr.slice(-2000)).toBe(2);
-    const tasks = tasksOf(res.stdout);
+    const tasks = reportTasks(res.stdout);
     expect(tasks.find((t) => t.module === 'kubeadm_renew')?.status, 'preflight let the master through').toBe('changed');
     const gate = tasks.find((t) => t.module === 'restart_control_plane')!;
     expect(gate.status).toBe('failed');
@@ -97,7 +93,7 @@ describe.skipIf(skip)(`renew with a crash-looping kubelet${skip ? ` (skipped: ${
     const before = await containers();
     const res = await lab.tool(['--inventory', lab.inventory, '--yes', '--json']);
     expect(res.code, res.stderr.slice(-2000)).toBe(0);
-    const gate = tasksOf(res.stdout).find((t) => t.module === 'restart_control_plane')!;
+    const gate = reportTasks(res.stdout).find((t) => t.module === 'restart_control_plane')!;
     expect(gate.status).toBe('changed');
     const after = await containers();
     expect(after.filter((id) => before.includes(id)).length).toBeLessThan(before.length);
