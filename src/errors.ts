@@ -10,6 +10,7 @@ export const ExitCode = {
   usage: 5,
   checkWarning: 10,
   checkCritical: 11,
+  checkNotRestarted: 12,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,5 +1,6 @@
 // `check`'s output: the expiry table (stdout), or one JSON document (--json), and the Prometheus
-// textfile (--prometheus); the exit code says "act now": 11 critical or expired, 10 warning.
+// textfile (--prometheus); the exit code says "act now": 11 critical or expired, 12 a component
+// still runs on credentials older than its files (not restarted since a renewal), 10 warning.
 import { writeFile, rename } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { ExitCode } from '../errors.js';
@@ -30,9 +31,11 @@ export async function reportCheck(
       ? summary.exitCode
       : report.severity === 'critical'
         ? ExitCode.checkCritical
-        : report.severity === 'warning'
-          ? ExitCode.checkWarning
-          : ExitCode.ok;
+        : report.notRestarted.length > 0
+          ? ExitCode.checkNotRestarted
+          : report.severity === 'warning'
+            ? ExitCode.checkWarning
+            : ExitCode.ok;
   if (flags.json)
     stdout.write(
       `${JSON.stringify({ ...report, exitCode, run: { startedAt: summary.startedAt, durationMs: summary.durationMs, interrupted: summary.interrupted } }, null, 2)}\n`,
@@ -46,7 +49,7 @@ export async function reportCheck(
   }
   const count = (sev: string): number => report.entries.filter((e) => e.severity === sev).length;
   stderr?.write(
-    `check: ${report.entries.length} certificate(s) on ${report.nodes.length} node(s): ${count('critical')} critical, ${count('warning')} warning (exit code ${exitCode})\n`,
+    `check: ${report.entries.length} certificate(s) on ${report.nodes.length} node(s): ${count('critical')} critical, ${count('warning')} warning${report.notRestarted.length ? `, ${report.notRestarted.length} component(s) not restarted since their credentials changed (${report.notRestarted.join(', ')})` : ''} (exit code ${exitCode})\n`,
   );
   return exitCode;
 }

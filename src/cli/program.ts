@@ -53,9 +53,10 @@ ${EXIT_CODES}`;
 const CHECK_HELP = `
 Runs playbooks/check.yaml on every targeted node (read-only: it always runs as a dry run and asks
 for no confirmation), in parallel (bounded by --forks): every
-kubeadm certificate file, every kubeconfig's client certificate, the CAs, the certificates actually
-served on :6443 and :2379 (compared with the files: a mismatch means a component was not restarted),
-API servers up close to a year (kubernetes#86552), kubelet.conf files embedding their certificate,
+kubeadm certificate file, every kubeconfig's client certificate, the CAs, on masters each
+control-plane component still running on credentials older than its files (its start against the
+files' mtime: not restarted since a renewal), the certificates served on :6443 and :2379 (what
+clients see; not a restart proof), API servers up close to a year (kubernetes#86552), kubelet.conf files embedding their certificate,
 and kubeadm versions that do not match the cluster. The table goes to stdout, soonest expiry first.
 
 Examples:
@@ -64,7 +65,8 @@ Examples:
   renew check --inventory prod.yaml --prometheus /var/lib/node_exporter/kube-certs.prom
 ${EXIT_CODES}
   10   (check) a certificate expires within --warn
-  11   (check) a certificate expires within --critical, or has expired`;
+  11   (check) a certificate expires within --critical, or has expired
+  12   (check) a component runs on credentials older than its files (not restarted)`;
 
 /** A duration flag (500ms, 90s, 15m, 12h, 30d) whose default is shown as written. */
 function durationFlag(flags: string, description: string, defaultText: string): Option {

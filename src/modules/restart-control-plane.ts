@@ -1,6 +1,10 @@
 // restart_control_plane: restarts etcd, kube-apiserver, kube-controller-manager and kube-scheduler
 // through the runtime actually in use (the kubelet recreates the static pods), and proves each
-// came back as a new container started after the removal. Components only read certificates at start.
+// came back as a new container started after the removal (the restart proof by time: controller-
+// manager and scheduler read their kubeconfigs only at start, the API server's loopback certificate
+// lives as long as its process). Before removing anything it requires the kubelet really up (healthz
+// ok, no restart for longer than its restart delay), not merely `active`: a crash-looping kubelet
+// is `active` part of the time and would not recreate what is removed.
 import { z } from 'zod';
 import { tail } from '../playbook/remote.js';
 import type { ModuleContext, MutatingModule } from '../playbook/types.js';
@@ -16,6 +20,7 @@ import { KUBERNETES_DIR } from '../kube/paths.js';
 import { CLOCK_THEN_EXEC_SCRIPT } from '../kube/scripts/components.js';
 import { judgeHealth, probeHealth, sleep } from './support/health-probe.js';
 import { getFacts } from './support/state.js';
+import { requireKubeletUp } from './support/kubelet-watch.js';
 
 const Args = z
   .object({
@@ -29,6 +34,8 @@ const Args = z
     onlyIfRestarted: z.boolean().default(false),
     /** How long each container may take to come back. */
     comebackTimeoutSeconds: z.number().int().positive().default(120),
+    /** How long the kubelet may take to be healthy and stable before containers are removed. */
+    kubeletTimeoutSeconds: z.number().positive().default(60),
   })
   .strict();
 type Args = z.infer<typeof Args>;
@@ -57,11 +64,12 @@ export const restartControlPlaneModule: MutatingModule<Args, ControlPlaneCompone
     const facts = getFacts(ctx);
     if (!facts.runtime) throw ctx.fail('container runtime unknown');
     const rt = RUNTIMES[facts.runtime];
-    const kubelet = await ctx.remote.exec(['systemctl', 'is-active', 'kubelet']);
-    if (kubelet.stdout.trim() !== 'active')
-      throw ctx.fail(
-        `kubelet is ${kubelet.stdout.trim() || 'not active'}: refusing to remove containers it would not recreate`,
-      );
+    const kubelet = await requireKubeletUp(
+      ctx,
+      args.kubeletTimeoutSeconds * 1000,
+      'refusing to remove containers it would not recreate',
+    );
+    ctx.log.info({ kubelet }, 'kubelet up: it will recreate the removed containers');
     const restarted: Record<string, string> = {};
     // Time spent waiting for the node (containers coming back, local etcd serving again), as
     // opposed to our own work: reported so a run's duration can be split (docs/benchmarks.md).
@@ -170,8 +178,9 @@ async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<voi
   let last = '';
   while (Date.now() < deadline) {
     const h = await probeHealth(ctx.remote, []);
-    // Serving its new certificate proves the new process is up; quorum is the health gate's job
-    // (in the recovery path it cannot exist until a majority has restarted).
+    // restartOne already proved a new process by its start time; this waits until it answers TLS
+    // (etcd serves the file on every handshake, so serving it is no restart proof, only an answer).
+    // Quorum is the health gate's job (in the recovery path it cannot exist until a majority has restarted).
     if (h.etcdServesDisk) return;
     last = h.served.etcd ? 'etcd serves an old certificate' : 'local etcd not answering';
     await sleep(500, ctx.signal);

@@ -1,7 +1,9 @@
-// served_certs: the certificates the running components actually serve on :6443 and :2379,
-// compared with the files on disk (a mismatch means a component was not restarted after a
-// renewal), and the API server's uptime (kubernetes#86552: its in-memory loopback certificate
-// expires one year after it started). Read-only.
+// served_certs: whether each control-plane component was restarted since its credential files last
+// changed (by time: its start against the files' mtime, kube/restart-proof.ts), the certificates
+// clients see on :6443 and :2379 compared with the files (what is served, not a restart proof: the
+// API server reloads its serving certificate every minute from 1.17, etcd on every handshake), and
+// the API server's uptime (kubernetes#86552: its in-memory loopback certificate expires one year
+// after it started). Read-only.
 import { z } from 'zod';
 import type { ReadOnlyModule } from '../playbook/types.js';
 import { parseSections, SERVED_FACTS_SCRIPT } from '../kube/node-scripts.js';
@@ -9,6 +11,7 @@ import { KUBERNETES_DIR } from '../kube/paths.js';
 import { RUNTIMES } from '../kube/runtime.js';
 import { servedCertOf, type ServedCert } from '../kube/served.js';
 import { getFacts } from './support/state.js';
+import { mastersComponents, notRestartedProblems, readRestarts } from './support/restarts.js';
 
 /** Warn when the API server has run this long: its loopback certificate lives one year. */
 export const LOOPBACK_WARN_DAYS = 300;
@@ -16,7 +19,7 @@ export const LOOPBACK_WARN_DAYS = 300;
 export const servedCertsModule: ReadOnlyModule<Record<string, never>> = {
   name: 'served_certs',
   description:
-    'Reads the certificates served on :6443 and :2379 and compares them with the files on disk; reports the API server uptime (read-only).',
+    'Checks each control-plane component started after its credential files last changed, reads the certificates served on :6443 and :2379 against the files, and the API server uptime (read-only).',
   args: z.object({}).strict(),
   mutates: false,
   async run(ctx) {
@@ -54,9 +57,12 @@ export const servedCertsModule: ReadOnlyModule<Record<string, never>> = {
       if (!c.present) problems.push(`nothing served on :${c.port}`);
       else if (c.matchesDisk === false)
         problems.push(
-          `${c.name} on :${c.port} serves a certificate other than ${c.diskName} on disk (not restarted since a renewal)`,
+          `${c.name} on :${c.port} serves a certificate other than ${c.diskName} on disk (what clients see)`,
         );
     }
+    const restarts = await readRestarts(ctx.remote, facts.runtime, mastersComponents(ctx.cluster.etcd === 'stacked'));
+    const notRestarted = notRestartedProblems(restarts);
+    problems.push(...notRestarted);
     const startedAt = facts.runtime
       ? RUNTIMES[facts.runtime].parseStartedAt(s.get('apiserver-inspect') ?? '')
       : undefined;
@@ -69,12 +75,13 @@ export const servedCertsModule: ReadOnlyModule<Record<string, never>> = {
     ctx.publish('served', served);
     ctx.publish('apiserverStartedAt', startedAt?.toISOString());
     ctx.publish('servedProblems', problems);
+    ctx.publish('restarts', restarts);
     return {
       status: 'ok',
       message: problems.length
         ? problems.join('; ')
-        : `serving the certificates on disk${uptimeDays !== undefined ? `; kube-apiserver up ${uptimeDays.toFixed(1)} days` : ''}`,
-      data: { served, apiserverStartedAt: startedAt?.toISOString(), problems },
+        : `every component started after its credentials changed; serving the certificates on disk${uptimeDays !== undefined ? `; kube-apiserver up ${uptimeDays.toFixed(1)} days` : ''}`,
+      data: { served, restarts, apiserverStartedAt: startedAt?.toISOString(), problems },
     };
   },
 };

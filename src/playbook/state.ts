@@ -5,6 +5,7 @@ import type { CertChange, CertLine } from '../kube/cert-lines.js';
 import type { ClusterConfigSummary } from '../kube/kubeadm-config.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import type { ServedCert } from '../kube/served.js';
+import type { ComponentRestart } from '../kube/restart-proof.js';
 
 /** How the cluster is renewed: rolling (healthy cluster) or recovery (certificates already expired). */
 export type RenewalPath = 'rolling' | 'expired-recovery';
@@ -61,6 +62,8 @@ export interface HostReport {
   served?: ServedCert[];
   apiserverStartedAt?: string;
   servedProblems?: string[];
+  /** served_certs: per component, whether it started after its credential files last changed. */
+  restarts?: ComponentRestart[];
   backupDir?: string;
   /** How the backup saved etcd: a snapshot (and the way that took it), or a live copy; the ways that failed first. */
   etcdBackup?: { kind?: string; via?: string; tried: string[] };

@@ -31,6 +31,8 @@ export interface NodeReport {
   kubernetesVersion?: string;
   kubeadmVersion?: string;
   apiserverStartedAt?: string;
+  /** Components still running on credentials older than their files (by start time, not by what is served). */
+  notRestarted: string[];
   problems: string[];
 }
 
@@ -41,6 +43,8 @@ export interface ExpiryReport {
   entries: ExpiryEntry[];
   nodes: NodeReport[];
   severity: Severity;
+  /** `cluster/node component` for every component not restarted since its credentials changed. */
+  notRestarted: string[];
 }
 
 export function buildExpiryReport(
@@ -118,8 +122,8 @@ export function buildExpiryReport(
         if (!s.present || s.notAfter === undefined || s.residualSeconds === undefined) continue;
         const p: string[] = [];
         if (s.residualSeconds <= 0) p.push('expired');
-        if (s.matchesDisk === false)
-          p.push(`differs from ${s.diskName ?? 'the file'} on disk (component not restarted)`);
+        // What clients see; not a restart proof (reloaded from disk: API server 1.17+, etcd).
+        if (s.matchesDisk === false) p.push(`differs from ${s.diskName ?? 'the file'} on disk`);
         entries.push({
           cluster: cluster.cluster,
           node: host.host,
@@ -150,6 +154,7 @@ export function buildExpiryReport(
         kubernetesVersion: node.kubernetesVersion,
         kubeadmVersion: node.kubeadmVersion,
         apiserverStartedAt: host.data.apiserverStartedAt,
+        notRestarted: (host.data.restarts ?? []).filter((r) => r.verdict === 'not-restarted').map((r) => r.component),
         problems,
       });
     }
@@ -160,7 +165,8 @@ export function buildExpiryReport(
     : entries.some((e) => e.severity === 'warning')
       ? 'warning'
       : 'ok';
-  return { generatedAt: run.finishedAt, thresholds, soonest: entries[0], entries, nodes, severity };
+  const notRestarted = nodes.flatMap((n) => n.notRestarted.map((c) => `${n.cluster}/${n.node} ${c}`));
+  return { generatedAt: run.finishedAt, thresholds, soonest: entries[0], entries, nodes, severity, notRestarted };
 }
 
 const SOURCE_ORDER: Record<CertSource, number> = { served: 0, file: 1, kubeconfig: 2 };

@@ -3,8 +3,9 @@
 // and the clock-stamped removal.
 import { NODE_SCRIPTS } from './embedded.gen.js';
 
-/** component-starts.sh. Args: <kubernetesDir> <docker|crictl> then items `<component>:<file relative
- *  to kubernetesDir>`. Prints sections `changed <component>` and `started <component>`. */
+/** component-starts.sh. Args: <kubernetesDir> <docker|crictl|none> <brief|full> then items
+ *  `<component>:<file>[:<file>...]` (relative to kubernetesDir). Prints sections `changed`, `files`,
+ *  `started` per component; `full` adds `auth-errors` per component, `now` and `served-start`. */
 export const COMPONENT_STARTS_SCRIPT = NODE_SCRIPTS['component-starts.sh'];
 
 /** clock-then-exec.sh. Args: a command. Prints the node's clock (seconds since the epoch), then

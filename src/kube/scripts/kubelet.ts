@@ -7,3 +7,7 @@ export const KUBELET_STATE_SCRIPT = NODE_SCRIPTS['kubelet-state.sh'];
 /** repoint-kubelet-conf.sh. Args: <kubelet.conf> <pem> <backup suffix>. Points kubelet.conf at the
  *  rotating client certificate file instead of embedded data, keeping a copy of the old file. */
 export const REPOINT_KUBELET_CONF_SCRIPT = NODE_SCRIPTS['repoint-kubelet-conf.sh'];
+
+/** kubelet-health.sh. No args. One sample of the kubelet's health: healthz on :10248, the unit's
+ *  restart count and activation time, the node's clock. */
+export const KUBELET_HEALTH_SCRIPT = NODE_SCRIPTS['kubelet-health.sh'];

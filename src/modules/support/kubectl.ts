@@ -8,6 +8,9 @@ export const ADMIN_CONF = `${KUBERNETES_DIR}/admin.conf`;
 const CACHE_DIR = '/tmp/kube-cert-renew-kubectl-cache';
 const base = ['kubectl', '--kubeconfig', ADMIN_CONF, '--cache-dir', CACHE_DIR];
 
+/** The argv of kubectl with admin.conf, for a master other than ctx.host's. */
+export const kubectlArgv = (args: readonly string[]): string[] => [...base, ...args];
+
 export async function kubectlJson<T>(ctx: ModuleContext, args: string[]): Promise<T> {
   const stdout = await kubectl(ctx, [...args, '-o', 'json']);
   try {

@@ -10,18 +10,12 @@ import { parseSections } from '../../kube/node-scripts.js';
 import { KUBERNETES_DIR } from '../../kube/paths.js';
 import { RUNTIMES } from '../../kube/runtime.js';
 import { COMPONENT_STARTS_SCRIPT } from '../../kube/scripts/components.js';
+import { componentStartItems } from '../../kube/restart-proof.js';
+import { mastersComponents } from './restarts.js';
 import { parseVersion } from '../../kube/version.js';
 
 /** kubeadm renews all certificates within seconds; more apart than this, a renewal was cut short. */
 const SAME_RENEWAL_SECONDS = 3600;
-
-/** The certificate file each component loads at start (relative to /etc/kubernetes). */
-const COMPONENT_FILES: Record<string, string> = {
-  etcd: 'pki/etcd/server.crt',
-  'kube-apiserver': 'pki/apiserver.crt',
-  'kube-controller-manager': 'controller-manager.conf',
-  'kube-scheduler': 'scheduler.conf',
-};
 
 /** Renewable certificates whose end dates are more than an hour apart: "a, b (ends X) vs c (ends Y)". */
 export function splitRenewal(ctx: ModuleContext, facts: NodeFacts): string | undefined {
@@ -42,11 +36,13 @@ export function splitRenewal(ctx: ModuleContext, facts: NodeFacts): string | und
 export async function staleComponents(ctx: ModuleContext, facts: NodeFacts): Promise<string[]> {
   if (!facts.runtime) return [];
   const rt = RUNTIMES[facts.runtime];
-  const components = Object.keys(COMPONENT_FILES).filter((c) => c !== 'etcd' || ctx.cluster.etcd === 'stacked');
+  const components = mastersComponents(ctx.cluster.etcd === 'stacked');
+  // `changed <component>` is the ctime of its first credential file (its certificate or kubeconfig).
   const res = await ctx.remote.sh(COMPONENT_STARTS_SCRIPT, [
     KUBERNETES_DIR,
     rt.cli,
-    ...components.map((c) => `${c}:${COMPONENT_FILES[c]}`),
+    'brief',
+    ...componentStartItems(components),
   ]);
   const s = parseSections(res.stdout);
   return components.filter((c) => {

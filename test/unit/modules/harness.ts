@@ -317,3 +317,60 @@ export const kubeadmConfigMapReply = (clusterConfiguration: string = CLUSTER_CON
 /** kubectl reading kube-system/kubeadm-config. */
 export const readsKubeadmConfig = (argv: readonly string[]): boolean =>
   argv[0] === 'kubectl' && argv.join(' ').includes('-n kube-system get configmap kubeadm-config');
+
+/** COMPONENT_STARTS_SCRIPT's output: every component's credential files last changed at `changedSec`
+ *  (seconds); each container started at `started[component]` (docker's format), none when absent. */
+export function componentStartsOutput(
+  changedSec: number,
+  started: Record<string, string> = {},
+  authErrors: Record<string, string> = {},
+): string {
+  const parts: Record<string, string> = { now: String(Math.floor(Date.now() / 1000)) };
+  for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'])
+    Object.assign(parts, {
+      [`changed ${c}`]: String(changedSec),
+      [`files ${c}`]: `${changedSec} /etc/kubernetes/${c}.credentials`,
+      [`started ${c}`]: started[c] ?? '',
+      [`auth-errors ${c}`]: authErrors[c] ?? '',
+    });
+  return sections(parts);
+}
+
+/** Components that started a day after their files last changed (restarted since). */
+export const restartedReply = (): Reply => {
+  const changed = Math.floor(Date.now() / 1000) - 2 * 86_400;
+  const started = new Date(Date.now() - 86_400_000).toISOString();
+  return {
+    stdout: componentStartsOutput(changed, {
+      etcd: started,
+      'kube-apiserver': started,
+      'kube-controller-manager': started,
+      'kube-scheduler': started,
+    }),
+  };
+};
+
+/** Credential files changed a minute ago; `stale` components started an hour before that, the
+ *  others 5 s after it; `authErrors`: log lines per component. */
+export function startsAroundChange(stale: readonly string[] = [], authErrors: Record<string, string> = {}): Reply {
+  const changed = Math.floor(Date.now() / 1000) - 60;
+  const at = (sec: number): string => new Date(sec * 1000).toISOString();
+  const started: Record<string, string> = {};
+  for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'])
+    started[c] = stale.includes(c) ? at(changed - 3600) : at(changed + 5);
+  return { stdout: componentStartsOutput(changed, started, authErrors) };
+}
+
+/** `kubectl get lease kube-controller-manager kube-scheduler -o json`: both renewed at `renewTime`. */
+export const leasesReply = (renewTime = new Date().toISOString()): Reply => ({
+  stdout: JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: ['kube-controller-manager', 'kube-scheduler'].map((name) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-system' },
+      spec: { holderIdentity: `m2_${name}`, leaseDurationSeconds: 15, renewTime },
+    })),
+  }),
+});

@@ -4,7 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { NODE_FACTS_SCRIPT, SERVED_FACTS_SCRIPT } from '../../../src/kube/node-scripts.js';
 import { nodeFactsModule } from '../../../src/modules/node-facts.js';
 import { LOOPBACK_WARN_DAYS, servedCertsModule } from '../../../src/modules/served-certs.js';
-import { FakeNode, nodeFacts, runModule, script, sections, testPem } from './harness.js';
+import { COMPONENT_STARTS_SCRIPT } from '../../../src/kube/scripts/components.js';
+import {
+  FakeNode,
+  nodeFacts,
+  restartedReply,
+  runModule,
+  script,
+  sections,
+  startsAroundChange,
+  testPem,
+} from './harness.js';
 
 describe('node_facts', () => {
   it("fails with the tail of the script's error when the node cannot be read", async () => {
@@ -39,8 +49,10 @@ describe('served_certs', () => {
     f.certs.apiserver!.fingerprint256 = undefined;
     return f;
   };
-  const served = (parts: Record<string, string>) =>
-    new FakeNode().on(script(SERVED_FACTS_SCRIPT), { stdout: sections(parts) });
+  const served = (parts: Record<string, string>, starts = restartedReply()) =>
+    new FakeNode()
+      .on(script(SERVED_FACTS_SCRIPT), { stdout: sections(parts) })
+      .on(script(COMPONENT_STARTS_SCRIPT), starts);
 
   it('is skipped on a node with no control plane', async () => {
     const run = await runModule(
@@ -64,7 +76,7 @@ describe('served_certs', () => {
     );
     expect(run.record.status).toBe('ok');
     expect(run.record.message).toBe(
-      'nothing served on :6443; etcd on :2379 serves a certificate other than etcd-server on disk (not restarted since a renewal)',
+      'nothing served on :6443; etcd on :2379 serves a certificate other than etcd-server on disk (what clients see)',
     );
     expect(run.report.servedProblems).toHaveLength(2);
     expect(run.report.served?.map((s) => [s.name, s.present, s.matchesDisk])).toEqual([
@@ -90,5 +102,34 @@ describe('served_certs', () => {
       ),
     );
     expect(run.report.apiserverStartedAt).toBe(startedAt);
+  });
+
+  it('reports a component started before its credential files changed, though what is served matches the files', async () => {
+    const pem = testPem('07');
+    const f = facts();
+    f.certs['etcd-server']!.fingerprint256 = undefined;
+    const run = await runModule(
+      servedCertsModule,
+      {},
+      {
+        nodes: {
+          m1: served(
+            { 'served-apiserver': pem, 'served-etcd': pem, 'apiserver-inspect': new Date().toISOString() },
+            startsAroundChange(['kube-controller-manager']),
+          ),
+        },
+        facts: { m1: { node: f } },
+      },
+    );
+    expect(run.record.status).toBe('ok');
+    expect(run.record.message).toMatch(
+      /^kube-controller-manager not restarted since its credentials changed: its container started \S+, before \/etc\/kubernetes\/kube-controller-manager\.credentials changed/,
+    );
+    expect(run.report.restarts?.map((r) => [r.component, r.verdict])).toEqual([
+      ['etcd', 'restarted'],
+      ['kube-apiserver', 'restarted'],
+      ['kube-controller-manager', 'not-restarted'],
+      ['kube-scheduler', 'restarted'],
+    ]);
   });
 });

@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ETCD_MOVE_LEADER_SCRIPT, HEALTH_SCRIPT } from '../../../src/kube/node-scripts.js';
 import { CLOCK_THEN_EXEC_SCRIPT } from '../../../src/kube/scripts/components.js';
+import { KUBELET_HEALTH_SCRIPT } from '../../../src/kube/scripts/kubelet.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { restartControlPlaneModule } from '../../../src/modules/restart-control-plane.js';
 import type { HostFacts } from '../../../src/playbook/state.js';
 import {
@@ -16,12 +19,21 @@ import {
   type Reply,
 } from './harness.js';
 
+/** KUBELET_HEALTH_SCRIPT's output as captured (test/unit/kube/fixtures/kubelet-health). */
+const kubeletFixture = (name: string): string =>
+  readFileSync(join(import.meta.dirname, '..', 'kube', 'fixtures', 'kubelet-health', `${name}.txt`), 'utf8');
+/** One reply per sample, the last one repeated. */
+const kubeletReplies =
+  (outputs: string[]) =>
+  (_argv: readonly string[], nth: number): Reply => ({ stdout: outputs[Math.min(nth, outputs.length - 1)] });
+
 /** A container id per component and generation (hex, as docker prints them). */
 const id = (component: string, generation: number): string =>
   `${Buffer.from(component).toString('hex').slice(0, 12)}${String(generation).padStart(4, '0')}`;
 
 interface NodeSpec {
-  kubelet?: string;
+  /** KUBELET_HEALTH_SCRIPT's replies, one per sample (the last repeats); default: up for days. */
+  kubelet?: string[];
   health?: HealthSpec;
   /** Components that never come back after their removal. */
   stuck?: string[];
@@ -34,7 +46,7 @@ function master(spec: NodeSpec = {}): FakeNode {
   const componentOf = (argv: readonly string[]): string =>
     (argv.find((a) => a.startsWith('label=')) ?? '').replace('label=io.kubernetes.container.name=', '');
   return new FakeNode()
-    .on(command('systemctl', 'is-active', 'kubelet'), { stdout: `${spec.kubelet ?? 'active'}\n` })
+    .on(script(KUBELET_HEALTH_SCRIPT), kubeletReplies(spec.kubelet ?? [kubeletFixture('healthy-systemd-252')]))
     .on(script(HEALTH_SCRIPT), healthReply(spec.health ?? {}))
     .on(script(ETCD_MOVE_LEADER_SCRIPT), { stdout: 'not-leader\n' })
     .on(command('docker', 'ps'), (argv) => ({
@@ -114,13 +126,42 @@ describe('restart_control_plane', () => {
   });
 
   it('refuses to remove containers when the kubelet is not running (nothing would recreate them)', async () => {
-    const node = master({ kubelet: 'inactive' });
-    const run = await restart(node);
-    expect(run.record).toMatchObject({
-      status: 'failed',
-      message: 'kubelet is inactive: refusing to remove containers it would not recreate',
-    });
+    const down = kubeletFixture('healthy-systemd-252')
+      .replace(
+        'ok\n200',
+        "curl: (7) Failed to connect to 127.0.0.1 port 10248 after 0 ms: Couldn't connect to server\n000",
+      )
+      .replace('ActiveState=active', 'ActiveState=inactive')
+      .replace('SubState=running', 'SubState=dead');
+    const node = master({ kubelet: [down] });
+    const run = await restart(node, { kubeletTimeoutSeconds: 0.05 });
+    expect(run.record).toMatchObject({ status: 'failed' });
+    expect(run.record.message).toMatch(
+      /^kubelet not healthy after \d+s: kubelet\.service is inactive \(dead\); refusing to remove containers it would not recreate$/,
+    );
     expect(removed(node)).toEqual([]);
+  });
+
+  it('refuses, before removing anything, a crash-looping kubelet that is `active` and answers healthz when first seen', async () => {
+    // Real outputs: caught 3 s into a run (healthz ok, NRestarts=7), then in auto-restart (NRestarts=8).
+    const node = master({ kubelet: [kubeletFixture('crashloop-up-3s'), kubeletFixture('crashloop-auto-restart')] });
+    const run = await restart(node);
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toMatch(
+      /^kubelet is crash-looping: systemd restarted it 1 time\(s\) in \ds \(NRestarts 7 -> 8\); refusing to remove containers it would not recreate$/,
+    );
+    expect(removed(node)).toEqual([]);
+    expect(node.count(command('docker', 'ps'))).toBe(0);
+  });
+
+  it('waits for a kubelet started moments ago until it has stayed up longer than its restart delay', async () => {
+    // Up 3 s at first; 18 s later on the node's clock, same activation, NRestarts unchanged.
+    const young = kubeletFixture('crashloop-up-3s').replace('NRestarts=7', 'NRestarts=0');
+    const older = young.replace('1796306610', '1796306628');
+    const node = master({ kubelet: [young, older] });
+    const run = await restart(node, { components: ['kube-scheduler'] });
+    expect(run.record.status).toBe('changed');
+    expect(node.count(script(KUBELET_HEALTH_SCRIPT))).toBe(2);
   });
 
   it('fails when the runtime is unknown, or a component has no running container', async () => {
@@ -132,7 +173,7 @@ describe('restart_control_plane', () => {
     expect(unknown.record).toMatchObject({ status: 'failed', message: 'container runtime unknown' });
     const empty = new FakeNode()
       .on(command('docker', 'ps'), { stdout: '' })
-      .on(command('systemctl', 'is-active', 'kubelet'), { stdout: 'active\n' });
+      .on(script(KUBELET_HEALTH_SCRIPT), kubeletReplies([kubeletFixture('healthy-systemd-252')]));
     const run = await restart(empty, { components: ['kube-apiserver'] });
     expect(run.record).toMatchObject({ status: 'failed', message: 'no running kube-apiserver container' });
   });

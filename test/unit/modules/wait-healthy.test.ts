@@ -1,10 +1,27 @@
 // wait_healthy: the gate between masters. Polls until healthy, or fails naming every problem.
 import { describe, expect, it } from 'vitest';
 import { HEALTH_SCRIPT } from '../../../src/kube/node-scripts.js';
+import { COMPONENT_STARTS_SCRIPT } from '../../../src/kube/scripts/components.js';
 import { waitHealthyModule } from '../../../src/modules/wait-healthy.js';
-import { FakeNode, healthReply, runModule, script, testPem, type HealthSpec } from './harness.js';
+import {
+  command,
+  FakeNode,
+  leasesReply,
+  healthReply,
+  nodeFacts,
+  restartedReply,
+  runModule,
+  script,
+  startsAroundChange,
+  testPem,
+  type HealthSpec,
+} from './harness.js';
 
-const probe = (spec: HealthSpec): FakeNode => new FakeNode().on(script(HEALTH_SCRIPT), healthReply(spec));
+const probe = (spec: HealthSpec): FakeNode =>
+  new FakeNode()
+    .on(script(HEALTH_SCRIPT), healthReply(spec))
+    .on(script(COMPONENT_STARTS_SCRIPT), restartedReply())
+    .on(command('kubectl'), leasesReply());
 
 describe('wait_healthy', () => {
   it('passes on a healthy master and learns the etcd member URLs', async () => {
@@ -19,9 +36,10 @@ describe('wait_healthy', () => {
   });
 
   it('polls until the master becomes healthy', async () => {
-    const node = new FakeNode().on(script(HEALTH_SCRIPT), (argv, nth) =>
-      healthReply(nth < 2 ? { apiserverReady: false } : {})(argv),
-    );
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), (argv, nth) => healthReply(nth < 2 ? { apiserverReady: false } : {})(argv))
+      .on(script(COMPONENT_STARTS_SCRIPT), restartedReply())
+      .on(command('kubectl'), leasesReply());
     const run = await runModule(
       waitHealthyModule,
       { intervalSeconds: 0.01, timeoutSeconds: 5 },
@@ -88,5 +106,81 @@ describe('wait_healthy', () => {
       { nodes: { m1: node }, facts: { m1: { due: false } } },
     );
     expect(always.record.status).toBe('ok');
+  });
+  it('waits until every component started after its credential files changed (by time, not by what is served)', async () => {
+    // The controller-manager comes back on the third probe; what :6443 serves matches the file all along.
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), (_argv, nth) =>
+        startsAroundChange(nth < 2 ? ['kube-controller-manager'] : []),
+      )
+      .on(command('kubectl'), leasesReply());
+    const run = await runModule(
+      waitHealthyModule,
+      { intervalSeconds: 0.01, timeoutSeconds: 5 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('ok');
+    expect(node.count(script(COMPONENT_STARTS_SCRIPT))).toBe(3);
+  });
+
+  it('fails naming a component still running on credentials older than its files', async () => {
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), startsAroundChange(['kube-scheduler']))
+      .on(command('kubectl'), leasesReply());
+    const run = await runModule(
+      waitHealthyModule,
+      { timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toMatch(
+      /^not healthy after \d+s: kube-scheduler not restarted since its credentials changed: its container started [^,]+, before \/etc\/kubernetes\/kube-scheduler\.credentials changed/,
+    );
+    expect(run.record.message).not.toMatch(/kube-controller-manager|kube-apiserver|etcd not/);
+  });
+  it('waits until the leader leases are renewed after the restart, not on /healthz alone', async () => {
+    // Components restarted 55 s ago (startsAroundChange); the leases were last renewed 10 min ago,
+    // then renewed again on the third read.
+    const stale = new Date(Date.now() - 600_000).toISOString();
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), startsAroundChange())
+      .on(command('kubectl'), (_argv, nth) => leasesReply(nth < 2 ? stale : new Date().toISOString()));
+    const run = await runModule(
+      waitHealthyModule,
+      { intervalSeconds: 0.01, timeoutSeconds: 5 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('ok');
+    expect(node.count(command('kubectl'))).toBe(3);
+    // with admin.conf, as every kubectl of the tool
+    const argv = node.calls.find((a) => a[0] === 'kubectl')!;
+    expect(argv.slice(1, 3)).toEqual(['--kubeconfig', '/etc/kubernetes/admin.conf']);
+    expect(argv.slice(5).join(' ')).toBe(
+      '-n kube-system get lease kube-controller-manager kube-scheduler --ignore-not-found -o json',
+    );
+  });
+
+  it('fails naming a lease nobody renews and a restarted component logging authentication errors', async () => {
+    const stale = new Date(Date.now() - 600_000).toISOString();
+    const unauthorized =
+      'E1203 14:40:02.118312       1 leaderelection.go:325] error retrieving resource lock kube-system/kube-scheduler: Unauthorized';
+    const starts = startsAroundChange([], { 'kube-scheduler': unauthorized });
+    const node = new FakeNode()
+      .on(script(HEALTH_SCRIPT), healthReply({}))
+      .on(script(COMPONENT_STARTS_SCRIPT), starts)
+      .on(command('kubectl'), leasesReply(stale));
+    const run = await runModule(
+      waitHealthyModule,
+      { timeoutSeconds: 0.05, intervalSeconds: 0.01 },
+      { nodes: { m1: node }, facts: { m1: { node: nodeFacts() } } },
+    );
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toContain(
+      `lease kube-system/kube-controller-manager not renewed since kube-controller-manager started here (`,
+    );
+    expect(run.record.message).toContain(`kube-scheduler logs authentication errors: ${unauthorized}`);
   });
 });

@@ -7,6 +7,10 @@ import type { HostSummary, RunSummary, TaskStatus } from '../../../src/playbook/
 import type { CertLine } from '../../../src/kube/cert-lines.js';
 import type { ServedCert } from '../../../src/kube/served.js';
 import type { NodeFacts } from '../../../src/kube/node-facts.js';
+import type { ComponentRestart } from '../../../src/kube/restart-proof.js';
+import { reportCheck } from '../../../src/cli/check-report.js';
+import { ExitCode } from '../../../src/errors.js';
+import { PassThrough } from 'node:stream';
 
 const DAY = 86400;
 const FINISHED = '2025-06-01T12:00:00.000Z';
@@ -204,7 +208,7 @@ describe('buildExpiryReport', () => {
     expect(entry('m1', 'etcd-healthcheck-client')!.problems).toEqual(['does not match its private key']);
     expect(entry('m1', 'kube-apiserver:6443')).toMatchObject({
       source: 'served',
-      problems: ['differs from apiserver on disk (component not restarted)'],
+      problems: ['differs from apiserver on disk'],
     });
     expect(entry('m1', 'ca')).toMatchObject({ source: 'file', caName: 'ca', problems: [] });
     expect(entry('m1', 'apiserver')!.problems).toEqual([]);
@@ -292,7 +296,7 @@ describe('formatExpiryTable', () => {
     );
     expect(rows[2]).toMatch(/^ {3}WARNING +etcd-peer +file +.* 7d +etcd-ca +not signed by etcd-ca$/);
     expect(rows.find((r) => r.includes('kube-apiserver:6443'))).toMatch(
-      / served .* 300d .*differs from apiserver on disk \(component not restarted\)$/,
+      / served .* 300d .*differs from apiserver on disk$/,
     );
     expect(m1).toContain(
       '   ! kubelet.conf embeds its client certificate (kubeadm#1753): the kubelet will not start once it expires',
@@ -423,5 +427,41 @@ describe('formatPrometheus', () => {
     expect(out.split('\n').filter((l) => l.startsWith('x509_')).length).toBe(2);
     const parsed = parseExposition(out).samples[0]!;
     expect(parsed.labels).toMatchObject({ cluster: odd, node: 'm"1', subject_O: 'a\\"b', subject_CN: 'c"d' });
+  });
+});
+
+describe('components not restarted since their credentials changed', () => {
+  const restarts: ComponentRestart[] = [
+    { component: 'kube-apiserver', verdict: 'restarted', detail: 'its container started … after …' },
+    { component: 'kube-controller-manager', verdict: 'not-restarted', detail: 'its container started … before …' },
+    { component: 'kube-scheduler', verdict: 'unknown', detail: 'no running container and no start time served' },
+  ];
+  const run = (): RunSummary =>
+    summary([
+      host('prod', 'm1', { certificatesBefore: [cert('apiserver', 100 * DAY)], restarts }),
+      host('prod', 'm2', { certificatesBefore: [cert('apiserver', 100 * DAY)] }),
+    ]);
+
+  it('are listed per node and for the fleet; an unknown verdict is not one', () => {
+    const report = buildExpiryReport(run(), THRESHOLDS);
+    expect(report.nodes.map((n) => [n.node, n.notRestarted])).toEqual([
+      ['m1', ['kube-controller-manager']],
+      ['m2', []],
+    ]);
+    expect(report.notRestarted).toEqual(['prod/m1 kube-controller-manager']);
+    expect(report.severity).toBe('ok');
+  });
+
+  it('make check exit 12 (11 still wins), and the last stderr line says which', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const code = await reportCheck(run(), { warnMs: 30 * DAY * 1000, criticalMs: 7 * DAY * 1000 }, out, err);
+    expect(code).toBe(ExitCode.checkNotRestarted);
+    expect(code).toBe(12);
+    expect(String(err.read())).toMatch(
+      /, 1 component\(s\) not restarted since their credentials changed \(prod\/m1 kube-controller-manager\) \(exit code 12\)\n$/,
+    );
+    const critical = await reportCheck(run(), { warnMs: 300 * DAY * 1000, criticalMs: 200 * DAY * 1000 }, out);
+    expect(critical).toBe(ExitCode.checkCritical);
   });
 });

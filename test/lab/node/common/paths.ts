@@ -23,6 +23,8 @@ export const nodePaths = {
   kubeletPid: p('var/lib/kcrlab/runtime/kubelet.pid'),
   kubeletLog: p('var/lib/kcrlab/runtime/kubelet.log'),
   kubeletState: p('var/lib/kcrlab/runtime/kubelet.state'),
+  /** Lab switch: every kubelet start exits 255 this many ms after it started (kubelet-healthz.ts). */
+  kubeletExitAfterMs: p('var/lib/kcrlab/kubelet-exit-after-ms'),
   /** components: real: written once the node agent has registered its Node and mirror pods (node-agent.ts). */
   nodeRegistered: p('var/lib/kcrlab/runtime/node-registered'),
   /** systemd: real: the kubelet unit's state as systemd keeps it (systemd-unit.ts). */

@@ -12,6 +12,7 @@ import { PodSyncer } from './kubelet-sync.js';
 import { NodeAgent } from './node-agent.js';
 import { ensureRuntimeDirs } from './store.js';
 import { sleep } from './proc.js';
+import { exitAfterMs, serveKubeletHealthz } from './kubelet-healthz.js';
 
 /** klog.Fatal exits 255 (systemd: `status=255/EXCEPTION`). */
 const fatalExitCode = 255;
@@ -63,6 +64,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   writeKubeletState('active');
+  serveKubeletHealthz();
+  const dieAfterMs = exitAfterMs();
+  if (dieAfterMs !== undefined)
+    setTimeout(
+      () => fail(`failed to run Kubelet: exiting ${dieAfterMs} ms after start (${nodePaths.kubeletExitAfterMs})`),
+      dieAfterMs,
+    );
   if (config.components === 'real')
     startNodeAgent(
       new NodeAgent({

@@ -56,9 +56,9 @@ function properties(unit: UnitState): [string, string][] {
   ];
 }
 
-/** `systemctl show kubelet [-p A,B ...] [--value]`. */
-export function showUnit(wanted: string[], valueOnly: boolean): string {
-  const all = properties(readUnit());
+/** `systemctl show kubelet [-p A,B ...] [--value]`, of the unit given (default: as systemd keeps it). */
+export function showUnit(wanted: string[], valueOnly: boolean, unit: UnitState = readUnit()): string {
+  const all = properties(unit);
   const picked = wanted.length ? all.filter(([k]) => wanted.includes(k)) : all;
   return picked.map(([k, v]) => (valueOnly ? `${v}\n` : `${k}=${v}\n`)).join('');
 }

@@ -11,7 +11,7 @@ import { readKubeletPid, readKubeletState, writeKubeletState, type KubeletState 
 import { serviceEnv } from './launch.js';
 import { isAlive, sleep } from './proc.js';
 import { activeLine, showUnit, startUnit, stopUnit } from './systemctl-real.js';
-import { readUnit } from './systemd-unit.js';
+import { readUnit, type UnitState } from './systemd-unit.js';
 
 const kubeletJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kubelet.js');
 const kubeletExec =
@@ -47,6 +47,29 @@ function kubeletState(): { state: KubeletState | 'activating' | 'deactivating'; 
   const pid = readKubeletPid();
   if (state === 'active' && !isAlive(pid)) return { state: 'failed', pid };
   return { state, pid };
+}
+
+/** The simulated kubelet as `systemctl show` would see it: active since its state file was last
+ *  written (it writes `active` once it passed its checks), never restarted by systemd (no Restart=). */
+function simulatedUnit(): UnitState {
+  const { state, pid } = kubeletState();
+  let changedMs = 0;
+  try {
+    changedMs = fs.statSync(nodePaths.kubeletState).mtimeMs;
+  } catch {
+    // never started
+  }
+  const active = state === 'active';
+  return {
+    activeState: active ? 'active' : state === 'failed' ? 'failed' : 'inactive',
+    subState: active ? 'running' : state === 'failed' ? 'failed' : 'dead',
+    managerPid: null,
+    mainPid: active ? pid : null,
+    lastExitStatus: state === 'failed' ? 255 : null,
+    nRestarts: 0,
+    activeEnterTimestamp: active && changedMs ? Math.floor(changedMs) : null,
+    stateChangeTimestamp: Math.floor(changedMs),
+  };
 }
 
 async function startKubelet(): Promise<void> {
@@ -303,7 +326,7 @@ async function main(argv: string[]): Promise<number> {
         err('kcrlab: systemctl show is simulated for kubelet only\n');
         return 1;
       }
-      out(showUnit(shown, valueOnly));
+      out(showUnit(shown, valueOnly, realSystemd() ? undefined : simulatedUnit()));
       return 0;
     }
     case 'is-active':

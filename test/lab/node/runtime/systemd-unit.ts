@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import { nodePaths } from '../common/paths.js';
 import { isAlive } from './proc.js';
 
-export type ActiveState = 'active' | 'activating' | 'deactivating' | 'inactive';
-export type SubState = 'running' | 'auto-restart' | 'stop-sigterm' | 'dead';
+/** `failed` only under `systemd: simulated` (systemctl.ts); the real unit never fails (StartLimitInterval=0). */
+export type ActiveState = 'active' | 'activating' | 'deactivating' | 'inactive' | 'failed';
+export type SubState = 'running' | 'auto-restart' | 'stop-sigterm' | 'dead' | 'failed';
 
 export interface UnitState {
   activeState: ActiveState;
