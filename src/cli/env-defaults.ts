@@ -20,6 +20,8 @@ export const ENV_DEFAULTS: Readonly<Record<string, string>> = {
   '--renew-within': 'KCR_RENEW_WITHIN',
   '--health-timeout': 'KCR_HEALTH_TIMEOUT',
   '--kubeadm-timeout': 'KCR_KUBEADM_TIMEOUT',
+  '--restart-timeout': 'KCR_RESTART_TIMEOUT',
+  '--etcd-start-timeout': 'KCR_ETCD_START_TIMEOUT',
   '--max-clock-skew': 'KCR_MAX_CLOCK_SKEW',
   '--warn': 'KCR_WARN',
   '--critical': 'KCR_CRITICAL',

@@ -111,6 +111,20 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
       )
       .addOption(
         durationFlag(
+          '--restart-timeout <duration>',
+          'longest a removed control-plane container may take to come back (the kubelet recreates it)',
+          '300s',
+        ),
+      )
+      .addOption(
+        durationFlag(
+          '--etcd-start-timeout <duration>',
+          'longest a restarted local etcd may take to serve again (a large database replays for minutes)',
+          '600s',
+        ),
+      )
+      .addOption(
+        durationFlag(
           '--max-clock-skew <duration>',
           'largest accepted clock difference between a node and this machine',
           '60s',

@@ -34,6 +34,8 @@ export interface RunFlags {
   force?: boolean;
   healthTimeout: number;
   kubeadmTimeout: number;
+  restartTimeout: number;
+  etcdStartTimeout: number;
   maxClockSkew: number;
   outputDir: string;
   /** check only */
@@ -85,6 +87,8 @@ export async function runCommand(
       outputDir: path.resolve(flags.outputDir),
       healthTimeoutMs: flags.healthTimeout,
       kubeadmTimeoutMs: flags.kubeadmTimeout,
+      restartTimeoutMs: flags.restartTimeout,
+      etcdStartTimeoutMs: flags.etcdStartTimeout,
       maxClockSkewMs: flags.maxClockSkew,
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });

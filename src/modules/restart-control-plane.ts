@@ -32,8 +32,10 @@ const Args = z
     checkQuorum: z.boolean().default(true),
     /** Only restart when this run already restarted something on this host (used in rescue). */
     onlyIfRestarted: z.boolean().default(false),
-    /** How long each container may take to come back. */
-    comebackTimeoutSeconds: z.number().int().positive().default(120),
+    /** How long each container may take to come back; default --restart-timeout. */
+    comebackTimeoutSeconds: z.number().int().positive().optional(),
+    /** How long a restarted local etcd may take to serve again; default --etcd-start-timeout. */
+    etcdStartTimeoutSeconds: z.number().int().positive().optional(),
     /** How long the kubelet may take to be healthy and stable before containers are removed. */
     kubeletTimeoutSeconds: z.number().positive().default(60),
   })
@@ -79,11 +81,12 @@ export const restartControlPlaneModule: MutatingModule<Args, ControlPlaneCompone
         await requireOtherMembersHealthy(ctx);
         await moveLeaderAway(ctx);
       }
-      restarted[component] = await restartOne(ctx, rt, component, args.comebackTimeoutSeconds * 1000, waited);
+      const comebackMs = (args.comebackTimeoutSeconds ?? ctx.options.restartTimeoutMs / 1000) * 1000;
+      restarted[component] = await restartOne(ctx, rt, component, comebackMs, waited);
       ctx.facts.restartedAny = true;
       if (component === 'etcd') {
         const since = Date.now();
-        await waitLocalEtcd(ctx, args.comebackTimeoutSeconds * 1000);
+        await waitLocalEtcd(ctx, (args.etcdStartTimeoutSeconds ?? ctx.options.etcdStartTimeoutMs / 1000) * 1000);
         waited.ms += Date.now() - since;
       }
     }
@@ -185,7 +188,10 @@ async function waitLocalEtcd(ctx: ModuleContext, timeoutMs: number): Promise<voi
     last = h.served.etcd ? 'etcd serves an old certificate' : 'local etcd not answering';
     await sleep(500, ctx.signal);
   }
-  throw ctx.fail(`etcd not back after restart: ${last}`);
+  throw ctx.fail(
+    `etcd not back ${Math.round(timeoutMs / 1000)}s after its restart: ${last}`,
+    'a large database can take minutes: raise --etcd-start-timeout',
+  );
 }
 
 /** A restarting leader leaves the cluster without one until an election ends; hand it over first. */

@@ -20,6 +20,10 @@ export interface RunOptions {
   healthTimeoutMs: number;
   /** Longest a `kubeadm certs renew all` may run (--kubeadm-timeout). */
   kubeadmTimeoutMs: number;
+  /** Longest a removed control-plane container may take to come back (--restart-timeout). */
+  restartTimeoutMs: number;
+  /** Longest a restarted local etcd may take to serve again (--etcd-start-timeout): a large database replays for minutes. */
+  etcdStartTimeoutMs: number;
   /** Largest accepted clock difference between a node and this machine. */
   maxClockSkewMs: number;
 }

@@ -196,6 +196,8 @@ describe('a run', () => {
         '90s',
         '--kubeadm-timeout',
         '5m',
+        '--etcd-start-timeout',
+        '15m',
         '--force',
         '--output-dir',
         '/tmp/out',
@@ -211,6 +213,8 @@ describe('a run', () => {
       renewWithinSeconds: 43_200,
       healthTimeoutMs: 90_000,
       kubeadmTimeoutMs: 300_000,
+      restartTimeoutMs: 300_000,
+      etcdStartTimeoutMs: 900_000,
       force: true,
       outputDir: '/tmp/out',
     });

@@ -15,6 +15,7 @@ import {
   nodeFacts,
   runModule,
   script,
+  testPem,
   type HealthSpec,
   type Reply,
 } from './harness.js';
@@ -71,13 +72,17 @@ function restart(
   node: FakeNode,
   args: Record<string, unknown> = {},
   facts: HostFacts = {},
-  more: { dryRun?: boolean; etcd?: 'stacked' | 'external' } = {},
+  more: {
+    dryRun?: boolean;
+    etcd?: 'stacked' | 'external';
+    options?: { restartTimeoutMs?: number; etcdStartTimeoutMs?: number };
+  } = {},
 ) {
   return runModule(restartControlPlaneModule, args, {
     nodes: { m1: node },
     facts: { m1: { node: nodeFacts(10), due: true, ...facts } },
     clusterFacts: { etcdUrls: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'] },
-    options: { dryRun: more.dryRun ?? false },
+    options: { dryRun: more.dryRun ?? false, ...more.options },
     cluster: { etcd: more.etcd ?? 'stacked' },
   });
 }
@@ -208,6 +213,30 @@ describe('restart_control_plane', () => {
     expect(run.record).toMatchObject({
       status: 'failed',
       message: 'kube-scheduler did not come back within 1s after its container was removed',
+    });
+  });
+
+  it('without a playbook value, waits --restart-timeout for a container to come back', async () => {
+    const node = master({ stuck: ['kube-scheduler'] });
+    const run = await restart(node, { components: ['kube-scheduler'] }, {}, { options: { restartTimeoutMs: 2000 } });
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message: 'kube-scheduler did not come back within 2s after its container was removed',
+    });
+  });
+
+  it('a restarted local etcd that does not serve again within --etcd-start-timeout fails, naming the setting', async () => {
+    const node = master({ health: { served: testPem('02') } });
+    const run = await restart(
+      node,
+      { components: ['etcd'], checkQuorum: false },
+      {},
+      { options: { etcdStartTimeoutMs: 1000 } },
+    );
+    expect(run.record).toMatchObject({
+      status: 'failed',
+      message:
+        'etcd not back 1s after its restart: etcd serves an old certificate (a large database can take minutes: raise --etcd-start-timeout)',
     });
   });
 

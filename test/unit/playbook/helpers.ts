@@ -196,6 +196,8 @@ export function options(over: Partial<RunOptions> = {}): RunOptions {
     outputDir: '/tmp/kcr',
     healthTimeoutMs: 1000,
     kubeadmTimeoutMs: 180_000,
+    restartTimeoutMs: 120_000,
+    etcdStartTimeoutMs: 120_000,
     maxClockSkewMs: 1000,
     ...over,
   };
