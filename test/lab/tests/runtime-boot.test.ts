@@ -233,6 +233,9 @@ describe('runtime: installRuntimeShims', () => {
       expect(fs.statSync(path.join(bin, 'systemctl')).mode & 0o777).toBe(0o755);
       installRuntimeShims(rootfs, { runtime: 'containerd', nodeBin: process.execPath, labDist });
       expect(fs.readdirSync(bin).sort()).toEqual(['crictl', 'date', 'systemctl']);
+      // crictl names the runtime from the node's own file (dockershim on crictlOnDocker nodes).
+      fs.mkdirSync(path.join(rootfs, 'var/lib/kcrlab'), { recursive: true });
+      fs.writeFileSync(path.join(rootfs, 'var/lib/kcrlab/node.json'), JSON.stringify({ runtime: 'containerd' }));
       const version = execFileSync(path.join(bin, 'crictl'), ['version'], {
         encoding: 'utf8',
         env: { ...process.env, KCRLAB_ROOT: rootfs },
