@@ -1,10 +1,10 @@
 // The CLI through its exported entry (`runCli`): help, usage errors (5), invalid inventory (4),
 // the --yes rule, reporters, and exit codes passed through from the run.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps, runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
 import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
@@ -21,6 +21,9 @@ let playbookFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'kcr-cli-'));
   playbookFile = await writeAssertPlaybook(dir);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** Deps with a fake inventory and transport; the real runner unless `run` is given. */
