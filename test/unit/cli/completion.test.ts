@@ -2,11 +2,11 @@
 // runs it on <Tab> (COMP_WORDS / COMP_CWORD set, COMPREPLY read back); names come from the real
 // CLI (the built dist/src/cli/main.js behind a `renew` on PATH) reading a real inventory file.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { Capture } from './capture.js';
 
@@ -27,6 +27,7 @@ let dir: string;
 let binDir: string;
 let script: string;
 
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kcr-completion-'));
   binDir = path.join(dir, 'bin');

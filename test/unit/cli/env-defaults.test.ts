@@ -1,10 +1,10 @@
 // KCR_* variables as defaults for CI: a variable fills a flag not given, an explicit flag wins, a
 // bad value is a one-line usage error naming the variable, and --help names each variable.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_DEFAULTS } from '../../../src/cli/env-defaults.js';
 import { runCli, type CliDeps, type CliIo } from '../../../src/cli/program.js';
 import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
@@ -20,10 +20,14 @@ function io(env: NodeJS.ProcessEnv): CliIo & { stdout: Capture; stderr: Capture 
   };
 }
 
+let dir: string;
 let playbookFile: string;
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'kcr-env-'));
+  dir = await mkdtemp(path.join(tmpdir(), 'kcr-env-'));
   playbookFile = await writeAssertPlaybook(dir);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** Deps that record which inventory file was loaded and what the run was given. */

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -158,11 +158,15 @@ describe('loadPlaybook', () => {
 
   it('names an unreadable file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kcr-pb-'));
-    await expect(loadPlaybook(path.join(dir, 'missing.yaml'), modules)).rejects.toThrow(
-      /cannot read the file: not found/,
-    );
-    const file = path.join(dir, 'pb.yaml');
-    await writeFile(file, good);
-    expect((await loadPlaybook(file, modules)).plays).toHaveLength(1);
+    try {
+      await expect(loadPlaybook(path.join(dir, 'missing.yaml'), modules)).rejects.toThrow(
+        /cannot read the file: not found/,
+      );
+      const file = path.join(dir, 'pb.yaml');
+      await writeFile(file, good);
+      expect((await loadPlaybook(file, modules)).plays).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Edge cases a real OpenSSH server will not produce on demand, with ssh2's own Server.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StepError, UnreachableError } from '../../../src/errors.js';
@@ -31,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env[PASSWORD_ENV];
   await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {
   await transport?.closeAll();
