@@ -1,7 +1,7 @@
 // End-to-end tests drive the lab only through its command line (never its code) and judge the
 // tool's work by `lab status --json` and the files on the nodes, not by the tool's own report.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,8 +76,15 @@ export class Lab {
     if (res.code !== 0) throw new Error(`lab fault ${kind} failed: ${res.stderr}`);
   }
 
+  /** Takes the lab down, then removes its folder (~700 MB of node files) unless KCR_KEEP_LAB_DIRS=1. */
   async down(): Promise<void> {
-    await this.lab(['down', '--dir', this.dir]);
+    const res = await this.lab(['down', '--dir', this.dir]);
+    if (res.code !== 0 || process.env.KCR_KEEP_LAB_DIRS === '1') return;
+    // Never remove through a mount point: a lab whose teardown left a mount keeps its folder.
+    const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((line) => (line.split(' ')[4] ?? '').startsWith(`${this.dir}/`));
+    if (!mounted) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Runs the tool's CLI against this lab's inventory. */
