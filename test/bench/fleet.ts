@@ -7,7 +7,8 @@ import { floorCli, toolCli, type BenchLab, type LabStatus } from './support/lab.
 import { measure, type Measured } from './support/measure.js';
 import { spread, type Spread } from './support/stats.js';
 
-export type Contestant = 'floor' | 'tool' | 'ansible';
+/** `tool`: `check` (quick, its default); `tool-deep`: `check --deep` (key match, served certificates, restarts). */
+export type Contestant = 'floor' | 'tool' | 'tool-deep' | 'ansible';
 
 /** One fleet size: the first clusters of the lab, every node of each. */
 export interface FleetSize {
@@ -74,6 +75,37 @@ function exitProblem(m: Measured, ok: readonly number[] = [0]): string | undefin
     : `exit ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;
 }
 
+function toolRunner(lab: BenchLab, size: FleetSize, dir: string, contestant: 'tool' | 'tool-deep'): Runner {
+  const deep = contestant === 'tool-deep';
+  return {
+    contestant,
+    run: () =>
+      measure(
+        process.execPath,
+        [
+          toolCli,
+          'check',
+          '--inventory',
+          lab.inventory,
+          '--cluster',
+          size.clusters.join(','),
+          '--forks',
+          String(TOOL_FORKS),
+          '--json',
+          ...(deep ? ['--deep'] : []),
+        ],
+        { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir },
+      ),
+    verify: (m) => {
+      const bad = exitProblem(m);
+      if (bad) return bad;
+      const doc = JSON.parse(m.stdout) as { nodes: { status: string }[]; entries: unknown[] };
+      const read = doc.nodes.filter((x) => x.status === 'ok').length;
+      return read === size.n && doc.entries.length >= size.n ? undefined : `check read ${read}/${size.n} nodes`;
+    },
+  };
+}
+
 async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsible: boolean): Promise<Runner[]> {
   const dir = path.join(workDir, `fleet-${size.n}`);
   await mkdir(dir, { recursive: true });
@@ -105,32 +137,8 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
         return doc.ok === size.n && doc.bytes > 0 ? undefined : `floor read ${doc.ok}/${size.n} hosts`;
       },
     },
-    {
-      contestant: 'tool',
-      run: () =>
-        measure(
-          process.execPath,
-          [
-            toolCli,
-            'check',
-            '--inventory',
-            lab.inventory,
-            '--cluster',
-            size.clusters.join(','),
-            '--forks',
-            String(TOOL_FORKS),
-            '--json',
-          ],
-          { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir },
-        ),
-      verify: (m) => {
-        const bad = exitProblem(m);
-        if (bad) return bad;
-        const doc = JSON.parse(m.stdout) as { nodes: { status: string }[]; entries: unknown[] };
-        const read = doc.nodes.filter((x) => x.status === 'ok').length;
-        return read === size.n && doc.entries.length >= size.n ? undefined : `check read ${read}/${size.n} nodes`;
-      },
-    },
+    toolRunner(lab, size, dir, 'tool'),
+    toolRunner(lab, size, dir, 'tool-deep'),
   ];
   if (withAnsible) {
     const files = await writeAnsibleFiles(dir, size.hosts, lab, size.concurrency);

@@ -42,6 +42,8 @@ export interface MasterSplit {
 }
 
 export interface RenewalResult {
+  /** Which cluster was renewed, for the report ("3 masters, real 1.20.2 components"). */
+  topology: string;
   error?: string;
   wallMs?: number;
   cpuSeconds?: number;
@@ -114,7 +116,7 @@ export function splitMaster(
   return { host, totalMs, waitMs, overheadMs: totalMs - waitMs, ...remote, steps };
 }
 
-export async function measureRenewal(lab: BenchLab, workDir: string): Promise<RenewalResult> {
+export async function measureRenewal(lab: BenchLab, workDir: string, topology: string): Promise<RenewalResult> {
   const logFile = path.join(workDir, 'renew.log.jsonl');
   const m = await measure(
     process.execPath,
@@ -135,6 +137,7 @@ export async function measureRenewal(lab: BenchLab, workDir: string): Promise<Re
   );
   if (m.code !== 0)
     return {
+      topology,
       error: `renew exited ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`,
       masters: [],
       clusterStepsMs: 0,
@@ -153,6 +156,7 @@ export async function measureRenewal(lab: BenchLab, workDir: string): Promise<Re
       ? `cluster not healthy after renew: ${unhealthy.join(', ')}`
       : undefined;
   return {
+    topology,
     ...(error ? { error } : {}),
     wallMs: m.wallMs,
     ...(m.cpuSeconds !== undefined ? { cpuSeconds: m.cpuSeconds } : {}),
