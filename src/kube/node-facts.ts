@@ -121,8 +121,11 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
   const df = (get('df').trim().split('\n').pop() ?? '').split(/\s+/);
   if (df.length >= 4 && /^\d+$/.test(df[3] ?? '')) facts.diskFreeKb = Number(df[3]);
   // `du -sk` and `sha256sum` output as printed: the value is the first field.
-  const du = firstField(get('du'));
-  const duEtcd = firstField(get('du-etcd'));
+  // One `du` line per folder: /var/lib/etcd's (when there is one) and the kubernetes dir's.
+  const duLines = get('du').split('\n').filter(Boolean);
+  const isEtcd = (l: string): boolean => /\s\/var\/lib\/etcd$/.test(l);
+  const du = firstField(duLines.find((l) => !isEtcd(l)) ?? '');
+  const duEtcd = firstField(duLines.find(isEtcd) ?? '');
   if (/^\d+$/.test(du)) facts.kubernetesDirKb = Number(du);
   if (/^\d+$/.test(duEtcd)) facts.etcdDirKb = Number(duEtcd);
 

@@ -127,7 +127,7 @@ async function main(): Promise<number> {
     say(`bench: cannot run: npm run bundle failed: ${bundled.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     return 1;
   }
-  say(`bench: ${bundled.stdout.trim().split('\n').slice(-1)[0] ?? 'bundle made'}`);
+  say(`bench: ${`${bundled.stdout}${bundled.stderr}`.trim().split('\n').slice(-1)[0] || 'bundle made'}`);
 
   let ansibleVersion = 'not used';
   let withAnsible = false;
