@@ -39,6 +39,7 @@ export interface RunFlags {
   maxClockSkew: number;
   outputDir: string;
   /** check only */
+  deep?: boolean;
   warn?: number;
   critical?: number;
   prometheus?: string;
@@ -90,6 +91,7 @@ export async function runCommand(
       restartTimeoutMs: flags.restartTimeout,
       etcdStartTimeoutMs: flags.etcdStartTimeout,
       maxClockSkewMs: flags.maxClockSkew,
+      ...(command === 'check' ? { checkMode: flags.deep === true ? 'deep' : 'quick' } : {}),
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });

@@ -18,7 +18,7 @@ export interface CertFact {
   fingerprint256?: string;
   /** Signed by the CA kubeadm uses for it (checked against the CA certificate on the same node). */
   chainsToCa?: boolean;
-  /** Its public key equals the private key's public half (compared on the node). */
+  /** Its public key equals the private key's public half; unset when the keys were not read (quick `check`). */
   keyMatches?: boolean;
   ca?: CaName;
   /** Unparseable content, truncated file... */
@@ -67,13 +67,17 @@ export interface NodeFacts {
   };
 }
 
-/** The `crt:`/`key:`/`conf:`/`confpub:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog. */
-export function factsScriptItems(): string[] {
+/**
+ * The `crt:`/`key:`/`conf:`/`confpub:`/`hash:` items NODE_FACTS_SCRIPT needs for the whole catalog.
+ * `keys: false` (a quick `check`) leaves out every private key: no `openssl` runs on the node (one
+ * per key, ~10 of a master's ~30 processes) and `keyMatches` stays unset.
+ */
+export function factsScriptItems(opts: { keys: boolean } = { keys: true }): string[] {
   const items: string[] = [];
   for (const ca of CA_CATALOG) items.push(`crt:${ca.crt}`);
   for (const c of CERT_CATALOG) {
-    if (c.kind === 'file') items.push(`crt:${c.path}`, `key:${c.keyPath}`);
-    else items.push(`conf:${c.path}`);
+    if (c.kind === 'file') items.push(`crt:${c.path}`, ...(opts.keys ? [`key:${c.keyPath}`] : []));
+    else items.push(`${opts.keys ? 'conf' : 'confpub'}:${c.path}`);
   }
   // Its key is the kubelet's own business (and rotates): only the public lines are read.
   items.push('confpub:kubelet.conf');
@@ -117,8 +121,11 @@ export function parseNodeFacts(output: string, localNowMs: number): NodeFacts {
   const df = (get('df').trim().split('\n').pop() ?? '').split(/\s+/);
   if (df.length >= 4 && /^\d+$/.test(df[3] ?? '')) facts.diskFreeKb = Number(df[3]);
   // `du -sk` and `sha256sum` output as printed: the value is the first field.
-  const du = firstField(get('du'));
-  const duEtcd = firstField(get('du-etcd'));
+  // One `du` line per folder: /var/lib/etcd's (when there is one) and the kubernetes dir's.
+  const duLines = get('du').split('\n').filter(Boolean);
+  const isEtcd = (l: string): boolean => /\s\/var\/lib\/etcd$/.test(l);
+  const du = firstField(duLines.find((l) => !isEtcd(l)) ?? '');
+  const duEtcd = firstField(duLines.find(isEtcd) ?? '');
   if (/^\d+$/.test(du)) facts.kubernetesDirKb = Number(du);
   if (/^\d+$/.test(duEtcd)) facts.etcdDirKb = Number(duEtcd);
 
@@ -232,6 +239,8 @@ function finishLeaf(
   if (!pem || !fact.present || fact.problem) return;
   const caPem = caPems.get(c.ca);
   fact.chainsToCa = caPem ? chainsTo(pem, caPem) : false;
+  // Keys not read (a quick check): nothing is said about the pair.
+  if (keyPublicPem === undefined) return;
   const keyHash = publicKeySha256(keyPublicPem);
   fact.keyMatches = keyHash !== undefined && keyHash === parseCertificate(pem).publicKeySha256;
 }

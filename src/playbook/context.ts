@@ -47,6 +47,7 @@ export function buildConditionContext(inputs: ConditionInputs): Record<string, u
       dryRun: inputs.options.dryRun,
       force: inputs.options.force,
       renewWithinSeconds: inputs.options.renewWithinSeconds,
+      checkMode: inputs.options.checkMode ?? 'none',
     },
     result: inputs.result,
   };

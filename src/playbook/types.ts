@@ -26,6 +26,12 @@ export interface RunOptions {
   etcdStartTimeoutMs: number;
   /** Largest accepted clock difference between a node and this machine. */
   maxClockSkewMs: number;
+  /**
+   * Set by `check` only: `quick` (the default) reads the files without the private keys and skips
+   * what the masters serve; `deep` (--deep) matches every key and reads what is served. Unset
+   * (renew): everything is read.
+   */
+  checkMode?: 'quick' | 'deep';
 }
 
 export interface ModuleContext {

@@ -2,12 +2,13 @@
 // same concurrency, several rounds. Each run is checked for having done its work.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ansibleEndDates, writeAnsibleFiles } from './support/ansible.js';
+import { ansibleEndDates, clearTree, writeAnsibleFiles } from './support/ansible.js';
 import { floorCli, toolCli, type BenchLab, type LabStatus } from './support/lab.js';
 import { measure, type Measured } from './support/measure.js';
 import { spread, type Spread } from './support/stats.js';
 
-export type Contestant = 'floor' | 'tool' | 'ansible';
+/** `tool`: `check` (quick, its default); `tool-deep`: `check --deep` (key match, served certificates, restarts). */
+export type Contestant = 'floor' | 'tool' | 'tool-deep' | 'ansible';
 
 /** One fleet size: the first clusters of the lab, every node of each. */
 export interface FleetSize {
@@ -63,7 +64,7 @@ interface Runner {
   contestant: Contestant;
   run(): Promise<Measured>;
   /** Why the run did not do its work, if it did not. */
-  verify(m: Measured): string | undefined;
+  verify(m: Measured): string | undefined | Promise<string | undefined>;
 }
 
 const RUN_TIMEOUT_MS = 300_000;
@@ -72,6 +73,37 @@ function exitProblem(m: Measured, ok: readonly number[] = [0]): string | undefin
   return ok.includes(m.code)
     ? undefined
     : `exit ${m.code}: ${m.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;
+}
+
+function toolRunner(lab: BenchLab, size: FleetSize, dir: string, contestant: 'tool' | 'tool-deep'): Runner {
+  const deep = contestant === 'tool-deep';
+  return {
+    contestant,
+    run: () =>
+      measure(
+        process.execPath,
+        [
+          toolCli,
+          'check',
+          '--inventory',
+          lab.inventory,
+          '--cluster',
+          size.clusters.join(','),
+          '--forks',
+          String(TOOL_FORKS),
+          '--json',
+          ...(deep ? ['--deep'] : []),
+        ],
+        { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir },
+      ),
+    verify: (m) => {
+      const bad = exitProblem(m);
+      if (bad) return bad;
+      const doc = JSON.parse(m.stdout) as { nodes: { status: string }[]; entries: unknown[] };
+      const read = doc.nodes.filter((x) => x.status === 'ok').length;
+      return read === size.n && doc.entries.length >= size.n ? undefined : `check read ${read}/${size.n} nodes`;
+    },
+  };
 }
 
 async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsible: boolean): Promise<Runner[]> {
@@ -105,48 +137,27 @@ async function runners(lab: BenchLab, size: FleetSize, workDir: string, withAnsi
         return doc.ok === size.n && doc.bytes > 0 ? undefined : `floor read ${doc.ok}/${size.n} hosts`;
       },
     },
-    {
-      contestant: 'tool',
-      run: () =>
-        measure(
-          process.execPath,
-          [
-            toolCli,
-            'check',
-            '--inventory',
-            lab.inventory,
-            '--cluster',
-            size.clusters.join(','),
-            '--forks',
-            String(TOOL_FORKS),
-            '--json',
-          ],
-          { timeoutMs: RUN_TIMEOUT_MS, workDir: dir, cwd: dir },
-        ),
-      verify: (m) => {
-        const bad = exitProblem(m);
-        if (bad) return bad;
-        const doc = JSON.parse(m.stdout) as { nodes: { status: string }[]; entries: unknown[] };
-        const read = doc.nodes.filter((x) => x.status === 'ok').length;
-        return read === size.n && doc.entries.length >= size.n ? undefined : `check read ${read}/${size.n} nodes`;
-      },
-    },
+    toolRunner(lab, size, dir, 'tool'),
+    toolRunner(lab, size, dir, 'tool-deep'),
   ];
   if (withAnsible) {
     const files = await writeAnsibleFiles(dir, size.hosts, lab, size.concurrency);
+    const treeDir = path.join(dir, 'ansible-tree');
     list.push({
       contestant: 'ansible',
-      run: () =>
-        measure('ansible-playbook', ['-i', files.inventory, files.playbook], {
+      run: async () => {
+        await clearTree(treeDir);
+        return measure('ansible-playbook', ['-i', files.inventory, files.playbook], {
           timeoutMs: RUN_TIMEOUT_MS,
           workDir: dir,
           cwd: dir,
-          env: { ANSIBLE_CONFIG: files.config, ANSIBLE_NOCOLOR: '1' },
-        }),
-      verify: (m) => {
+          env: { ANSIBLE_CONFIG: files.config, ANSIBLE_NOCOLOR: '1', ANSIBLE_CALLBACK_TREE_DIR: treeDir },
+        });
+      },
+      verify: async (m) => {
         const bad = exitProblem(m);
         if (bad) return bad;
-        const counts = ansibleEndDates(m.stdout);
+        const counts = await ansibleEndDates(treeDir);
         const done = [...counts.values()].filter((c) => c > 0).length;
         return done === size.n ? undefined : `ansible read end dates on ${done}/${size.n} hosts`;
       },
@@ -187,7 +198,7 @@ export async function measureFleet(
         const estimateMs = done.length ? Math.max(...done.map((m) => m.wallMs)) : 0;
         if (done.length > 0 && Date.now() + estimateMs > deadline) continue;
         const m = await runner.run();
-        const problem = runner.verify(m);
+        const problem = await runner.verify(m);
         if (problem) {
           errors.set(k, problem);
           say(`  N=${size.n} ${runner.contestant} run ${round + 1}: FAILED ${problem}`);

@@ -1,7 +1,8 @@
 // The results as summary lines (one per measure) and as the Markdown section of docs/benchmarks.md.
 import type { ContestantResult, FleetResult } from './fleet.js';
+import type { FleetRenewalResult } from './fleet-renewal.js';
 import type { RenewalResult } from './renewal.js';
-import { mbText, secondsText } from './support/stats.js';
+import { fitLine, mbText, secondsText } from './support/stats.js';
 
 export interface MachineInfo {
   cores: number;
@@ -22,8 +23,11 @@ export interface BenchResults {
   rounds: number;
   fleet: FleetResult[];
   renewal?: RenewalResult;
+  fleetRenewal?: FleetRenewalResult;
   durationMs: number;
 }
+
+const CONTESTANTS = ['floor', 'tool', 'tool-deep', 'ansible'] as const;
 
 const s1 = (ms: number): string => (ms / 1000).toFixed(1);
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
@@ -65,12 +69,23 @@ export function renewalLines(r: RenewalResult): string[] {
   return lines;
 }
 
+export function fleetRenewalLines(r: FleetRenewalResult): string[] {
+  if (r.wallMs === undefined) return [`fleet renewal: not measured (${r.error ?? 'no run'})`];
+  const slowest = Math.max(...r.spans.map((x) => x.ms));
+  return [
+    `fleet renewal ${r.clusters} clusters x 3 masters at once: wall ${s1(r.wallMs)} s, slowest cluster ${s1(slowest)} s (${ratio(r.wallMs, slowest)}), ` +
+      `tool CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.maxRssKb ? mbText(r.maxRssKb) : '?'}${r.error ? `, PROBLEM: ${r.error}` : ''}`,
+  ];
+}
+
 /** The targets of issue 7, each with its measured value: met, missed or not measured. */
 export function targetLines(res: BenchResults): string[] {
   const at100 = res.fleet.find((f) => f.size.n === 100);
   const tool = at100 && byName(at100, 'tool');
   const floor = at100 && byName(at100, 'floor');
   const ansible = at100 && byName(at100, 'ansible');
+  const largest = res.fleet.length ? res.fleet[res.fleet.length - 1] : undefined;
+  const toolAtLargest = largest && byName(largest, 'tool');
   const verdict = (ok: boolean | undefined, what: string): string =>
     `target ${what}: ${ok === undefined ? 'NOT MEASURED' : ok ? 'met' : 'MISSED'}`;
   const lines: string[] = [];
@@ -91,21 +106,26 @@ export function targetLines(res: BenchResults): string[] {
   lines.push(
     `${verdict(worst === undefined ? undefined : worst < 2000, 'renewal tool overhead < 2 s per master')}${worst !== undefined ? ` (worst ${s1(worst)} s${besides})` : ''}`,
   );
-  const mem = tool?.maxRssKb ?? tool?.peakTreePssKb;
+  const mem = toolAtLargest?.maxRssKb ?? toolAtLargest?.peakTreePssKb;
   lines.push(
-    `${verdict(mem === undefined ? undefined : mem < 150 * 1024, 'tool peak memory N=100 < 150 MB')}${mem ? ` (${mbText(mem)})` : ''}`,
+    `${verdict(mem === undefined ? undefined : mem < 150 * 1024, `tool peak memory at the largest N (${largest?.size.n ?? '?'}) < 150 MB`)}${mem ? ` (${mbText(mem)})` : ''}`,
   );
   return lines;
 }
 
 function growth(res: BenchResults, contestant: string): string {
   const pts = res.fleet
-    .map((f) => ({ n: f.size.n, ms: byName(f, contestant)?.wall?.median }))
-    .filter((p): p is { n: number; ms: number } => p.ms !== undefined);
-  if (pts.length < 2) return 'n/a';
-  const first = pts[0]!;
-  const last = pts[pts.length - 1]!;
-  return `${((last.ms - first.ms) / (last.n - first.n)).toFixed(0)} ms per extra node (${s1(first.ms)} s at N=${first.n} -> ${s1(last.ms)} s at N=${last.n})`;
+    .map((f) => ({ n: f.size.n, ms: byName(f, contestant)?.wall?.median, kb: byName(f, contestant)?.maxRssKb }))
+    .filter((p): p is { n: number; ms: number; kb: number | undefined } => p.ms !== undefined);
+  const fit = fitLine(pts);
+  if (!fit) return 'n/a';
+  const mem = pts.every((p) => p.kb !== undefined)
+    ? `; peak RSS ${pts.map((p) => `${mbText(p.kb!)} at N=${p.n}`).join(', ')}`
+    : '';
+  return (
+    `${fit.perNodeMs.toFixed(0)} ms per node (least-squares fit over N=${pts.map((p) => p.n).join(', ')}; fixed cost ${s1(fit.fixedMs)} s; ` +
+    `${pts.map((p) => `${s1(p.ms)} s at N=${p.n}`).join(', ')})${mem}`
+  );
 }
 
 function machineLine(res: BenchResults): string {
@@ -141,8 +161,8 @@ export function fleetMarkdown(res: BenchResults): string {
       );
     }
   }
-  out.push('', 'Growth with N (median wall time):', '');
-  for (const c of ['floor', 'tool', 'ansible']) out.push(`- ${c}: ${growth(res, c)}`);
+  out.push('', 'Growth with N (median wall time, peak RSS of the largest process):', '');
+  for (const c of CONTESTANTS) out.push(`- ${c}: ${growth(res, c)}`);
   out.push('', 'Targets:', '');
   for (const l of targetLines(res).filter((t) => t.includes('fleet') || t.includes('memory'))) out.push(`- ${l}`);
   return out.join('\n');
@@ -151,8 +171,11 @@ export function fleetMarkdown(res: BenchResults): string {
 /** The renewal's section of the doc: per master, waiting and overhead; its target. */
 export function renewalMarkdown(res: BenchResults): string {
   const r = res.renewal;
-  const out: string[] = [machineLine(res), '', '### Renewal (one run, 3-master cluster `ha118.yaml`)', ''];
-  if (!r || r.masters.length === 0) return [...out, `Not measured: ${r?.error ?? ''}`].join('\n');
+  const out: string[] = [machineLine(res), '', `### Renewal (one run, ${r?.topology ?? 'a 3-master cluster'})`, ''];
+  if (!r || r.masters.length === 0) {
+    out.push(`Not measured: ${r?.error ?? ''}`);
+    return [...out, ...fleetRenewalMarkdown(res.fleetRenewal)].join('\n');
+  }
   out.push(
     '| master | its steps | waiting for the cluster | tool overhead | of which remote commands | of which kubeadm itself | overhead without kubeadm | largest overhead steps |',
   );
@@ -172,7 +195,27 @@ export function renewalMarkdown(res: BenchResults): string {
   );
   out.push('', 'Target:', '');
   for (const l of targetLines(res).filter((t) => t.includes('renewal'))) out.push(`- ${l}`);
+  out.push(...fleetRenewalMarkdown(res.fleetRenewal));
   return out.join('\n');
+}
+
+function fleetRenewalMarkdown(r: FleetRenewalResult | undefined): string[] {
+  if (!r) return [];
+  const out = [
+    '',
+    `### Renewal of ${r.clusters} clusters at once (3 masters each, simulated components, \`--forks ${r.clusters}\`)`,
+    '',
+  ];
+  if (r.wallMs === undefined) return [...out, `Not measured: ${r.error ?? ''}`];
+  const sorted = [...r.spans].sort((a, b) => b.ms - a.ms);
+  const slowest = sorted[0]?.ms ?? 0;
+  const fastest = sorted[sorted.length - 1]?.ms ?? 0;
+  out.push(
+    `Whole fleet ${s1(r.wallMs)} s wall; slowest cluster ${s1(slowest)} s (${sorted[0]?.cluster ?? '?'}), fastest ${s1(fastest)} s: ` +
+      `the fleet took ${ratio(r.wallMs, slowest)} its slowest cluster. The tool's CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.maxRssKb ? mbText(r.maxRssKb) : '?'}.` +
+      `${r.error ? ` Problem: ${r.error}.` : ''}`,
+  );
+  return out;
 }
 
 const marker = (block: string, end: boolean): string =>

@@ -41,7 +41,7 @@ describe.skipIf(skip)(`check on a renewal left half-restarted${skip ? ` (skipped
   beforeAll(async () => {
     labUp = Lab.up('real-single.yaml', { name: 'check-restarts' });
     lab = await labUp;
-    before = await lab.tool(['check', '--inventory', lab.inventory, '--json']);
+    before = await lab.tool(['check', '--inventory', lab.inventory, '--deep', '--json']);
     renewedAtSec = Math.floor(Date.now() / 1000);
     const renew = await lab.exec(NODE, ['kubeadm', 'certs', 'renew', 'all']);
     expect(renew.code, renew.stderr).toBe(0);
@@ -61,7 +61,7 @@ describe.skipIf(skip)(`check on a renewal left half-restarted${skip ? ` (skipped
     for (let i = 0; i < 90 && (await servedSerial(lab, NODE, 6443)) !== file; i++)
       await new Promise((r) => setTimeout(r, 1000));
     servedMatchesFile = (await servedSerial(lab, NODE, 6443)) === file;
-    after = await lab.tool(['check', '--inventory', lab.inventory, '--json']);
+    after = await lab.tool(['check', '--inventory', lab.inventory, '--deep', '--json']);
   }, 600_000);
   afterAll(async () => {
     await (await labUp?.catch(() => undefined))?.down();

@@ -142,7 +142,11 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
   let run: RunResult;
   let doc: CheckJson;
   const onNode = new Map<string, NodeCert[]>();
-  const check = (args: string[]): Promise<RunResult> => lab.tool(['check', '--inventory', lab.inventory, ...args]);
+  // Deep: this file proves every verification (key match, served certificates, restarts); the
+  // quick default is compared with it below.
+  const check = (args: string[]): Promise<RunResult> =>
+    lab.tool(['check', '--inventory', lab.inventory, '--deep', ...args]);
+  const quickCheck = (args: string[]): Promise<RunResult> => lab.tool(['check', '--inventory', lab.inventory, ...args]);
 
   beforeAll(async () => {
     lab = await Lab.up(MIXED, { name: 'check' });
@@ -200,6 +204,19 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
         .map((e) => e.node)
         .sort(),
     ).toEqual(['fine-m1', 'fine-m1', 'month-m1', 'month-m1', 'soon-m1', 'soon-m1']);
+  });
+
+  it('without --deep (quick, the default): the same file and kubeconfig entries and exit code, nothing served', async () => {
+    const quick = await quickCheck(['--json']);
+    expect(quick.code, quick.stderr.slice(-2000)).toBe(run.code);
+    const q = JSON.parse(quick.stdout) as CheckJson;
+    const onDisk = (d: CheckJson): string[] =>
+      d.entries
+        .filter((e) => e.source !== 'served')
+        .map((e) => `${e.node} ${e.source} ${entryId(e)} ${e.notAfter} ${e.serial ?? ''} ${e.severity}`)
+        .sort();
+    expect(onDisk(q)).toEqual(onDisk(doc));
+    expect(q.entries.filter((e) => e.source === 'served')).toEqual([]);
   });
 
   it('--json: severities and problems by age; the expired cluster is the soonest of the fleet', () => {
@@ -398,6 +415,10 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
       expect(normSerial(etcd.serial!)).toBe(onDisk.find((c) => c.id === '/etc/kubernetes/pki/etcd/server.crt')!.serial);
       expect(normSerial(etcd.serial!)).not.toBe(servedBefore.find((c) => c.id === 'etcd:2379')!.serial);
       expect(etcd.problems).toEqual([]);
+      // The quick default does not look at restarts: no exit 12, no component named.
+      const quick = await quickCheck(['--cluster', 'fine', '--json']);
+      expect(quick.code, quick.stderr.slice(-2000)).not.toBe(12);
+      expect((JSON.parse(quick.stdout) as CheckJson).notRestarted).toEqual([]);
       const table = await check(['--cluster', 'fine']);
       expect(table.code).toBe(12);
       expect(table.stdout).toContain('   ! kube-controller-manager not restarted since its credentials changed: ');

@@ -6,7 +6,7 @@
 # It runs on every node of a fleet check, so it starts as few processes as it can (~30 on a master,
 # ~10 on a worker): one awk for all the files (node-facts.awk), one openssl per private key, the
 # runtime CLIs only where a kube-apiserver manifest says one runs, `sha256sum`/`du`/`df` output
-# parsed as printed. Prints sections `@@KCR <name> [<arg>]` (see parseSections).
+# parsed as printed (one `du`, one `sha256sum`). Prints sections `@@KCR <name> [<arg>]` (see parseSections).
 # $facts_awk (node-facts.awk) and $marker (RENEWAL_MARKER_NAME) are set by lines node-scripts.ts
 # puts in front (withConstants).
 # shellcheck disable=SC2154
@@ -29,9 +29,10 @@ s runtime-crictl; if [ -n "$cp" ] && command -v crictl >/dev/null 2>&1; then cri
 s kubelet; systemctl is-active kubelet 2>/dev/null
 # only when an earlier run left its in-progress marker (see RENEWAL_MARKER_NAME)
 if [ -f "$backups/$marker" ]; then s renewal-marker; cat -- "$backups/$marker" 2>/dev/null; fi
-s df; d="$backups"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" 2>/dev/null
-s du; du -sk "$k" 2>/dev/null
-s du-etcd; [ -d /var/lib/etcd ] && du -sk /var/lib/etcd 2>/dev/null
+# the nearest existing parent, by parameter expansion (no `dirname` process per level)
+s df; d="$backups"; while [ ! -d "$d" ]; do d=${d%/*}; [ -n "$d" ] || d=/; done; df -Pk "$d" 2>/dev/null
+# one `du` for both (its lines name their folder; see parseNodeFacts)
+s du; if [ -d /var/lib/etcd ]; then du -sk "$k" /var/lib/etcd 2>/dev/null; else du -sk "$k" 2>/dev/null; fi
 cd "$k" 2>/dev/null || exit 0
 awk "$facts_awk" "$@"
 for item in "$@"; do
@@ -45,6 +46,18 @@ for item in "$@"; do
         D\ ?*) printf '%s' "${v#D }" | base64 -d 2>/dev/null | openssl pkey -pubout 2>/dev/null ;;
         P\ ?*) [ -f "${v#P }" ] && openssl pkey -in "${v#P }" -pubout 2>/dev/null ;;
       esac ;;
-    hash) s hash "$rel"; if [ -f "$rel" ]; then sha256sum "$rel"; else echo MISSING; fi ;;
   esac
 done
+# One `sha256sum` for every `hash:` file there is (a missing one says MISSING); its lines are split
+# back into `hash <rel>` sections by `read`, a builtin. The function's own "$@" collects the files.
+hashes() {
+  for item; do
+    shift
+    case "$item" in hash:*)
+      rel=${item#hash:}
+      if [ -f "$rel" ]; then set -- "$@" "$rel"; else s hash "$rel"; echo MISSING; fi ;;
+    esac
+  done
+  [ $# -eq 0 ] || sha256sum -- "$@" | while read -r sum file; do s hash "$file"; printf '%s  %s\n' "$sum" "$file"; done
+}
+hashes "$@"

@@ -4,7 +4,10 @@
 // Ansible's best case: no fact gathering, the Python interpreter named (no discovery), pipelining
 // on (one SSH session per host and task). No ControlPersist: every run connects afresh, like the
 // tool and the floor; a persistent master left by one run would make the next one cheaper.
-import { writeFile } from 'node:fs/promises';
+// Results are read from ansible-core's own `ansible.builtin.tree` callback (one JSON file per host
+// in a folder), not from the `json` stdout callback: that one lives in the ansible.posix collection,
+// which Debian's ansible-core does not include ("Invalid callback for stdout specified: json").
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENDDATES_SCRIPT } from './cert-files.js';
 import { run } from './lab.js';
@@ -102,7 +105,8 @@ ${indented}
     'host_key_checking = True',
     'gathering = explicit',
     'retry_files_enabled = False',
-    'stdout_callback = json',
+    // The default stdout callback (one line per host) and the builtin tree callback for the results.
+    'callbacks_enabled = ansible.builtin.tree',
     `local_tmp = ${path.join(dir, 'tmp')}`,
     '',
     '[ssh_connection]',
@@ -116,17 +120,23 @@ ${indented}
   return files;
 }
 
-/** Per host, the number of end dates Ansible's json callback reports (the proof it did the work). */
-export function ansibleEndDates(stdout: string): Map<string, number> {
-  const doc = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
-    plays: { tasks: { hosts: Record<string, { stdout?: string; rc?: number }> }[] }[];
-  };
+/** Empties the tree callback's folder before a run, so only that run's results are counted. */
+export async function clearTree(treeDir: string): Promise<void> {
+  await rm(treeDir, { recursive: true, force: true });
+}
+
+/** Per host, the number of end dates in the tree callback's folder (the proof it did the work). */
+export async function ansibleEndDates(treeDir: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const [host, result] of Object.entries(doc.plays[0]?.tasks[0]?.hosts ?? {})) {
-    counts.set(
-      host,
-      result.rc === 0 ? (result.stdout ?? '').split('\n').filter((l) => l.includes('notAfter=')).length : -1,
-    );
+  const names = await readdir(treeDir).catch(() => [] as string[]);
+  for (const host of names) {
+    const result = JSON.parse(await readFile(path.join(treeDir, host), 'utf8')) as { stdout?: string; rc?: number };
+    counts.set(host, endDateCount(result));
   }
   return counts;
+}
+
+/** End dates printed by one host's task result (-1 when the task failed). */
+export function endDateCount(result: { stdout?: string; rc?: number }): number {
+  return result.rc === 0 ? (result.stdout ?? '').split('\n').filter((l) => l.includes('notAfter=')).length : -1;
 }

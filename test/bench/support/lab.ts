@@ -11,7 +11,9 @@ export type { LabStatus } from '../../lab/infra/status.js';
 /** The repository root: dist/test/bench/support -> four levels up. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const labCli = path.join(repoRoot, 'dist/test/lab/cli.js');
-export const toolCli = path.join(repoRoot, 'dist/src/cli/main.js');
+/** What users run: the npm package's single-file bundle (`npm run bundle`; the bench makes it first). */
+export const toolCli = path.join(repoRoot, 'dist/kube-cert-renew.cjs');
+export const bundleScript = path.join(repoRoot, 'scripts/bundle.mjs');
 export const floorCli = path.join(repoRoot, 'dist/test/bench/ssh2-floor.js');
 
 export interface RunResult {

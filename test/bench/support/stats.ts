@@ -24,3 +24,18 @@ export function secondsText(s: Spread): string {
 export function mbText(kb: number): string {
   return `${(kb / 1024).toFixed(0)} MB`;
 }
+
+/** Least-squares line through (n, ms): the per-node cost (slope, ms) and the fixed cost (intercept, ms). */
+export function fitLine(
+  points: readonly { n: number; ms: number }[],
+): { perNodeMs: number; fixedMs: number } | undefined {
+  if (points.length < 2) return undefined;
+  const k = points.length;
+  const mn = points.reduce((a, p) => a + p.n, 0) / k;
+  const mm = points.reduce((a, p) => a + p.ms, 0) / k;
+  const sxx = points.reduce((a, p) => a + (p.n - mn) ** 2, 0);
+  if (sxx === 0) return undefined;
+  const sxy = points.reduce((a, p) => a + (p.n - mn) * (p.ms - mm), 0);
+  const perNodeMs = sxy / sxx;
+  return { perNodeMs, fixedMs: mm - perNodeMs * mn };
+}

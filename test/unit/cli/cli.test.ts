@@ -231,6 +231,14 @@ describe('a run', () => {
     expect(calls[0]!.command).toBe('check');
   });
 
+  it('check is quick unless --deep; renew sets no check mode', async () => {
+    const calls: RunPlaybookParams[] = [];
+    expect(await runCli(['check', ...base()], io(), deps({ calls }))).toBe(0);
+    expect(await runCli(['check', ...base(), '--deep'], io(), deps({ calls }))).toBe(0);
+    expect(await runCli([...base(), '--yes'], io(), deps({ calls }))).toBe(0);
+    expect(calls.map((c) => c.options.checkMode)).toEqual(['quick', 'deep', undefined]);
+  });
+
   it('--json prints exactly one JSON document on stdout; progress goes to stderr', async () => {
     const t = io();
     expect(await runCli([...base(), '--dry-run', '--json'], t, deps())).toBe(0);

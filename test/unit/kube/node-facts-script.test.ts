@@ -27,10 +27,10 @@ import {
 } from './fixtures/pki.js';
 
 const fx = useKeyPoolAndScratch('kcr-facts');
-function runFacts(tree: KubeadmTree, pathPrefix?: string): Promise<ShResult> {
+function runFacts(tree: KubeadmTree, pathPrefix?: string, keys = true): Promise<ShResult> {
   return runScript(
     NODE_FACTS_SCRIPT,
-    [tree.k, join(tree.root, 'bin'), join(tree.root, 'var/lib/kube-cert-renew/backups'), ...factsScriptItems()],
+    [tree.k, join(tree.root, 'bin'), join(tree.root, 'var/lib/kube-cert-renew/backups'), ...factsScriptItems({ keys })],
     { pathPrefix },
   );
 }
@@ -252,6 +252,23 @@ describe('NODE_FACTS_SCRIPT on a damaged master', () => {
 
   it('reads the same facts with mawk, gawk and busybox awk (missing, garbage and swapped files included)', async () => {
     await expectSameFactsWithEveryAwk(tree, facts);
+  });
+
+  it('without keys (quick check): no openssl runs, the same facts but no key verdict', async () => {
+    // An openssl that fails the run if it is started at all.
+    const bin = await fakeBin(fx.scratch, { openssl: 'echo "openssl started" >&2; exit 99' });
+    const quick = await runFacts(tree, bin, false);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stderr).not.toContain('openssl started');
+    const quickFacts = parseNodeFacts(quick.stdout, Date.now());
+    expect(quickFacts.certs.apiserver).toMatchObject({ present: true, chainsToCa: true });
+    for (const c of Object.values(quickFacts.certs)) expect(c.keyMatches).toBeUndefined();
+    const withoutKeyVerdicts = (f: NodeFacts): unknown =>
+      comparable({
+        ...f,
+        certs: Object.fromEntries(Object.entries(f.certs).map(([k, c]) => [k, { ...c, keyMatches: undefined }])),
+      });
+    expect(withoutKeyVerdicts(quickFacts)).toEqual(withoutKeyVerdicts(facts));
   });
 
   it('a certificate whose key was swapped: keyMatches false, still chains to its CA', () => {
