@@ -7,6 +7,7 @@ import { listLinks, listNetns } from './network.js';
 import { removeCreatedMountPoints } from './node-procs.js';
 import { run, sleep } from './proc.js';
 import { listSlots, releaseSlot, withHostLock } from './slots.js';
+import { removeRealNodeLeftovers } from './real-node.js';
 
 /** Host-side pid files of a slot (processes outside the node netns: the kubeadm mirror). */
 export const slotPidFile = (slot: number, what: string): string => path.join(slotDir(slot), `${what}.pid`);
@@ -78,6 +79,9 @@ export async function teardownSlot(slot: number): Promise<void> {
       input: links.map((l) => `link del ${l}\n`).join(''),
       timeoutMs: 60_000,
     });
+  // node: real: cgroup directories on the host's hierarchies and exec roots outlive the namespaces.
+  // A killed container's cgroup empties a moment after its process is reaped.
+  for (let round = 0; round < 50 && removeRealNodeLeftovers(slot).length > 0; round++) await sleep(100);
   releaseSlot(slot);
 }
 

@@ -15,6 +15,9 @@ export interface LabNodeState {
   sshdPid?: number;
   /** Pid of a pending `sshd-drop` timer, if any. */
   sshdDropPid?: number;
+  /** node: real: the node's dockerd and the seeder `up` started (infra/real-node-up.ts). */
+  dockerdPid?: number;
+  seedPid?: number;
 }
 
 export interface LabState {

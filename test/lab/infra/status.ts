@@ -6,6 +6,7 @@ import { netnsName } from './names.js';
 import { tcpOpen } from './node-procs.js';
 import { pidAlive, run } from './proc.js';
 import { rootfsOf, type LabNodeState, type LabState } from './state.js';
+import { realNodeContainers } from './real-node.js';
 
 export const componentNames = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 export type ComponentName = (typeof componentNames)[number];
@@ -192,7 +193,8 @@ async function nodeStatus(state: LabState, n: LabNodeState, labDist: string): Pr
   const kubeletPid = kubeletPidText && /^\d+$/.test(kubeletPidText) ? Number(kubeletPidText) : null;
   const kubeletRunning = pidAlive(kubeletPid);
   const kubeletState = readText(path.join(rootfs, 'var/lib/kcrlab/runtime/kubelet.state')) ?? 'inactive';
-  const real = readJson<{ components?: string }>(path.join(rootfs, 'var/lib/kcrlab/node.json'))?.components === 'real';
+  const config = readJson<{ components?: string; node?: string }>(path.join(rootfs, 'var/lib/kcrlab/node.json'));
+  const real = config?.components === 'real';
   const status: NodeStatus = {
     name: n.name,
     address: n.address,
@@ -208,7 +210,9 @@ async function nodeStatus(state: LabState, n: LabNodeState, labDist: string): Pr
     components: {},
   };
   if (n.role === 'master' && !n.light) {
-    const containers = currentContainers(rootfs);
+    // node: real: the real kubelet's containers, as its dockerd reports them.
+    const containers: Map<string, ContainerRecord> =
+      config?.node === 'real' ? await realNodeContainers(state.slot, n.name) : currentContainers(rootfs);
     const [etcdOk, apiOk, local] = await Promise.all([
       etcdHealthy(rootfs, n.address),
       apiserverReady(rootfs, n.address),

@@ -23,6 +23,8 @@ import { buildUserFiles } from './users.js';
 import { writeDateShimIfMissing, writeKubeadmShim, writeSessionDropShims } from './shims.js';
 import { preflight } from './preflight.js';
 import { installRealBinary, requireRealKubernetes, type RealKubernetes } from './real-binaries.js';
+import { writeRealNodeFiles } from './real-node.js';
+import { bringUpRealNodes, realNodeNames } from './real-node-up.js';
 
 /** Honoured by the kubelet only when `up` passes it to the first `systemctl start kubelet`. */
 const STARTED_BEFORE_EXPIRY_ENV = 'KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY';
@@ -39,6 +41,9 @@ export interface UpOptions {
 const kubeletCheckIntervalMs = 1000;
 /** Bound over the host's etcdctl on nodes of a cluster with hostEtcdctl: false. */
 const maskedEtcdctl = 'usr/bin/etcdctl';
+/** Bound over the host's docker CLI (Debian's docker.io, for `node: real`) on every other node: their
+ *  runtime CLI is the lab's shim or none, as on the machines they stand for. */
+const maskedDocker = 'usr/bin/docker';
 
 export async function up(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
@@ -168,6 +173,7 @@ async function bringUp(
         systemd: c.systemd,
         crictlOnDocker: c.crictlOnDocker,
         etcdGateway: c.etcdGateway,
+        ...(c.node === 'real' ? { node: 'real' as const } : {}),
       };
       const rootfs = rootfsOf(dir, n.name);
       writeNodeRootfs({ rootfs, config, files: files.get(n.name) ?? [], users, clientPublicKey, clusterNodes });
@@ -189,6 +195,11 @@ async function bringUp(
         fs.mkdirSync(path.join(rootfs, path.dirname(maskedEtcdctl)), { recursive: true });
         fs.writeFileSync(path.join(rootfs, maskedEtcdctl), '', { mode: 0o644 });
       }
+      if (c.node === 'real') writeRealNodeFiles(rootfs, slot, n.name);
+      else {
+        fs.mkdirSync(path.join(rootfs, path.dirname(maskedDocker)), { recursive: true });
+        fs.writeFileSync(path.join(rootfs, maskedDocker), '', { mode: 0o644 });
+      }
     }
   }
   log(`node files written (${Date.now() - t0} ms)`);
@@ -202,14 +213,12 @@ async function bringUp(
 
   ensureHostMountPoints();
   await mapLimit(state.nodes, 16, async (n) => {
-    const noEtcdctl = topology.clusters.find((c) => c.name === n.cluster)?.hostEtcdctl === false;
-    n.anchorPid = await startAnchor(
-      n.netns,
-      rootfsOf(dir, n.name),
-      n.name,
-      undefined,
-      noEtcdctl ? [maskedEtcdctl] : [],
-    );
+    const cluster = topology.clusters.find((c) => c.name === n.cluster);
+    const masks = [
+      ...(cluster?.hostEtcdctl === false ? [maskedEtcdctl] : []),
+      ...(cluster?.node !== 'real' && fs.existsSync(`/${maskedDocker}`) ? [maskedDocker] : []),
+    ];
+    n.anchorPid = await startAnchor(n.netns, rootfsOf(dir, n.name), n.name, undefined, masks);
   });
   writeLabState(state);
   await mapLimit(state.nodes, 16, async (n) => {
@@ -247,6 +256,16 @@ async function bringUp(
     path.join(dir, 'inventory.yaml'),
     inventoryYaml(state, mirrorUrlPattern(bridgeAddress(slot), mirror.port)),
   );
+
+  const realNodes = realNodeNames(state, topology);
+  if (real && realNodes.length) {
+    const etcdTag = /etcd:(\S+)/.exec(
+      fs.readFileSync(path.join(rootfsOf(dir, realNodes[0]!), 'etc/kubernetes/manifests/etcd.yaml'), 'utf8'),
+    )?.[1];
+    await bringUpRealNodes(state, realNodes, real, etcdTag ?? '3.4.13-0', log, t0);
+    // The real kubelet pulls nothing and starts containers for real: minutes, not seconds.
+    healthTimeoutMs = Math.max(healthTimeoutMs, 420_000);
+  }
 
   const full = state.nodes.filter((n) => !n.light);
   if (full.length) {

@@ -59,6 +59,21 @@ describe('topology loader', () => {
     expect(() => parseTopology('clusters: [{name: a, systemd: maybe}]', 'x.yaml')).toThrow(TopologyError);
   });
 
+  it('node: real is simulated by default, implies systemd: real, and only with components: real, docker and no workers', () => {
+    expect(parseTopology('clusters: [{name: a}]', 'x.yaml').clusters[0]?.node).toBe('simulated');
+    const real = 'name: a, kubernetesVersion: "1.20.2", components: real, runtime: docker, node: real';
+    expect(parseTopology(`clusters: [{${real}}]`, 'x.yaml').clusters[0]).toMatchObject({
+      node: 'real',
+      systemd: 'real',
+    });
+    for (const bad of [
+      'name: a, kubernetesVersion: "1.20.2", runtime: docker, node: real',
+      'name: a, kubernetesVersion: "1.20.2", components: real, runtime: containerd, node: real',
+      `${real}, workers: 1`,
+    ])
+      expect(() => parseTopology(`clusters: [{${bad}}]`, 'x.yaml'), bad).toThrow(/node: real needs components: real/);
+  });
+
   it('maps kubeadmVersion same/none/x.y.z', () => {
     const t = parseTopology(
       'clusters:\n  - { name: a, kubeadmVersion: none }\n  - { name: b, kubeadmVersion: "1.19.7" }\n  - { name: c }\n',

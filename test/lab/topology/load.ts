@@ -24,6 +24,7 @@ export interface TopologyCluster {
   crictlOnDocker: boolean;
   hostEtcdctl: boolean;
   etcdGateway: 'v3' | 'v3beta';
+  node: 'simulated' | 'real';
 }
 
 export interface TopologyNode {
@@ -74,6 +75,10 @@ export function parseTopology(text: string, file: string): Topology {
       throw new TopologyError(
         `${file}: clusters.${c.name}: components: real runs components, a light cluster runs none`,
       );
+    if (s.node === 'real' && (s.components !== 'real' || s.runtime !== 'docker' || s.workers > 0))
+      throw new TopologyError(
+        `${file}: clusters.${c.name}: node: real needs components: real, runtime: docker and no workers (the real kubelet runs the real control plane in docker)`,
+      );
     const masters = Array.from({ length: s.masters }, (_, i) => `${c.name}-m${i + 1}`);
     const workers = Array.from({ length: s.workers }, (_, i) => `${c.name}-w${i + 1}`);
     for (const n of [...masters, ...workers]) {
@@ -101,10 +106,12 @@ export function parseTopology(text: string, file: string): Topology {
       tkeCertsShape: s.type === 'global' ? s.tkeCertsShape : null,
       light: s.light,
       components: s.components,
-      systemd: s.systemd,
+      // The real kubelet runs under the lab's systemd (Restart=always, RestartSec=10).
+      systemd: s.node === 'real' ? 'real' : s.systemd,
       crictlOnDocker: s.crictlOnDocker,
       hostEtcdctl: s.hostEtcdctl,
       etcdGateway: s.etcdGateway,
+      node: s.node,
     });
   }
   if (nodes.length > maxNodes)

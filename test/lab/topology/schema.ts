@@ -35,6 +35,9 @@ const clusterSettings = z.strictObject({
   /** etcd's JSON gateway on the client port: `v3` (etcd 3.4: /v3 and /v3beta) or `v3beta` (etcd 3.3:
    *  /v3/* answers Go's 404 page; gRPC unchanged). */
   etcdGateway: z.enum(['v3', 'v3beta']),
+  /** `real` (components: real, docker, masters only): each master runs a real dockerd and the real
+   *  kubelet, the control plane as real containers (README "Real node"). Implies `systemd: real`. */
+  node: z.enum(['simulated', 'real']),
 });
 
 export const topologySchema = z.strictObject({
@@ -63,4 +66,5 @@ export const builtinDefaults: ClusterSettings = {
   crictlOnDocker: false,
   hostEtcdctl: true,
   etcdGateway: 'v3',
+  node: 'simulated',
 };

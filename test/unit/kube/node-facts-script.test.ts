@@ -24,14 +24,20 @@ import {
   validFor,
   type KubeadmTree,
   type ShResult,
+  systemPathWithout,
 } from './fixtures/pki.js';
 
 const fx = useKeyPoolAndScratch('kcr-facts');
-function runFacts(tree: KubeadmTree, pathPrefix?: string, keys = true): Promise<ShResult> {
+/** This machine's own docker CLI (Debian's docker.io, for the lab's real nodes) is not the node's:
+ *  a test node has a runtime CLI only when a test puts one on its PATH. */
+let nodeSystemPath: Promise<string> | undefined;
+
+async function runFacts(tree: KubeadmTree, pathPrefix?: string, keys = true): Promise<ShResult> {
+  nodeSystemPath ??= systemPathWithout(fx.scratch, ['docker', 'crictl']);
   return runScript(
     NODE_FACTS_SCRIPT,
     [tree.k, join(tree.root, 'bin'), join(tree.root, 'var/lib/kube-cert-renew/backups'), ...factsScriptItems({ keys })],
-    { pathPrefix },
+    { pathPrefix, systemPath: await nodeSystemPath },
   );
 }
 

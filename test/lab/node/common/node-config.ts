@@ -28,6 +28,8 @@ export interface NodeConfig {
   crictlOnDocker?: boolean;
   /** `v3beta`: etcd's client port answers as etcd 3.3's (runtime/etcd-v3beta.ts). Default `v3`. */
   etcdGateway?: 'v3' | 'v3beta';
+  /** `real`: the real kubelet and a real dockerd of the node's own run the static pods (common/real-node.ts). */
+  node?: 'simulated' | 'real';
 }
 
 export interface NodeFaults {

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodePaths } from '../common/paths.js';
 import { serviceEnv } from './launch.js';
+import { readNodeConfig } from '../common/node-config.js';
+import { realKubeletArgv } from './real-kubelet.js';
+import { writeKubeletState } from './kubelet-log.js';
 import { readUnit, restartSec, writeUnit, type UnitState } from './systemd-unit.js';
 
 const kubeletJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kubelet.js');
@@ -33,8 +36,16 @@ function startMain(): void {
   firstStart = false;
   fs.mkdirSync(nodePaths.runtimeDir, { recursive: true });
   const logFd = fs.openSync(nodePaths.kubeletLog, 'a');
-  child = spawn(process.execPath, [kubeletJs], { stdio: ['ignore', logFd, logFd], env, cwd: '/' });
+  // node: real runs the real kubelet binary; the lab's status reads its pid and state files.
+  const real = readNodeConfig().node === 'real';
+  const [file, ...args] = real ? realKubeletArgv(readNodeConfig()) : [process.execPath, kubeletJs];
+  child = spawn(file as string, args, { stdio: ['ignore', logFd, logFd], env, cwd: '/' });
   fs.closeSync(logFd);
+  if (real && child.pid) {
+    fs.writeFileSync(nodePaths.kubeletPid, `${child.pid}\n`);
+    writeKubeletState('active');
+    child.once('exit', () => writeKubeletState(stopping ? 'inactive' : 'failed'));
+  }
   const now = Date.now();
   update({ activeState: 'active', subState: 'running', mainPid: child.pid ?? null, activeEnterTimestamp: now });
   child.on('exit', (code, signal) => {
