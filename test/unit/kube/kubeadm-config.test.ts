@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   criSocket,
   derivedClusterConfiguration,
+  issuedValidityPeriod,
   kubeadmApiVersion,
   nodeNameFromSubject,
   renewConfigFile,
@@ -129,6 +130,51 @@ describe('kubeadm configuration for renewal', () => {
           keyFile: '/etc/etcd/client.key',
         },
       },
+    });
+  });
+
+  describe('1.31+: the validity period the old certificates were issued with (v1beta4 certificateValidityPeriod)', () => {
+    const CA = { notBefore: '2024-01-01T00:00:00.000Z' };
+    const at = (iso: string, plusMs: number): string => new Date(Date.parse(iso) + plusMs).toISOString();
+    const HOUR = 3_600_000;
+
+    it("kubeadm 1.31+'s own certificates: the span less its 5 minute backdate", () => {
+      const t = '2025-03-01T10:00:00.000Z';
+      // Issued at t: NotBefore t - 5 min, NotAfter t + period.
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 8760 * HOUR) }, CA)).toBe('8760h0m0s');
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 2 * 8760 * HOUR) }, CA)).toBe(
+        '17520h0m0s',
+      );
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 720 * HOUR) }, CA)).toBe('720h0m0s');
+    });
+
+    it('a certificate issued without the backdate rounds to the same whole hours', () => {
+      const t = '2025-03-01T10:00:00.000Z';
+      expect(issuedValidityPeriod({ notBefore: t, notAfter: at(t, 8760 * HOUR) }, CA)).toBe('8760h0m0s');
+    });
+
+    it('says nothing for a certificate that starts with its CA (kubeadm before 1.31), or unreadable dates', () => {
+      expect(
+        issuedValidityPeriod({ notBefore: CA.notBefore, notAfter: '2026-03-01T00:00:00.000Z' }, CA),
+      ).toBeUndefined();
+      expect(issuedValidityPeriod({ notAfter: '2026-03-01T00:00:00.000Z' }, CA)).toBeUndefined();
+      expect(
+        issuedValidityPeriod({ notBefore: '2026-03-01T00:00:00.000Z', notAfter: '2025-03-01T00:00:00.000Z' }, CA),
+      ).toBeUndefined();
+    });
+
+    it('goes into the derived ClusterConfiguration on 1.31+ only (v1beta3 and older have no such field)', () => {
+      const flags = { 'client-ca-file': '/etc/kubernetes/pki/ca.crt' };
+      const v131 = parseAllDocuments(
+        derivedClusterConfiguration(v('1.31.4'), flags, true, '17520h0m0s').text,
+      )[0]?.toJS();
+      expect(v131).toMatchObject({ apiVersion: 'kubeadm.k8s.io/v1beta4', certificateValidityPeriod: '17520h0m0s' });
+      const v130 = parseAllDocuments(
+        derivedClusterConfiguration(v('1.30.2'), flags, true, '17520h0m0s').text,
+      )[0]?.toJS();
+      expect(v130).not.toHaveProperty('certificateValidityPeriod');
+      const none = parseAllDocuments(derivedClusterConfiguration(v('1.31.4'), flags, true).text)[0]?.toJS();
+      expect(none).not.toHaveProperty('certificateValidityPeriod');
     });
   });
 });
