@@ -110,28 +110,28 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 /** kubeadm 1.31+ backdates what it issues by CertificateBackdate (5 min, constants.go). */
 const BACKDATE_MS = 5 * MINUTE_MS;
+/** Seconds between two dates kubeadm takes from one clock reading (or from two a moment apart). */
+const WHOLE_HOUR_SLACK_MS = 10_000;
 
 /**
  * The validity period a leaf certificate was issued with, as a v1beta4 `certificateValidityPeriod`
- * (a Go duration, e.g. `8760h`), for kubeadm 1.31+ to renew with the cluster's own setting when
- * kubeadm-config cannot be read. kubeadm 1.31+ issues NotBefore = t - 5 min, NotAfter = t + period
- * (certlist.go GetConfig); so the span less the backdate, to the nearest whole hour (kubeadm's
- * periods are hours; a renewal by a simulator or another tool without the backdate rounds the same).
- * Undefined when the span says nothing: a certificate that starts with its CA (kubeadm before 1.31
- * copied the CA's NotBefore, so its span includes the CA's age; those kubeadm always issued for
- * 8760h, kubeadm's default), or unreadable dates.
+ * (a Go duration, e.g. `8760h0m0s`), for kubeadm 1.31+ to renew with the cluster's own setting when
+ * kubeadm-config cannot be read. kubeadm 1.31+ issues NotBefore = t - 5 min and NotAfter = t + period
+ * from one t (certlist.go GetConfig, CertificateBackdate), so the span less 5 minutes is a whole
+ * number of hours to the second; a certificate issued without the backdate (another tool) spans
+ * whole hours itself. Any other span says nothing: kubeadm before 1.31 copied the CA's NotBefore,
+ * so a certificate it renewed later spans the CA's age too (it always issued for 8760h, which is
+ * also what kubeadm then defaults to). Undefined then, or for unreadable dates.
  */
-export function issuedValidityPeriod(
-  cert: { notBefore?: string; notAfter?: string },
-  ca: { notBefore?: string } | undefined,
-): string | undefined {
+export function issuedValidityPeriod(cert: { notBefore?: string; notAfter?: string }): string | undefined {
   const from = Date.parse(cert.notBefore ?? '');
   const to = Date.parse(cert.notAfter ?? '');
   if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) return undefined;
-  const caFrom = Date.parse(ca?.notBefore ?? '');
-  if (Number.isFinite(caFrom) && Math.abs(caFrom - from) < 1000) return undefined;
-  const hours = Math.round((to - from - BACKDATE_MS) / HOUR_MS);
-  return hours >= 1 ? `${hours}h0m0s` : undefined;
+  for (const backdate of [BACKDATE_MS, 0]) {
+    const hours = Math.round((to - from - backdate) / HOUR_MS);
+    if (hours >= 1 && Math.abs(to - from - backdate - hours * HOUR_MS) <= WHOLE_HOUR_SLACK_MS) return `${hours}h0m0s`;
+  }
+  return undefined;
 }
 
 /**

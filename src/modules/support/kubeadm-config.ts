@@ -60,7 +60,7 @@ export function renewConfigFor(
   let source: KubeadmConfigSource;
   if (renewalPath(ctx) === 'expired-recovery') {
     const validity = atLeast(version, 1, 31)
-      ? issuedValidityPeriod(facts.certs.apiserver ?? {}, facts.cas.ca)
+      ? issuedValidityPeriod(facts.certs.apiserver ?? {})
       : undefined;
     cluster = derivedClusterConfiguration(version, flags, facts.manifests.includes('etcd.yaml'), validity);
     source = validity
