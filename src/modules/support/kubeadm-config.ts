@@ -59,9 +59,7 @@ export function renewConfigFor(
   let cluster: { text: string; summary: ClusterConfigSummary };
   let source: KubeadmConfigSource;
   if (renewalPath(ctx) === 'expired-recovery') {
-    const validity = atLeast(version, 1, 31)
-      ? issuedValidityPeriod(facts.certs.apiserver ?? {})
-      : undefined;
+    const validity = atLeast(version, 1, 31) ? issuedValidityPeriod(facts.certs.apiserver ?? {}) : undefined;
     cluster = derivedClusterConfiguration(version, flags, facts.manifests.includes('etcd.yaml'), validity);
     source = validity
       ? `static pod manifests, certificateValidityPeriod ${validity} from apiserver.crt`
