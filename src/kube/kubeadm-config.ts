@@ -11,8 +11,9 @@ import { atLeast, type KubeVersion } from './version.js';
 
 export const DEFAULT_CERTIFICATES_DIR = '/etc/kubernetes/pki';
 
-/** Where the ClusterConfiguration came from: the cluster's ConfigMap, or the node's manifests (API down). */
-export type KubeadmConfigSource = 'kubeadm-config ConfigMap' | 'static pod manifests';
+/** Where the ClusterConfiguration came from: the cluster's ConfigMap, or the node's manifests (API down),
+ *  with what else was derived from the node. */
+export type KubeadmConfigSource = 'kubeadm-config ConfigMap' | `static pod manifests${string}`;
 
 export interface ClusterConfigSummary {
   apiVersion: string;
@@ -105,17 +106,47 @@ export interface ApiserverFlags {
   'client-ca-file'?: string;
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** kubeadm 1.31+ backdates what it issues by CertificateBackdate (5 min, constants.go). */
+const BACKDATE_MS = 5 * MINUTE_MS;
+/** Seconds between two dates kubeadm takes from one clock reading (or from two a moment apart). */
+const WHOLE_HOUR_SLACK_MS = 10_000;
+
+/**
+ * The validity period a leaf certificate was issued with, as a v1beta4 `certificateValidityPeriod`
+ * (a Go duration, e.g. `8760h0m0s`), for kubeadm 1.31+ to renew with the cluster's own setting when
+ * kubeadm-config cannot be read. kubeadm 1.31+ issues NotBefore = t - 5 min and NotAfter = t + period
+ * from one t (certlist.go GetConfig, CertificateBackdate), so the span less 5 minutes is a whole
+ * number of hours to the second; a certificate issued without the backdate (another tool) spans
+ * whole hours itself. Any other span says nothing: kubeadm before 1.31 copied the CA's NotBefore,
+ * so a certificate it renewed later spans the CA's age too (it always issued for 8760h, which is
+ * also what kubeadm then defaults to). Undefined then, or for unreadable dates.
+ */
+export function issuedValidityPeriod(cert: { notBefore?: string; notAfter?: string }): string | undefined {
+  const from = Date.parse(cert.notBefore ?? '');
+  const to = Date.parse(cert.notAfter ?? '');
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) return undefined;
+  for (const backdate of [BACKDATE_MS, 0]) {
+    const hours = Math.round((to - from - backdate) / HOUR_MS);
+    if (hours >= 1 && Math.abs(to - from - backdate - hours * HOUR_MS) <= WHOLE_HOUR_SLACK_MS) return `${hours}h0m0s`;
+  }
+  return undefined;
+}
+
 /**
  * A ClusterConfiguration derived from the node's manifests, for the recovery path: with expired
  * certificates the API server cannot serve kubeadm-config. Only what renewal reads matters: where
  * the PKI lives (the directory of --client-ca-file) and whether etcd is local (an etcd manifest) or
- * external (then kubeadm renews no etcd certificate). Everything else keeps kubeadm's defaults,
+ * external (then kubeadm renews no etcd certificate), and on 1.31+ the validity period the old
+ * certificates were issued with (issuedValidityPeriod). Everything else keeps kubeadm's defaults,
  * which renewal does not use: renewed certificates copy the old ones' subjects and SANs.
  */
 export function derivedClusterConfiguration(
   v: KubeVersion,
   flags: ApiserverFlags,
   etcdManifest: boolean,
+  certificateValidityPeriod?: string,
 ): { text: string; summary: ClusterConfigSummary } {
   const apiVersion = kubeadmApiVersion(v);
   const caFile = flags['client-ca-file'];
@@ -132,12 +163,14 @@ export function derivedClusterConfiguration(
         },
       }
     : { local: { dataDir: '/var/lib/etcd' } };
-  const doc = {
+  const doc: Record<string, unknown> = {
     apiVersion,
     kind: 'ClusterConfiguration',
     kubernetesVersion: `v${v.major}.${v.minor}.${v.patch}`,
     certificatesDir,
     etcd,
   };
+  // v1beta4 (1.31+) only: older kubeadm has no such field and always issues for a year.
+  if (certificateValidityPeriod && atLeast(v, 1, 31)) doc.certificateValidityPeriod = certificateValidityPeriod;
   return { text: stringify(doc), summary: { apiVersion, certificatesDir, etcd: external ? 'external' : 'local' } };
 }

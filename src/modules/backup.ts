@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { tail } from '../playbook/remote.js';
 import type { ModuleContext, MutatingModule } from '../playbook/types.js';
-import { BACKUP_SCRIPT } from '../kube/scripts/backup.js';
+import { BACKUP_SCRIPT, ETCD_START_WAIT_SECONDS, ETCD_STOP_WAIT_SECONDS } from '../kube/scripts/backup.js';
+import { describeEtcdBackup, parseEtcdBackup } from '../kube/etcd-backup.js';
 import { BACKUP_ROOT, ETCD_DATA_DIR, KUBERNETES_DIR } from '../kube/paths.js';
 import { parseIds, RUNTIMES } from '../kube/runtime.js';
 import { renewalPath } from './support/state.js';
@@ -17,21 +18,27 @@ export const backupModule: MutatingModule<Record<string, never>, undefined> = {
   args: z.object({}).strict(),
   mutates: true,
   onlyWhenDue: () => true,
-  async decide() {
+  async decide(ctx) {
+    const etcd =
+      ctx.cluster.etcd !== 'stacked'
+        ? 'no etcd (external)'
+        : renewalPath(ctx) === 'expired-recovery'
+          ? "a copy of etcd's data taken with the member stopped (certificates expired: no snapshot possible)"
+          : 'an etcd snapshot';
     return {
       kind: 'change',
-      message: `would back up ${KUBERNETES_DIR}, kubeconfigs and an etcd snapshot into ${BACKUP_ROOT}/<timestamp>`,
+      message: `would back up ${KUBERNETES_DIR}, kubeconfigs and ${etcd} into ${BACKUP_ROOT}/<timestamp>`,
       plan: undefined,
     };
   },
   async apply(ctx) {
     const name = backupName(ctx);
     const targets = await kubeconfigTargets(ctx);
-    // Expired certificates: etcd rejects every client, so no snapshot can be taken; its data is
-    // copied instead (with no quorum, nothing is being written).
+    // Expired certificates: etcd rejects every client, so no snapshot can be taken; the member
+    // (which serves nobody then) is stopped for a consistent copy of its data directory.
     const etcdMode =
-      ctx.cluster.etcd !== 'stacked' ? 'none' : renewalPath(ctx) === 'expired-recovery' ? 'copy' : 'snapshot';
-    const container = etcdMode === 'snapshot' ? await etcdContainer(ctx) : { cli: '-', id: '-' };
+      ctx.cluster.etcd !== 'stacked' ? 'none' : renewalPath(ctx) === 'expired-recovery' ? 'offline' : 'snapshot';
+    const container = etcdMode === 'snapshot' ? await etcdContainer(ctx) : { cli: runtimeCli(ctx), id: '-' };
     const res = await ctx.remote.sh(
       BACKUP_SCRIPT,
       [
@@ -44,30 +51,19 @@ export const backupModule: MutatingModule<Record<string, never>, undefined> = {
         container.id,
         ...targets.map((t) => t.path),
       ],
-      { timeoutMs: 300_000 },
+      { timeoutMs: 300_000 + (ETCD_STOP_WAIT_SECONDS + ETCD_START_WAIT_SECONDS) * 1000 },
     );
-    if (res.exitCode !== 0)
-      throw ctx.fail(`backup failed: ${tail(res.stderr || res.stdout)}`, 'nothing was changed on this master');
+    if (res.exitCode !== 0) throw ctx.fail(`backup failed: ${tail(res.stderr || res.stdout)}`, failureHint(res.stderr));
     const dir = /^dir=(.+)$/m.exec(res.stdout)?.[1];
-    const etcd = /^etcd=(.+)$/m.exec(res.stdout)?.[1];
-    const etcdVia = /^etcd-via=(.+)$/m.exec(res.stdout)?.[1];
-    const etcdTried = [...res.stdout.matchAll(/^etcd-tried=(.+)$/gm)].map((m) => m[1]!);
     if (!dir) throw ctx.fail('backup script gave no directory');
+    const etcd = parseEtcdBackup(res.stdout);
     ctx.facts.backupDir = dir;
     ctx.publish('backupDir', dir);
-    ctx.publish('etcdBackup', { kind: etcd, via: etcdVia, tried: etcdTried });
-    const warning =
-      etcd !== 'copy'
-        ? ''
-        : etcdMode === 'copy'
-          ? '; certificates expired: etcd data copied live (may be inconsistent), not snapshotted'
-          : '; no way to take a snapshot (no etcdctl, no etcd container, no curl): etcd data copied live (may be inconsistent), not snapshotted';
-    const how = etcd === 'snapshot' && etcdVia ? `snapshot via ${etcdVia}, SHA-256 trailer verified` : etcd;
-    const before = etcd === 'snapshot' && etcdTried.length > 0 ? `; first tried ${etcdTried.join('; ')}` : '';
+    ctx.publish('etcdBackup', etcd);
     return {
       status: 'changed',
-      message: `backup in ${dir} (etcd: ${how})${warning}${before}`,
-      data: { backupDir: dir, etcd, etcdVia, etcdTried },
+      message: `backup in ${dir} (etcd: ${describeEtcdBackup(etcd)})`,
+      data: { backupDir: dir, etcd: etcd.kind, etcdVia: etcd.via, etcdTried: etcd.tried, etcdBackup: etcd },
     };
   },
 };
@@ -83,6 +79,20 @@ async function etcdContainer(ctx: ModuleContext): Promise<{ cli: string; id: str
   const res = await ctx.remote.exec(rt.listIds('etcd'));
   const id = res.exitCode === 0 ? parseIds(res.stdout)?.[0] : undefined;
   return { cli: rt.cli, id: id ?? '-' };
+}
+
+/** The stopped-member copy puts the etcd manifest back on failure; say so when it could not. */
+function failureHint(stderr: string): string {
+  if (/moved out by this backup stays at|do it by hand/.test(stderr))
+    return 'the etcd static pod manifest is NOT back in /etc/kubernetes/manifests: put it back as the message says';
+  if (/does not run again/.test(stderr)) return "etcd's manifest is back but etcd does not run: see the kubelet's log";
+  return 'nothing was changed on this master';
+}
+
+/** The runtime CLI the stopped-member copy watches the etcd container with (`-`: unknown). */
+function runtimeCli(ctx: ModuleContext): string {
+  const runtime = ctx.facts.node?.runtime;
+  return runtime ? RUNTIMES[runtime].cli : '-';
 }
 
 function backupName(ctx: ModuleContext): string {

@@ -15,7 +15,7 @@ import { beforeAfter } from '../kube/cert-lines.js';
 import { gatherNodeFacts } from './support/gather.js';
 import { chooseKubeadm, type KubeadmChoice } from './support/kubeadm-choice.js';
 import { renewConfigFor } from './support/kubeadm-config.js';
-import { getFacts } from './support/state.js';
+import { getFacts, renewalPath } from './support/state.js';
 
 interface RenewPlan {
   version: KubeVersion;
@@ -73,7 +73,7 @@ export const kubeadmRenewModule: MutatingModule<Record<string, never>, RenewPlan
         `${command.join(' ')} (configuration from the ${config.source}) exited ${res.exitCode ?? res.signal}: ${tail(res.stderr || res.stdout)}`,
       );
     }
-    const { warnings, renewed } = judgeOutput(ctx, version, res.stdout, res.stderr);
+    const { warnings, renewed } = judgeOutput(ctx, version, res.stdout, res.stderr, fallbackCause(ctx, config.source));
     const after = await gatherNodeFacts(ctx, 'kubeadm_renew verify');
     verifyRenewed(ctx, renewed, before, after);
     ctx.facts.node = after;
@@ -97,14 +97,14 @@ function judgeOutput(
   version: KubeVersion,
   stdout: string,
   stderr: string,
+  fallback: string,
 ): { warnings: string[]; renewed: string[] } {
   const out = parseRenewOutput(stdout, stderr);
   const problems: string[] = [];
   const warnings: string[] = [];
   if (out.unexpected.length) problems.push(`unexpected kubeadm output: ${out.unexpected.slice(0, 3).join(' | ')}`);
   // With --config kubeadm reads only the file: a fallback would mean it ignored the file.
-  if (out.fellBackToDefaults)
-    problems.push('kubeadm fell back to its default configuration although --config was given');
+  if (out.fellBackToDefaults) problems.push(fallback);
   for (const c of renewableCerts(version, ctx.cluster.etcd)) {
     const outcome = out.certs.get(c.name);
     if (outcome === 'renewed') continue;
@@ -115,6 +115,19 @@ function judgeOutput(
   }
   if (problems.length) throw ctx.fail(problems.join('; '));
   return { warnings, renewed: [...out.certs].filter(([, o]) => o === 'renewed').map(([name]) => name) };
+}
+
+/**
+ * kubeadm printed its fall-back line although it was given --config (it then reads only the file):
+ * say what the tool itself observed about the configuration, so the operator looks at the right
+ * thing, never a guess such as version skew.
+ */
+function fallbackCause(ctx: ModuleContext, source: KubeadmConfigSource): string {
+  const observed =
+    renewalPath(ctx) === 'expired-recovery'
+      ? `certificates already expired, so no API server could serve kube-system/kubeadm-config and the tool derived the configuration from the ${source}`
+      : `the tool read kube-system/kubeadm-config itself (${ctx.clusterFacts.kubeadmConfig?.summary.apiVersion ?? 'unknown API version'}) and gave it with --config`;
+  return `kubeadm printed "Falling back to default configuration" although it was given --config (${observed}): this kubeadm did not read the file it was given; nothing it renewed is trusted`;
 }
 
 /** Every certificate kubeadm says it renewed has a new serial, a later end, its key and its CA. */

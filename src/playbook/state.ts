@@ -3,6 +3,7 @@
 // ClusterFacts as `cluster.state.<field>` (docs/playbooks.md, "What a playbook can read").
 import type { CertChange, CertLine } from '../kube/cert-lines.js';
 import type { ClusterConfigSummary } from '../kube/kubeadm-config.js';
+import type { EtcdBackup } from '../kube/etcd-backup.js';
 import type { NodeFacts } from '../kube/node-facts.js';
 import type { ServedCert } from '../kube/served.js';
 import type { ComponentRestart } from '../kube/restart-proof.js';
@@ -20,8 +21,8 @@ export interface HostFacts {
   kubeadmReady?: boolean;
   /** backup: this run's backup directory on the node (restore_backup restores from it). */
   backupDir?: string;
-  /** How the backup saved etcd: a snapshot (and the way that took it), or a live copy; the ways that failed first. */
-  etcdBackup?: { kind?: string; via?: string; tried: string[] };
+  /** How the backup saved etcd: the method, whether it is consistent, the ways that failed first. */
+  etcdBackup?: EtcdBackup;
   /** kubeadm_renew: the node facts just before the renewal (kubeconfigs and restore_backup compare with them). */
   factsBefore?: NodeFacts;
   /** restart_control_plane: some component of this host was restarted in this run. */
@@ -65,8 +66,8 @@ export interface HostReport {
   /** served_certs: per component, whether it started after its credential files last changed. */
   restarts?: ComponentRestart[];
   backupDir?: string;
-  /** How the backup saved etcd: a snapshot (and the way that took it), or a live copy; the ways that failed first. */
-  etcdBackup?: { kind?: string; via?: string; tried: string[] };
+  /** How the backup saved etcd: the method, whether it is consistent, the ways that failed first. */
+  etcdBackup?: EtcdBackup;
   /** kubeadm_renew (before/after), or restore_backup (renewed/restored). */
   certificates?: CertChange[];
   kubeadm?: string;

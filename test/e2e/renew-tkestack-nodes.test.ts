@@ -20,7 +20,7 @@ interface HostReport {
   backupDir: string | null;
   data: {
     node?: { runtime?: string; runtimeReason?: string };
-    etcdBackup?: { kind?: string; via?: string; tried: string[] };
+    etcdBackup?: { kind?: string; via?: string; consistent?: boolean; tried: string[] };
   };
 }
 
@@ -117,7 +117,7 @@ describe.skipIf(skip)(`renew on TKEStack-like masters${skip ? ` (skipped: ${skip
       expect(h!.data.node?.runtimeReason).toMatch(
         /^docker and crictl list the same kube-apiserver container \([0-9a-f]{12}\): crictl reaches docker through dockershim \(RuntimeName docker\)/,
       );
-      expect(h!.data.etcdBackup).toEqual({ kind: 'snapshot', via: 'container-etcdctl', tried: [] });
+      expect(h!.data.etcdBackup).toEqual({ kind: 'snapshot', via: 'container-etcdctl', consistent: true, tried: [] });
     },
   );
 
@@ -132,7 +132,7 @@ describe.skipIf(skip)(`renew on TKEStack-like masters${skip ? ` (skipped: ${skip
       }),
     );
     const ctrd = hostsOf(res.stdout).find((h) => h.host === 'ctrd-m1')!;
-    expect(ctrd.data.etcdBackup).toEqual({ kind: 'snapshot', via: 'container-etcdctl', tried: [] });
+    expect(ctrd.data.etcdBackup).toEqual({ kind: 'snapshot', via: 'container-etcdctl', consistent: true, tried: [] });
     for (const { host, dir } of [...earlier, { host: 'ctrd-m1', dir: ctrd.backupDir! }]) {
       expect(dir, host).toMatch(/^\/var\/lib\/kube-cert-renew\/backups\/\S+$/);
       // The file is a snapshot etcdctl accepts, covered by the backup's checksums, with keys in it.

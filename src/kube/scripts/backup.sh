@@ -1,5 +1,5 @@
 #!/bin/sh
-# Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|copy|none>
+# Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|offline|none>
 #   <runtime CLI: docker|crictl|-> <etcd container id|-> [kubeconfig files...]
 # Makes a NEW directory (mkdir without -p for the leaf: never nests into an existing one), archives
 # /etc/kubernetes and the users' kubeconfigs, takes an etcd snapshot, writes SHA256SUMS and verifies
@@ -10,13 +10,16 @@
 # maintenance/snapshot streams the database in base64 chunks). Each is bounded in time, so an etcd
 # that rejects us cannot hang the run. A way that fails gives way to the next; when every way failed
 # the backup fails. Every snapshot must end with the SHA-256 etcd appends to what precedes it (a
-# copied database file has none): a truncated stream is not a backup. The live copy of the data
-# directory happens only when asked (expired certificates: etcd rejects every client) or when no way
-# at all is available. Last, marks the renewal in progress ($marker in <backupRoot>, holding the
-# backup's name) for a re-run to find if this one stops half-way.
+# copied database file has none): a truncated stream is not a backup. `offline` (expired
+# certificates: etcd rejects every client) copies the data directory of the stopped member
+# (offline_copy, etcd-offline-copy.sh, put in front by backup.ts). A live copy of the running
+# member's data directory, which may be torn, is made only when no other way exists, and says so
+# (`etcd-consistent=no` and why). Last, marks the renewal in progress ($marker in <backupRoot>,
+# holding the backup's name) for a re-run to find if this one stops half-way.
 # Prints `dir=<path>`, `etcd=<snapshot|copy|none>`, `etcd-via=<host-etcdctl|container-etcdctl|gateway
-# /v3|gateway /v3beta|live-copy>` and one `etcd-tried=<way>: <error>` per way that failed first.
-# $marker (RENEWAL_MARKER_NAME) is set by a line backup.ts puts in front (withConstants).
+# /v3|gateway /v3beta|stopped-member|live-copy>`, `etcd-consistent=<yes|no>`, `etcd-db-sha256=<hex>`
+# (stopped-member: the database copied), `etcd-note=<why>` and one `etcd-tried=<way>: <error>` per way
+# that failed first. $marker (RENEWAL_MARKER_NAME) is set by a line backup.ts puts in front (withConstants).
 # shellcheck disable=SC2154
 k="$1"; root="$2"; name="$3"; etcddir="$4"; etcdmode="$5"; rt="$6"; cid="$7"; shift 7
 umask 077
@@ -30,7 +33,7 @@ for f in "$@"; do [ -f "$f" ] && printf '%s\n' "${f#/}" >> "$dir/kubeconfigs.lis
 if [ -s "$dir/kubeconfigs.list" ]; then
   tar -C / -czf "$dir/kubeconfigs.tar.gz" -T "$dir/kubeconfigs.list" 2>"$dir/tar.err" || fail "archiving kubeconfigs failed: $(tail -n 2 "$dir/tar.err")"
 fi
-etcd=none; via=; tried=
+etcd=none; via=; tried=; consistent=; dbsum=; note=
 bound=""; command -v timeout >/dev/null 2>&1 && bound="timeout 120"
 snap="$dir/etcd-snapshot.db"
 # etcd appends the SHA-256 of the database to the snapshot it streams: the last 32 bytes.
@@ -84,12 +87,14 @@ if [ "$etcdmode" = snapshot ]; then
   if [ "$etcd" = none ] && command -v curl >/dev/null 2>&1; then ways=$((ways + 1)); try gateway gateway_snapshot; fi
   [ "$etcd" = snapshot ] || [ "$ways" = 0 ] || fail "etcd snapshot failed: $(printf '%s' "$tried" | sed '$!s/$/;/' | tr '\n' ' ' | sed 's/ *$//')"
 fi
+[ "$etcd" = snapshot ] && consistent=yes
+if [ "$etcdmode" = offline ] && offline_copy; then etcd=copy; fi
 if [ "$etcdmode" != none ] && [ "$etcd" = none ]; then
   # A running etcd keeps writing its WAL (even without quorum: terms, elections). GNU tar's exit
-  # status 1 means "a file changed as we read it": the copy is live, as the warning says.
+  # status 1 means "a file changed as we read it": the copy is live, as the report says.
   tar -C / -czf "$dir/etcd-data.tar.gz" "${etcddir#/}" 2>"$dir/tar.err"; rc=$?
   [ "$rc" -le 1 ] || fail "copying $etcddir failed: $(tail -n 2 "$dir/tar.err")"
-  etcd=copy; via=live-copy
+  etcd=copy; via=live-copy; consistent=no; note=${note:-no way to take a snapshot (no etcdctl, no etcd container, no curl)}
 fi
 rm -f "$dir/tar.err" "$dir/etcd.out" "$dir/etcd.json"
 (
@@ -103,4 +108,7 @@ tar -tzf "$dir/etc-kubernetes.tar.gz" >/dev/null 2>&1 || fail "backup archive un
 echo "dir=$dir"
 echo "etcd=$etcd"
 if [ -n "$via" ]; then echo "etcd-via=$via"; fi
+if [ -n "$consistent" ]; then echo "etcd-consistent=$consistent"; fi
+if [ -n "$dbsum" ]; then echo "etcd-db-sha256=$dbsum"; fi
+if [ -n "$note" ]; then echo "etcd-note=$note"; fi
 printf '%s' "$tried" | sed 's/^/etcd-tried=/'

@@ -4,15 +4,29 @@ import { RENEWAL_MARKER_NAME } from '../paths.js';
 import { NODE_SCRIPTS } from './embedded.gen.js';
 import { withConstants } from './with-constants.js';
 
+/** How long the stopped-member copy waits for etcd to stop (the kubelet notices a moved manifest within
+ *  its 20 s fileCheckFrequency, then gives the pod its grace period), and to run again. */
+export const ETCD_STOP_WAIT_SECONDS = 120;
+export const ETCD_START_WAIT_SECONDS = 120;
+
 /**
- * backup.sh. Args: <kubernetesDir> <backupRoot> <backupName> <etcdDataDir> <etcd: snapshot|copy|none>
- * <runtime CLI: docker|crictl|-> <etcd container id|-> [kubeconfig files...]. A new, checksummed
- * backup directory; the etcd snapshot by the host's etcdctl, the etcd container's, or the gateway,
- * verified by its SHA-256 trailer; last, marks the renewal in progress (RENEWAL_MARKER_NAME in
- * <backupRoot>). Prints `dir=<path>`, `etcd=<snapshot|copy|none>`, `etcd-via=<way>` and
- * `etcd-tried=<way>: <error>` for each way that failed before.
+ * backup.sh (with etcd-offline-copy.sh's functions in front). Args: <kubernetesDir> <backupRoot>
+ * <backupName> <etcdDataDir> <etcd: snapshot|offline|none> <runtime CLI: docker|crictl|-> <etcd
+ * container id|-> [kubeconfig files...]. A new, checksummed backup directory; the etcd snapshot by
+ * the host's etcdctl, the etcd container's, or the gateway, verified by its SHA-256 trailer; or
+ * (offline) the data directory of the member stopped through its static pod manifest; last, marks
+ * the renewal in progress (RENEWAL_MARKER_NAME in <backupRoot>). Prints `dir=<path>`,
+ * `etcd=<snapshot|copy|none>`, `etcd-via=<way>`, `etcd-consistent=<yes|no>`, `etcd-db-sha256=<hex>`,
+ * `etcd-note=<why>` and `etcd-tried=<way>: <error>` for each way that failed before.
  */
-export const BACKUP_SCRIPT = withConstants({ marker: RENEWAL_MARKER_NAME }, NODE_SCRIPTS['backup.sh']);
+export const BACKUP_SCRIPT = withConstants(
+  {
+    marker: RENEWAL_MARKER_NAME,
+    stopwait: String(ETCD_STOP_WAIT_SECONDS),
+    startwait: String(ETCD_START_WAIT_SECONDS),
+  },
+  `${NODE_SCRIPTS['etcd-offline-copy.sh']}\n${NODE_SCRIPTS['backup.sh']}`,
+);
 
 /** renewal-finished.sh. Args: <backupRoot>. The master's renewal finished: its in-progress marker goes. */
 export const RENEWAL_FINISHED_SCRIPT = withConstants(

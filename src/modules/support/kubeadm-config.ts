@@ -5,6 +5,7 @@ import type { ModuleContext } from '../../playbook/types.js';
 import {
   DEFAULT_CERTIFICATES_DIR,
   derivedClusterConfiguration,
+  issuedValidityPeriod,
   nodeNameFromSubject,
   renewConfigFile,
   summarizeClusterConfiguration,
@@ -12,7 +13,7 @@ import {
   type KubeadmConfigSource,
 } from '../../kube/kubeadm-config.js';
 import type { NodeFacts } from '../../kube/node-facts.js';
-import type { KubeVersion } from '../../kube/version.js';
+import { atLeast, type KubeVersion } from '../../kube/version.js';
 import { kubectlJson } from './kubectl.js';
 import { renewalPath } from './state.js';
 
@@ -58,8 +59,11 @@ export function renewConfigFor(
   let cluster: { text: string; summary: ClusterConfigSummary };
   let source: KubeadmConfigSource;
   if (renewalPath(ctx) === 'expired-recovery') {
-    cluster = derivedClusterConfiguration(version, flags, facts.manifests.includes('etcd.yaml'));
-    source = 'static pod manifests';
+    const validity = atLeast(version, 1, 31) ? issuedValidityPeriod(facts.certs.apiserver ?? {}) : undefined;
+    cluster = derivedClusterConfiguration(version, flags, facts.manifests.includes('etcd.yaml'), validity);
+    source = validity
+      ? `static pod manifests, certificateValidityPeriod ${validity} from apiserver.crt`
+      : 'static pod manifests';
   } else {
     const read = ctx.clusterFacts.kubeadmConfig;
     if (!read) throw ctx.fail('the cluster configuration was not read (cluster_preflight must run first)');

@@ -1,6 +1,7 @@
 // BACKUP_SCRIPT, RESTORE_SCRIPT, COPY_KUBECONFIG_SCRIPT and the kubelet scripts run for real (sh,
 // tar, sha256sum, install, sed, openssl) against a kubeadm-like tree in a temp dir. The scripts take
 // absolute paths and archive relative to `/`, so a temp tree stands for /etc/kubernetes.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -284,6 +285,114 @@ describe('BACKUP_SCRIPT and RESTORE_SCRIPT', () => {
       expect(res.code).toBe(1);
       expect(res.stderr).toContain('container-etcdctl: Error: No such container: gone-id; gateway: curl: (7)');
       expect(existsSync(join(backups, 'b-none'))).toBe(false);
+    });
+
+    describe('expired certificates: the data directory of the stopped member (offline)', () => {
+      const manifest = (): string => join(tree.k, 'manifests/etcd.yaml');
+      const parked = (): string => join(tree.k, 'etcd.yaml.moved-out-by-kube-cert-renew');
+      const id = 'e'.repeat(64);
+      /** A runtime whose `ps` answers as a kubelet keeps it: an etcd container while the manifest is in place
+       *  (after `stopAfter` polls without it, when given); each answer logged. */
+      const kubeletDocker = (log: string, opts: { neverStops?: boolean } = {}): string =>
+        [
+          '[ "$1" = ps ] || exit 64',
+          `if [ -f '${manifest()}' ] || ${opts.neverStops ? 'true' : 'false'}; then echo running >>'${log}'; echo ${id}; else echo stopped >>'${log}'; fi`,
+        ].join('\n');
+      /** tar, logging whether etcd's manifest was in place while the data directory was archived. */
+      const loggingTar = (log: string): string =>
+        [
+          `for a in "$@"; do case "$a" in *var/lib/etcd) [ -f '${manifest()}' ] && echo "tar while running" >>'${log}' || echo "tar while stopped" >>'${log}' ;; esac; done`,
+          'exec /bin/tar "$@"',
+        ].join('\n');
+      const fast = (script: string): string =>
+        script.replace("stopwait='120'", "stopwait='3'").replace("startwait='120'", "startwait='6'");
+      const offline = async (name: string, runtime: string, tools: Record<string, string>) =>
+        runScript(fast(BACKUP_SCRIPT), args(name, 'offline', runtime, '-'), {
+          pathPrefix: await fakeBin(fx.scratch, tools),
+          systemPath,
+        });
+
+      it('stops the member (manifest moved out), copies its data, verifies it, and starts it again', async () => {
+        const log = join(fx.scratch, 'offline-ok.log');
+        const db = await readFile(join(etcdDir(), 'member/snap/db'));
+        const before = await readFile(manifest());
+        const res = await offline('b-offline', 'docker', { docker: kubeletDocker(log), tar: loggingTar(log) });
+        expect(res.code, res.stderr).toBe(0);
+        const dbSum = createHash('sha256').update(db).digest('hex');
+        expect(res.stdout).toContain(
+          `etcd=copy\netcd-via=stopped-member\netcd-consistent=yes\netcd-db-sha256=${dbSum}\n`,
+        );
+        // Running, then stopped for the copy, then running again (three times: the same container for 2 s).
+        const seen = (await readFile(log, 'utf8')).trim().split('\n');
+        expect(seen[0]).toBe('running');
+        expect(seen).toContain('tar while stopped');
+        expect(seen).not.toContain('tar while running');
+        expect(seen.slice(seen.indexOf('tar while stopped') + 1)).toEqual(['running', 'running', 'running']);
+        expect(await readFile(manifest())).toEqual(before);
+        expect(existsSync(parked())).toBe(false);
+        const dir = join(backups, 'b-offline');
+        const copied = execFileSync(
+          'tar',
+          ['-xzOf', join(dir, 'etcd-data.tar.gz'), `${etcdDir().slice(1)}/member/snap/db`],
+          {
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        );
+        expect(createHash('sha256').update(copied).digest('hex')).toBe(dbSum);
+        expect(await readFile(join(dir, 'SHA256SUMS'), 'utf8')).toContain(
+          `${await sha256(join(dir, 'etcd-data.tar.gz'))}  etcd-data.tar.gz`,
+        );
+      });
+
+      it('a member that does not stop: the backup fails, the manifest is back, nothing is left', async () => {
+        const log = join(fx.scratch, 'offline-never.log');
+        const before = await readFile(manifest());
+        const res = await offline('b-never', 'crictl', { crictl: kubeletDocker(log, { neverStops: true }) });
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain('etcd still runs 3s after its manifest was moved out (manifest put back)');
+        expect(await readFile(manifest())).toEqual(before);
+        expect(existsSync(parked())).toBe(false);
+        expect(existsSync(join(backups, 'b-never'))).toBe(false);
+      });
+
+      it('a data directory without a bbolt database is refused; the manifest is back', async () => {
+        const db = join(etcdDir(), 'member/snap/db');
+        const good = await readFile(db);
+        await writeFile(db, Buffer.alloc(8192, 7));
+        try {
+          const res = await offline('b-notbolt', 'docker', { docker: kubeletDocker(join(fx.scratch, 'nb.log')) });
+          expect(res.code).toBe(1);
+          expect(res.stderr).toContain('is not a bbolt database (no magic): not copied (manifest put back)');
+          expect(existsSync(manifest())).toBe(true);
+          expect(existsSync(join(backups, 'b-notbolt'))).toBe(false);
+        } finally {
+          await writeFile(db, good);
+        }
+      });
+
+      it('a manifest parked by an interrupted run is never overwritten: refused before anything stops', async () => {
+        await writeFile(parked(), 'left by a killed run\n');
+        try {
+          const log = join(fx.scratch, 'parked.log');
+          const res = await offline('b-parked', 'docker', { docker: kubeletDocker(log) });
+          expect(res.code).toBe(1);
+          expect(res.stderr).toContain('etcd.yaml.moved-out-by-kube-cert-renew exists (left by an interrupted run?)');
+          expect(await readFile(parked(), 'utf8')).toBe('left by a killed run\n');
+          expect(existsSync(manifest())).toBe(true);
+          expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['running']);
+        } finally {
+          await rm(parked());
+        }
+      });
+
+      it('no runtime to watch the member with: a live copy, said to be inconsistent, and why', async () => {
+        const res = await offline('b-noruntime', '-', {});
+        expect(res.code, res.stderr).toBe(0);
+        expect(res.stdout).toContain(
+          'etcd=copy\netcd-via=live-copy\netcd-consistent=no\netcd-note=no container runtime known to see the member stop\n',
+        );
+        expect(existsSync(manifest())).toBe(true);
+      });
     });
   });
 

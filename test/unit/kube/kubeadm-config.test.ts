@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   criSocket,
   derivedClusterConfiguration,
+  issuedValidityPeriod,
   kubeadmApiVersion,
   nodeNameFromSubject,
   renewConfigFile,
@@ -129,6 +130,47 @@ describe('kubeadm configuration for renewal', () => {
           keyFile: '/etc/etcd/client.key',
         },
       },
+    });
+  });
+
+  describe('1.31+: the validity period the old certificates were issued with (v1beta4 certificateValidityPeriod)', () => {
+    const at = (iso: string, plusMs: number): string => new Date(Date.parse(iso) + plusMs).toISOString();
+    const HOUR = 3_600_000;
+    const t = '2025-03-01T10:00:00.000Z';
+
+    it("kubeadm 1.31+'s own certificates (CA or leaf alike): the span less its 5 minute backdate", () => {
+      // Issued at t: NotBefore t - 5 min, NotAfter t + period.
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 8760 * HOUR) })).toBe('8760h0m0s');
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 2 * 8760 * HOUR) })).toBe('17520h0m0s');
+      expect(issuedValidityPeriod({ notBefore: at(t, -300_000), notAfter: at(t, 720 * HOUR) })).toBe('720h0m0s');
+    });
+
+    it('a certificate issued without the backdate spans whole hours itself', () => {
+      expect(issuedValidityPeriod({ notBefore: t, notAfter: at(t, 8760 * HOUR) })).toBe('8760h0m0s');
+      // kubeadm before 1.31 at init: NotBefore the CA's (made a moment before), NotAfter now + 1 year.
+      expect(issuedValidityPeriod({ notBefore: t, notAfter: at(t, 8760 * HOUR + 2_000) })).toBe('8760h0m0s');
+    });
+
+    it('says nothing for any other span (kubeadm before 1.31 renewing later: the CA age is in it), or unreadable dates', () => {
+      expect(
+        issuedValidityPeriod({ notBefore: t, notAfter: at(t, 8760 * HOUR + 400 * 86_400_000 + 1234_567) }),
+      ).toBeUndefined();
+      expect(issuedValidityPeriod({ notAfter: t })).toBeUndefined();
+      expect(issuedValidityPeriod({ notBefore: at(t, HOUR), notAfter: t })).toBeUndefined();
+    });
+
+    it('goes into the derived ClusterConfiguration on 1.31+ only (v1beta3 and older have no such field)', () => {
+      const flags = { 'client-ca-file': '/etc/kubernetes/pki/ca.crt' };
+      const v131 = parseAllDocuments(
+        derivedClusterConfiguration(v('1.31.4'), flags, true, '17520h0m0s').text,
+      )[0]?.toJS();
+      expect(v131).toMatchObject({ apiVersion: 'kubeadm.k8s.io/v1beta4', certificateValidityPeriod: '17520h0m0s' });
+      const v130 = parseAllDocuments(
+        derivedClusterConfiguration(v('1.30.2'), flags, true, '17520h0m0s').text,
+      )[0]?.toJS();
+      expect(v130).not.toHaveProperty('certificateValidityPeriod');
+      const none = parseAllDocuments(derivedClusterConfiguration(v('1.31.4'), flags, true).text)[0]?.toJS();
+      expect(none).not.toHaveProperty('certificateValidityPeriod');
     });
   });
 });

@@ -20,7 +20,10 @@ describe('backup', () => {
   it('takes a snapshot backup, and leaves its folder for restore_backup and the report', async () => {
     const node = ok();
     const run = await runModule(backupModule, {}, { nodes: { m1: node }, facts: { m1: { due: true } } });
-    expect(run.record).toMatchObject({ status: 'changed', message: `backup in ${DIR} (etcd: snapshot)` });
+    expect(run.record).toMatchObject({
+      status: 'changed',
+      message: `backup in ${DIR} (etcd: snapshot, SHA-256 trailer verified, consistent)`,
+    });
     expect(run.facts.backupDir).toBe(DIR);
     expect(run.report.backupDir).toBe(DIR);
     const args = backupArgs(node);
@@ -46,7 +49,7 @@ describe('backup', () => {
     ]);
     expect(backupArgs(node).slice(4, 7)).toEqual(['snapshot', 'docker', id]);
     expect(run.record.message).toBe(
-      `backup in ${DIR} (etcd: snapshot via gateway /v3beta, SHA-256 trailer verified); first tried container-etcdctl: OCI runtime exec failed`,
+      `backup in ${DIR} (etcd: snapshot via gateway /v3beta, SHA-256 trailer verified, consistent; first tried container-etcdctl: OCI runtime exec failed)`,
     );
     expect(run.report.etcdBackup).toEqual({
       kind: 'snapshot',
@@ -68,20 +71,65 @@ describe('backup', () => {
     expect(backupArgs(node).slice(4, 7)).toEqual(['snapshot', 'crictl', '-']);
   });
 
-  it('copies etcd data instead of a snapshot on the recovery path, and says so', async () => {
-    const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\n` });
-    const run = await runModule(backupModule, {}, { nodes: { m1: node }, clusterFacts: { path: 'expired-recovery' } });
-    expect(backupArgs(node).slice(4, 7)).toEqual(['copy', '-', '-']);
-    expect(run.record.message).toMatch(
-      /; certificates expired: etcd data copied live \(may be inconsistent\), not snapshotted$/,
+  it('on the recovery path stops the member for a consistent copy (with the runtime to watch it), and says so', async () => {
+    const sum = 'a'.repeat(64);
+    const node = new FakeNode().on(script(BACKUP_SCRIPT), {
+      stdout: `dir=${DIR}\netcd=copy\netcd-via=stopped-member\netcd-consistent=yes\netcd-db-sha256=${sum}\n`,
+    });
+    const run = await runModule(
+      backupModule,
+      {},
+      {
+        nodes: { m1: node },
+        clusterFacts: { path: 'expired-recovery' },
+        facts: { m1: { node: nodeFacts(200, { runtime: 'containerd' }) } },
+      },
     );
+    // No snapshot is attempted: no container is looked up; crictl watches the member stop and start.
+    expect(node.calls.some((c) => c[0] === 'crictl')).toBe(false);
+    expect(backupArgs(node).slice(4, 7)).toEqual(['offline', 'crictl', '-']);
+    expect(run.record.message).toBe(
+      `backup in ${DIR} (etcd: data directory copied with the member stopped (certificates expired: no client can take a snapshot), bbolt database and SHA-256 of the copy verified, consistent; member running again)`,
+    );
+    expect(run.report.etcdBackup).toEqual({
+      kind: 'copy',
+      via: 'stopped-member',
+      consistent: true,
+      dbSha256: sum,
+      tried: [],
+    });
+  });
+
+  it('a member that could not be stopped is copied live, named inconsistent, with the reason', async () => {
+    const node = new FakeNode().on(script(BACKUP_SCRIPT), {
+      stdout: `dir=${DIR}\netcd=copy\netcd-via=live-copy\netcd-consistent=no\netcd-note=no /etc/kubernetes/manifests/etcd.yaml to stop the member with\n`,
+    });
+    const run = await runModule(backupModule, {}, { nodes: { m1: node }, clusterFacts: { path: 'expired-recovery' } });
+    expect(backupArgs(node).slice(4, 7)).toEqual(['offline', '-', '-']);
+    expect(run.record.message).toBe(
+      `backup in ${DIR} (etcd: data directory copied live, MAY BE INCONSISTENT (no /etc/kubernetes/manifests/etcd.yaml to stop the member with))`,
+    );
+    expect(run.report.etcdBackup).toMatchObject({ kind: 'copy', via: 'live-copy', consistent: false });
+  });
+
+  it('the etcd manifest could not be put back: the hint says so, not "nothing was changed"', async () => {
+    const node = new FakeNode().on(script(BACKUP_SCRIPT), {
+      exitCode: 1,
+      stderr:
+        'etcd still runs 120s after its manifest was moved out (manifest put back)\n/etc/kubernetes/manifests/etcd.yaml exists again; the etcd manifest moved out by this backup stays at /etc/kubernetes/etcd.yaml.moved-out-by-kube-cert-renew\n',
+    });
+    const run = await runModule(backupModule, {}, { nodes: { m1: node }, clusterFacts: { path: 'expired-recovery' } });
+    expect(run.record.status).toBe('failed');
+    expect(run.record.message).toMatch(/NOT back in \/etc\/kubernetes\/manifests/);
   });
 
   it('says so when no way to take a snapshot was available and the data was copied', async () => {
-    const node = new FakeNode().on(script(BACKUP_SCRIPT), { stdout: `dir=${DIR}\netcd=copy\netcd-via=live-copy\n` });
+    const node = new FakeNode().on(script(BACKUP_SCRIPT), {
+      stdout: `dir=${DIR}\netcd=copy\netcd-via=live-copy\netcd-consistent=no\netcd-note=no way to take a snapshot (no etcdctl, no etcd container, no curl)\n`,
+    });
     const run = await runModule(backupModule, {}, { nodes: { m1: node } });
     expect(run.record.message).toMatch(
-      /\(etcd: copy\); no way to take a snapshot \(no etcdctl, no etcd container, no curl\): etcd data copied live \(may be inconsistent\), not snapshotted$/,
+      /\(etcd: data directory copied live, MAY BE INCONSISTENT \(no way to take a snapshot \(no etcdctl, no etcd container, no curl\)\)\)$/,
     );
   });
 

@@ -188,7 +188,42 @@ describe('kubeadm_renew', () => {
       ...l.slice(1),
     ]);
     const run = await renew(node(fellBack));
-    expect(run.record.message).toBe('kubeadm fell back to its default configuration although --config was given');
+    expect(run.record.message).toBe(
+      'kubeadm printed "Falling back to default configuration" although it was given --config (the tool read kube-system/kubeadm-config itself (kubeadm.k8s.io/v1beta2) and gave it with --config): this kubeadm did not read the file it was given; nothing it renewed is trusted',
+    );
+    expect(run.record.message).not.toMatch(/skew/);
+    const recovering = await renew(node(fellBack), nodeFacts(-1), { clusterFacts: { path: 'expired-recovery' } });
+    expect(recovering.record.message).toMatch(
+      /although it was given --config \(certificates already expired, so no API server could serve kube-system\/kubeadm-config and the tool derived the configuration from the static pod manifests\)/,
+    );
+  });
+
+  it('1.31+ on the recovery path renews with the validity period the old certificates were issued with', async () => {
+    const fake = node();
+    const base = nodeFacts(-1, {
+      kubernetesVersion: '1.31.4',
+      kubeadm: { path: '/usr/bin/kubeadm', version: '1.31.4' },
+    });
+    // kubeadm 1.31 issued apiserver.crt two years long (NotBefore backdated 5 min), long after its CA.
+    const issued = Date.parse('2024-06-01T12:00:00Z');
+    const facts: NodeFacts = {
+      ...base,
+      certs: {
+        ...base.certs,
+        apiserver: {
+          ...base.certs.apiserver!,
+          notBefore: new Date(issued - 300_000).toISOString(),
+          notAfter: new Date(issued + 17520 * 3_600_000).toISOString(),
+        },
+      },
+    };
+    const dry = await renew(fake, facts, { clusterFacts: { path: 'expired-recovery' }, dryRun: true });
+    expect(dry.record.message).toMatch(
+      /configuration from the static pod manifests, certificateValidityPeriod 17520h0m0s from apiserver\.crt\)/,
+    );
+    await renew(fake, facts, { clusterFacts: { path: 'expired-recovery' } });
+    expect(fake.stdins[0]).toContain('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n');
+    expect(fake.stdins[0]).toContain('\ncertificateValidityPeriod: 17520h0m0s\n');
   });
 
   it('proves the renewal by reading the node again; keeps the facts from before for the later steps', async () => {
