@@ -38,6 +38,7 @@ export interface RunFlags {
   etcdStartTimeout: number;
   maxClockSkew: number;
   outputDir: string;
+  keepBackups?: number;
   /** check only */
   warn?: number;
   critical?: number;
@@ -90,6 +91,7 @@ export async function runCommand(
       restartTimeoutMs: flags.restartTimeout,
       etcdStartTimeoutMs: flags.etcdStartTimeout,
       maxClockSkewMs: flags.maxClockSkew,
+      keepBackups: flags.keepBackups,
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });

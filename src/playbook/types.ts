@@ -26,6 +26,8 @@ export interface RunOptions {
   etcdStartTimeoutMs: number;
   /** Largest accepted clock difference between a node and this machine. */
   maxClockSkewMs: number;
+  /** This tool's backups kept per master (--keep-backups); older ones are removed after a renewal. */
+  keepBackups?: number;
 }
 
 export interface ModuleContext {
