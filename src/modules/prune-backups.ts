@@ -22,12 +22,12 @@ export const pruneBackupsModule: MutatingModule<Args, string[]> = {
     const listed = await ctx.remote.sh(PRUNE_BACKUPS_SCRIPT, [BACKUP_ROOT, 'list'], { timeoutMs: 60_000 });
     if (listed.exitCode !== 0) throw ctx.fail(`listing ${BACKUP_ROOT} failed: ${tail(listed.stderr || listed.stdout)}`);
     const current = typeof ctx.facts.backupDir === 'string' ? ctx.facts.backupDir.split('/').pop() : undefined;
-    // A dry run made no backup: the one a real run would make takes one of the places kept.
-    const slots = ctx.options.dryRun && current === undefined ? Math.max(keep - 1, 0) : keep;
     const names = selectBackupsToRemove(parseBackupList(listed.stdout), {
       host: ctx.host.name,
-      keep: slots,
+      keep,
       protect: current ? [current] : [],
+      // A dry run made no backup: the one a real run would make takes one of the places kept.
+      pendingDirs: ctx.options.dryRun && current === undefined ? 1 : 0,
     });
     if (names.length === 0)
       return { kind: 'ok', message: `at most ${keep} backup(s) of this tool kept; none to remove` };

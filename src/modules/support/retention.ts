@@ -30,6 +30,8 @@ export interface RetentionRule {
   keep: number;
   /** Names never selected (the backup of this very run). */
   protect?: readonly string[];
+  /** Backup directories a real run would have made by now and a dry run did not: each takes a place. */
+  pendingDirs?: number;
 }
 
 /** The names to remove: per kind, all of this tool's own beyond the newest `keep`, oldest first. */
@@ -37,10 +39,12 @@ export function selectBackupsToRemove(entries: readonly BackupEntry[], rule: Ret
   const hostDir = new RegExp(`^${STAMP}-${escapeRegExp(rule.host)}-[0-9a-f]{6}$`);
   const tkeFile = new RegExp(`^tke-certs-${STAMP}\\.yaml$`);
   const protect = new Set(rule.protect ?? []);
-  const beyond = (names: string[]): string[] =>
+  const beyond = (names: string[], keep: number): string[] =>
     // The stamp leads the name, so the name order is the time order.
-    [...names].sort().reverse().slice(rule.keep).reverse();
+    [...names].sort().reverse().slice(Math.max(keep, 0)).reverse();
   const dirs = entries.filter((e) => e.kind === 'dir' && hostDir.test(e.name)).map((e) => e.name);
   const files = entries.filter((e) => e.kind === 'file' && tkeFile.test(e.name)).map((e) => e.name);
-  return [...beyond(dirs), ...beyond(files)].filter((name) => !protect.has(name));
+  return [...beyond(dirs, rule.keep - (rule.pendingDirs ?? 0)), ...beyond(files, rule.keep)].filter(
+    (name) => !protect.has(name),
+  );
 }

@@ -48,6 +48,13 @@ describe('selectBackupsToRemove', () => {
     ]);
   });
 
+  it("counts a dry run's pending backup against the directories only", () => {
+    const tke = ['tke-certs-20261101T000000Z.yaml', 'tke-certs-20261201T000000Z.yaml'].map(file);
+    expect(selectBackupsToRemove([...tke, ...m1.map(dir)], { host: 'm1', keep: 2, pendingDirs: 1 })).toEqual(
+      m1.slice(0, 2),
+    );
+  });
+
   it('never selects a protected name (the backup of this run)', () => {
     expect(selectBackupsToRemove(m1.map(dir), { host: 'm1', keep: 1, protect: [m1[0]!] })).toEqual([m1[1]]);
   });
