@@ -4,6 +4,7 @@
 // of the environment variables that hold them).
 import { selectTargets } from '../inventory/targeting.js';
 import type { Host, Inventory, SshTarget } from '../inventory/types.js';
+import { loadNotingLocalFiles } from './inventory-validate.js';
 import type { CliDeps, CliIo } from './io.js';
 
 export interface InventoryListFlags {
@@ -18,7 +19,10 @@ export async function inventoryList(
   io: CliIo,
   deps: Pick<CliDeps, 'loadInventory'>,
 ): Promise<number> {
-  const inventory = selectTargets(await deps.loadInventory(file), { clusters: flags.cluster, limit: flags.limit });
+  const inventory = selectTargets(await loadNotingLocalFiles(file, io, deps), {
+    clusters: flags.cluster,
+    limit: flags.limit,
+  });
   io.stdout.write(flags.json ? `${JSON.stringify(inventory, null, 2)}\n` : inventoryTable(inventory, io.env.HOME));
   return 0;
 }

@@ -1,6 +1,7 @@
 // `inventory validate [FILE]` (or -i FILE, or $KCR_INVENTORY): loads and validates an inventory,
 // connects to nothing.
 import { UsageError, type InputError } from '../errors.js';
+import type { Inventory } from '../inventory/types.js';
 import type { CliDeps, CliIo } from './io.js';
 
 /** The inventory named by the argument or by --inventory (the same file twice is fine). */
@@ -13,17 +14,28 @@ export function inventoryFile(argument: string | undefined, flag: string | undef
   return file;
 }
 
+/**
+ * Loads `file`, noting on stderr (not refusing) what this machine lacks (keys, known_hosts, the
+ * agent): the inventory may be checked here and used where the key lives. renew and check refuse them.
+ */
+export async function loadNotingLocalFiles(
+  file: string,
+  io: CliIo,
+  deps: Pick<CliDeps, 'loadInventory'>,
+): Promise<Inventory> {
+  const notes: InputError[] = [];
+  const inv = await deps.loadInventory(file, { localFiles: 'collect', onLocalProblem: (p) => notes.push(p) });
+  for (const note of notes) io.stderr.write(`note: ${note.oneLine()} (renew and check refuse this)\n`);
+  return inv;
+}
+
 export async function inventoryValidate(
   file: string,
   io: CliIo,
   deps: Pick<CliDeps, 'loadInventory'>,
 ): Promise<number> {
-  // Files on this machine (keys, known_hosts) are noted, not refused: the inventory is checked here
-  // and may be used where the key lives. renew and check refuse them.
-  const notes: InputError[] = [];
-  const inv = await deps.loadInventory(file, { localFiles: 'collect', onLocalProblem: (p) => notes.push(p) });
+  const inv = await loadNotingLocalFiles(file, io, deps);
   const hosts = inv.clusters.reduce((n, c) => n + c.masters.length + c.workers.length, 0);
-  for (const note of notes) io.stderr.write(`note: ${note.oneLine()} (renew and check need it)\n`);
   io.stdout.write(`ok: ${inv.clusters.length} clusters, ${hosts} hosts\n`);
   return 0;
 }
