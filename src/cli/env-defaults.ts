@@ -17,6 +17,7 @@ export const ENV_DEFAULTS: Readonly<Record<string, string>> = {
   '--log-file': 'KCR_LOG_FILE',
   '--log-level': 'KCR_LOG_LEVEL',
   '--output-dir': 'KCR_OUTPUT_DIR',
+  '--keep-backups': 'KCR_KEEP_BACKUPS',
   '--renew-within': 'KCR_RENEW_WITHIN',
   '--health-timeout': 'KCR_HEALTH_TIMEOUT',
   '--kubeadm-timeout': 'KCR_KUBEADM_TIMEOUT',

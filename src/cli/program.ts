@@ -9,11 +9,16 @@ import { runPlaybook } from '../playbook/runner.js';
 import { addCompletionCommands } from './completion.js';
 import { askYesNo } from './confirm.js';
 import { collect, durationOption, positiveIntOption } from './duration.js';
+import { KEEP_BACKUPS_DEFAULT } from '../modules/support/retention.js';
 import { applyEnvDefaults } from './env-defaults.js';
-import { inventoryValidate } from './inventory-validate.js';
+import { forwardOptionsToSubcommand, unknownCommand } from './grammar.js';
+import { inventoryList, type InventoryListFlags } from './inventory-list.js';
+import { inventoryFile, inventoryValidate } from './inventory-validate.js';
 import type { CliDeps, CliIo } from './io.js';
 import { bundledPlaybook, packageVersion } from './package-info.js';
 import { runCommand, type RunFlags } from './run-command.js';
+import { recordingRuns } from './run-record.js';
+import { defaultStateDir, STATE_DIR_HELP } from './state-dir.js';
 import { addVersionCommand } from './version.js';
 
 export type { CliDeps, CliIo } from './io.js';
@@ -27,15 +32,27 @@ export const defaultDeps: CliDeps = {
   confirm: askYesNo,
 };
 
-const EXIT_CODES = `
-Exit codes:
-  0    every host ok, changed or skipped (or nothing to do)
+const COMMON_EXIT_CODES = `
   2    some host failed (its cluster stopped; other clusters went on)
   3    some hosts unreachable, none failed
-  4    invalid inventory or playbook (one line: file:line:col)
-  5    usage error: bad flags, unknown --cluster/--limit name, or a change not confirmed
+  4    invalid inventory or playbook (one line: file:line:col)`;
+
+const LAST_EXIT_CODES = `
   130  interrupted (Ctrl-C / SIGTERM): steps in flight finished, nothing new started
   1    internal error (a bug; -v shows the stack)`;
+
+const EXIT_CODES = `
+Exit codes:
+  0    every host ok, changed or skipped (or nothing to do)${COMMON_EXIT_CODES}
+  5    usage error: bad flags, unknown --cluster/--limit name, or a change not confirmed${LAST_EXIT_CODES}`;
+
+const CHECK_EXIT_CODES = `
+Exit codes:
+  0    every certificate has more than --warn left${COMMON_EXIT_CODES}
+  5    usage error: bad flags, unknown --cluster/--limit name${LAST_EXIT_CODES}
+  10   a certificate expires within --warn
+  11   a certificate expires within --critical, or has expired
+  12   (--deep) a component runs on credentials older than its files (not restarted)`;
 
 const RENEW_HELP = `
 Clusters run in parallel (up to --forks); the masters of one cluster strictly one at a time, the
@@ -65,10 +82,7 @@ Examples:
   renew check --inventory prod.yaml
   renew check --inventory prod.yaml --json > expiry.json
   renew check --inventory prod.yaml --prometheus /var/lib/node_exporter/kube-certs.prom
-${EXIT_CODES}
-  10   (check) a certificate expires within --warn
-  11   (check) a certificate expires within --critical, or has expired
-  12   (check --deep) a component runs on credentials older than its files (not restarted)`;
+${CHECK_EXIT_CODES}`;
 
 /** A duration flag (500ms, 90s, 15m, 12h, 30d) whose default is shown as written. */
 function durationFlag(flags: string, description: string, defaultText: string): Option {
@@ -100,40 +114,45 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
         0,
       )
       .option('--accept-new-host-keys', 'record unknown SSH host keys in known_hosts (a changed key is always refused)')
-      .addOption(durationFlag('--renew-within <duration>', 'renew a certificate when less than this is left', '30d'))
-      .addOption(
-        durationFlag('--health-timeout <duration>', 'longest wait for a control plane to be healthy again', '300s'),
-      )
-      .addOption(
-        durationFlag(
-          '--kubeadm-timeout <duration>',
-          'longest a kubeadm certs renew may run (it reads only local files: seconds, unless the node is starved)',
-          '180s',
-        ),
-      )
-      .addOption(
-        durationFlag(
-          '--restart-timeout <duration>',
-          'longest a removed control-plane container may take to come back (the kubelet recreates it)',
-          '300s',
-        ),
-      )
-      .addOption(
-        durationFlag(
-          '--etcd-start-timeout <duration>',
-          'longest a restarted local etcd may take to serve again (a large database replays for minutes)',
-          '600s',
-        ),
-      )
-      .addOption(
-        durationFlag(
-          '--max-clock-skew <duration>',
-          'largest accepted clock difference between a node and this machine',
-          '60s',
-        ),
-      )
-      .option('--output-dir <dir>', 'local folder for reports and backups taken to this machine', 'kcr-output')
   );
+}
+
+/** Flags of `renew` only: what a renewal changes, how long it waits, where it keeps its files. */
+function renewOnlyOptions(env: NodeJS.ProcessEnv): Option[] {
+  return [
+    durationFlag('--renew-within <duration>', 'renew a certificate when less than this is left', '30d'),
+    durationFlag('--health-timeout <duration>', 'longest wait for a control plane to be healthy again', '300s'),
+    durationFlag(
+      '--kubeadm-timeout <duration>',
+      'longest a kubeadm certs renew may run (it reads only local files: seconds, unless the node is starved)',
+      '180s',
+    ),
+    durationFlag(
+      '--restart-timeout <duration>',
+      'longest a removed control-plane container may take to come back (the kubelet recreates it)',
+      '300s',
+    ),
+    durationFlag(
+      '--etcd-start-timeout <duration>',
+      'longest a restarted local etcd may take to serve again (a large database replays for minutes)',
+      '600s',
+    ),
+    durationFlag(
+      '--max-clock-skew <duration>',
+      'largest accepted clock difference between a node and this machine',
+      '60s',
+    ),
+    new Option(
+      '--output-dir <dir>',
+      'private local folder (0700) for a record of every run (runs/) and the tke/certs copies a restore needs',
+    ).default(defaultStateDir(env), STATE_DIR_HELP),
+    new Option(
+      '--keep-backups <n>',
+      "backups this tool keeps per master: after a renewal, older ones of its own are removed (others' files never)",
+    )
+      .argParser(positiveIntOption)
+      .default(KEEP_BACKUPS_DEFAULT),
+  ];
 }
 
 export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void): Command {
@@ -154,18 +173,26 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     })
     .showSuggestionAfterError(true);
 
+  const renewOnly = renewOnlyOptions(io.env);
   addRunOptions(program, bundledPlaybook('renew.yaml'))
     .option('--dry-run', 'change nothing: read-only steps run, the others say what they would do')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--force', 'renew even certificates that are not due')
+    .allowExcessArguments(true)
     .addHelpText('after', RENEW_HELP)
-    .action(async (flags: RunFlags) => setExit(await runCommand('renew', flags, io, deps)));
+    .action(async (flags: RunFlags) => {
+      if (program.args.length > 0) throw unknownCommand(program, program.args);
+      setExit(await runCommand('renew', flags, io, recordingRuns(deps, 'renew', flags.outputDir, io)));
+    });
+  for (const option of renewOnly) program.addOption(option);
 
+  // `check` takes neither the renewal's flags nor its help; their defaults still fill RunFlags.
+  const renewDefaults = Object.fromEntries(renewOnly.map((o) => [o.attributeName(), o.defaultValue]));
   addRunOptions(
     program
       .command('check')
       .description(
-        'Reports every certificate of every node (files, kubeconfigs, CAs, and what :6443 and :2379 serve), soonest expiry first; changes nothing.',
+        'Reports every certificate of every node (files, kubeconfigs, CAs; with --deep also what :6443 and :2379 serve), soonest expiry first; changes nothing.',
       ),
     bundledPlaybook('check.yaml'),
   )
@@ -181,18 +208,40 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
       '--prometheus <file>',
       'write a node-exporter textfile (x509-certificate-exporter metric names) to this file',
     )
+    // Accepted and ignored: check is always read-only (a habit carried over from renew --dry-run).
+    .addOption(new Option('--dry-run').hideHelp())
     .addHelpText('after', CHECK_HELP)
-    .action(async (flags: RunFlags) => setExit(await runCommand('check', flags, io, deps)));
+    .action(async (flags: RunFlags) => {
+      const all = { ...renewDefaults, ...flags } as RunFlags;
+      setExit(await runCommand('check', all, io, recordingRuns(deps, 'check', all.outputDir, io)));
+    });
 
   const inventory = program.command('inventory').description('Inventory tools.');
   inventory
     .command('validate')
     .description('Loads and validates an inventory file; connects to nothing.')
-    .argument('<file>', 'inventory YAML')
+    .argument('[file]', 'inventory YAML (or --inventory)')
+    .option('-i, --inventory <file>', 'inventory YAML, as for renew and check')
     .addHelpText('after', '\nPrints "ok: N clusters, M hosts", or one line naming file:line:col and exits 4.')
-    .action(async (file: string) => setExit(await inventoryValidate(file, io, deps)));
+    .action(async (file: string | undefined, flags: { inventory?: string }) =>
+      setExit(await inventoryValidate(inventoryFile(file, flags.inventory), io, deps)),
+    );
+  inventory
+    .command('list')
+    .description("Shows every host's effective SSH settings after inheritance and ~/.ssh/config; connects to nothing.")
+    .argument('[file]', 'inventory YAML (or --inventory)')
+    .option('-i, --inventory <file>', 'inventory YAML, as for renew and check')
+    .option('-c, --cluster <name>', 'only this cluster (repeatable; comma-separated lists too)', collect)
+    .option('-l, --limit <host>', 'only this host (repeatable; comma-separated lists too)', collect)
+    .option('--json', 'print the resolved inventory as JSON on stdout')
+    .action(async (file: string | undefined, flags: InventoryListFlags & { inventory?: string }) =>
+      setExit(await inventoryList(inventoryFile(file, flags.inventory), flags, io, deps)),
+    );
   addVersionCommand(program, io);
   addCompletionCommands(program, io, deps, setExit);
+  program.helpCommand('help [command]', 'show the help of a command');
+  // Before the environment defaults: a flag written before the subcommand beats KCR_*.
+  forwardOptionsToSubcommand(program);
   applyEnvDefaults(program, io.env);
   return program;
 }

@@ -38,6 +38,7 @@ export interface RunFlags {
   etcdStartTimeout: number;
   maxClockSkew: number;
   outputDir: string;
+  keepBackups?: number;
   /** check only */
   deep?: boolean;
   warn?: number;
@@ -92,6 +93,7 @@ export async function runCommand(
       etcdStartTimeoutMs: flags.etcdStartTimeout,
       maxClockSkewMs: flags.maxClockSkew,
       ...(command === 'check' ? { checkMode: flags.deep === true ? 'deep' : 'quick' } : {}),
+      keepBackups: flags.keepBackups,
     };
     const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });

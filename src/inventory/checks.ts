@@ -2,6 +2,7 @@
 // once, files that must be readable on this machine, settings that need each other.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { InputError } from '../errors.js';
 import { inputErrorAt, positionOf, type YamlPath } from '../yaml/positions.js';
 import { fsReason, type YamlSource } from '../yaml/source.js';
 import { expandLocalPath, nearest } from './resolve.js';
@@ -69,7 +70,8 @@ export function checkUniqueNames(source: YamlSource, raw: RawInventory): void {
   refuseRepeats(
     source,
     hosts,
-    (h) => h.name,
+    // Kubernetes lowercases node names: VM-0-12-centos and vm-0-12-centos are one node.
+    (h) => h.name.toLowerCase(),
     (h, first) => [
       `host "${h.name}" is already listed at ${first.line}:${first.col}, in cluster "${first.item.cluster}"`,
       'list each host once, in one cluster',
@@ -122,16 +124,30 @@ export interface LocalFileContext {
   env: NodeJS.ProcessEnv;
 }
 
-/** Every declared identity file and known_hosts file must be readable; `agent: true` needs SSH_AUTH_SOCK. */
-export async function checkLocalFiles(source: YamlSource, raw: RawInventory, ctx: LocalFileContext): Promise<void> {
+/**
+ * Every declared identity file and known_hosts file must be readable; `agent: true` needs SSH_AUTH_SOCK.
+ * With `collect`, every such problem is passed to it instead of the first being thrown.
+ */
+export async function checkLocalFiles(
+  source: YamlSource,
+  raw: RawInventory,
+  ctx: LocalFileContext,
+  collect?: (problem: InputError) => void,
+): Promise<void> {
+  const report = (problem: InputError): void => {
+    if (!collect) throw problem;
+    collect(problem);
+  };
   const files: Array<{ path: YamlPath; item: { kind: string; file: string } }> = [];
   for (const { path, ssh } of declaredSsh(raw)) {
     if (ssh.agent === true && !ctx.env.SSH_AUTH_SOCK) {
-      throw inputErrorAt(
-        source,
-        [...path, 'agent'],
-        '"agent: true" but SSH_AUTH_SOCK is not set',
-        'start ssh-agent and ssh-add your key, or give the socket path',
+      report(
+        inputErrorAt(
+          source,
+          [...path, 'agent'],
+          '"agent: true" but SSH_AUTH_SOCK is not set',
+          'start ssh-agent and ssh-add your key, or give the socket path',
+        ),
       );
     }
     if (ssh.identityFile !== undefined)
@@ -146,11 +162,13 @@ export async function checkLocalFiles(source: YamlSource, raw: RawInventory, ctx
     if (!verdicts.has(absolute)) verdicts.set(absolute, unreadableReason(absolute));
     const reason = await verdicts.get(absolute);
     if (reason) {
-      throw inputErrorAt(
-        source,
-        path,
-        `${item.kind} ${absolute} cannot be read: ${reason}`,
-        "check the path and its permissions; relative paths start at the inventory's folder, ~ is your home",
+      report(
+        inputErrorAt(
+          source,
+          path,
+          `${item.kind} ${absolute} cannot be read: ${reason}`,
+          "check the path and its permissions; relative paths start at the inventory's folder, ~ is your home",
+        ),
       );
     }
   }

@@ -15,23 +15,39 @@ function matching(pattern: RegExp, message: string, hint: string) {
 }
 
 const NAME_RE = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+// Host names as clouds and `kubectl get nodes` give them: Tencent CVM's `VM-0-12-centos`, older
+// images' `vm_0_12_centos`, FQDNs. Letters of either case, digits, ".", "-" and "_": nothing a shell
+// or a path could misread. Compared without case (Kubernetes lowercases node names).
+const HOST_NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HOST_LABEL_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// "_" too: resolvers accept it (/etc/hosts, most DNS servers), and cloud host names carry it.
+const HOST_LABEL_RE = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
 const VERSION_RE = /^v?\d+\.\d+\.\d+$/;
 const REMOTE_DIR_RE = /^\/[A-Za-z0-9._/-]*$/;
 const VAR_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isValidUser(value: string): boolean {
+  return USER_RE.test(value);
+}
 
 export function isValidAddress(value: string): boolean {
   if (isIP(value) !== 0) return true;
   return value.length <= 253 && value.split('.').every((label) => HOST_LABEL_RE.test(label));
 }
 
-/** A cluster or host name: a DNS-label-like word (also what `--cluster` / `--limit` match). */
+/** A cluster name: a DNS-label-like word (also what `--cluster` matches). */
 export const nameSchema = matching(
   NAME_RE,
   'invalid name',
   'use lowercase letters, digits, "-" and "."; start and end with a letter or digit; at most 63 characters',
+);
+
+/** A host name: what --limit matches, and the address when none is given. */
+export const hostNameSchema = matching(
+  HOST_NAME_RE,
+  'invalid host name',
+  'use letters, digits, "-", "_" and "."; start and end with a letter or digit; at most 253 characters',
 );
 
 const addressSchema = must(
@@ -92,8 +108,16 @@ const sshTargetFields = {
 /** A jump host. Unset fields come from the target's SSH settings (never its passwordEnv). */
 export const bastionSchema = z.strictObject({ address: addressSchema, ...sshTargetFields });
 
-/** SSH settings at any level; `bastion: null` (or empty) turns off a bastion set further up. */
-export const sshSchema = z.strictObject({ ...sshTargetFields, bastion: bastionSchema.nullable().optional() });
+/**
+ * SSH settings at any level; `bastion: null` (or empty) turns off a bastion set further up.
+ * `configFile`: the OpenSSH client config read for what the inventory leaves unset (default
+ * ~/.ssh/config when it exists; false: none).
+ */
+export const sshSchema = z.strictObject({
+  ...sshTargetFields,
+  bastion: bastionSchema.nullable().optional(),
+  configFile: z.union([localPathSchema, z.literal(false)]).optional(),
+});
 
 export const becomeSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -130,7 +154,7 @@ const varsSchema = z.record(
 );
 
 export const hostSchema = z.strictObject({
-  name: nameSchema,
+  name: hostNameSchema,
   address: addressSchema.optional(),
   ssh: sshSchema.optional(),
   become: becomeSchema.optional(),

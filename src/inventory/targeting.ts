@@ -14,7 +14,8 @@ export interface TargetSelection {
 
 export function selectTargets(inv: Inventory, selection: TargetSelection): Inventory {
   const clusterNames = splitNames(selection.clusters);
-  const hostNames = splitNames(selection.limit);
+  // Host names match without case, as Kubernetes node names do (VM-0-12-centos is vm-0-12-centos).
+  const hostNames = new Set([...splitNames(selection.limit)].map((n) => n.toLowerCase()));
   const known = inv.clusters.map((c) => c.name);
   for (const name of clusterNames) {
     if (!known.includes(name))
@@ -23,13 +24,13 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
   let clusters = clusterNames.size > 0 ? inv.clusters.filter((c) => clusterNames.has(c.name)) : inv.clusters;
   if (hostNames.size > 0) {
     for (const name of hostNames) {
-      if (!clusters.some((c) => hostsOf(c).some((h) => h.name === name))) throw unmatchedHost(inv, name);
+      if (!clusters.some((c) => hostsOf(c).some((h) => h.name.toLowerCase() === name))) throw unmatchedHost(inv, name);
     }
     clusters = clusters
       .map((c) => ({
         ...c,
-        masters: c.masters.filter((h) => hostNames.has(h.name)),
-        workers: c.workers.filter((h) => hostNames.has(h.name)),
+        masters: c.masters.filter((h) => hostNames.has(h.name.toLowerCase())),
+        workers: c.workers.filter((h) => hostNames.has(h.name.toLowerCase())),
       }))
       .filter((c) => c.masters.length + c.workers.length > 0);
   }
@@ -37,7 +38,7 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
 }
 
 function unmatchedHost(inv: Inventory, name: string): UsageError {
-  const owner = inv.clusters.find((c) => hostsOf(c).some((h) => h.name === name));
+  const owner = inv.clusters.find((c) => hostsOf(c).some((h) => h.name.toLowerCase() === name));
   if (owner)
     return new UsageError(
       `host "${name}" is in cluster "${owner.name}", which --cluster did not select`,

@@ -10,6 +10,10 @@ export type KubeadmProvision = 'none' | 'upload' | 'download';
 export interface SshTarget {
   /** Address to connect to (IP or DNS name). */
   address: string;
+  /** The name looked up in the SSH config, when its HostName gave a different address. */
+  alias?: string;
+  /** The OpenSSH client config that filled what the inventory left unset. */
+  sshConfigFile?: string;
   port: number;
   user: string;
   /** Private key file (OpenSSH or PEM). */

@@ -12,6 +12,7 @@ import { kubeletClientCertModule } from './kubelet-client-cert.js';
 import { nodeFactsModule } from './node-facts.js';
 import { pauseModule } from './pause.js';
 import { preflightModule } from './preflight.js';
+import { pruneBackupsModule } from './prune-backups.js';
 import { restartControlPlaneModule } from './restart-control-plane.js';
 import { restartTkeApisModule } from './restart-tke-apis.js';
 import { restoreBackupModule } from './restore-backup.js';
@@ -32,6 +33,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   restartControlPlaneModule,
   waitHealthyModule,
   finishRenewalModule,
+  pruneBackupsModule,
   restoreBackupModule,
   kubeletClientCertModule,
   tkeCertsConfigMapModule,

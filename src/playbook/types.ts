@@ -32,6 +32,8 @@ export interface RunOptions {
    * (renew): everything is read.
    */
   checkMode?: 'quick' | 'deep';
+  /** This tool's backups kept per master (--keep-backups); older ones are removed after a renewal. */
+  keepBackups?: number;
 }
 
 export interface ModuleContext {

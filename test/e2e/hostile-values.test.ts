@@ -146,12 +146,16 @@ describe.skipIf(skip)(`hostile values${skip ? ` (skipped: ${skip})` : ''}`, () =
     async () => {
       const edits: [string, (d: InventoryDoc) => void, RegExp][] = [
         ['cluster name with ;', (d) => (d.clusters[0]!.name = `g; touch ${PWNED}`), /invalid name/],
-        ['host name with $()', (d) => (d.clusters[0]!.masters[0]!.name = `$(touch ${PWNED})`), /invalid name/],
-        ['host name with a newline', (d) => (d.clusters[0]!.masters[0]!.name = `g-m1\ntouch ${PWNED}`), /invalid name/],
+        ['host name with $()', (d) => (d.clusters[0]!.masters[0]!.name = `$(touch ${PWNED})`), /invalid host name/],
+        [
+          'host name with a newline',
+          (d) => (d.clusters[0]!.masters[0]!.name = `g-m1\ntouch ${PWNED}`),
+          /invalid host name/,
+        ],
         [
           'host name with a leading dash',
           (d) => (d.clusters[0]!.masters[0]!.name = '-oProxyCommand=x'),
-          /invalid name/,
+          /invalid host name/,
         ],
         [
           'address with backticks',

@@ -44,3 +44,7 @@ export const COPY_KUBECONFIG_SCRIPT = NODE_SCRIPTS['copy-kubeconfig.sh'];
 
 /** user-home.sh. Args: <user>. Prints `home group` of a local user. */
 export const USER_HOME_SCRIPT = NODE_SCRIPTS['user-home.sh'];
+
+/** prune-backups.sh. Args: <backupRoot> list | <backupRoot> remove <name>... Lists the candidate
+ *  backups (`dir <name>`, `file <name>`), or removes the named ones after re-checking each. */
+export const PRUNE_BACKUPS_SCRIPT = NODE_SCRIPTS['prune-backups.sh'];

@@ -89,7 +89,8 @@ export class Lab {
 
   /** Runs the tool's CLI against this lab's inventory. */
   tool(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-    return run(process.execPath, [toolCli, ...args], env);
+    // The tool's state folder (run records, tke/certs copies) inside the lab's, removed with it.
+    return run(process.execPath, [toolCli, ...args], { XDG_STATE_HOME: path.join(this.dir, 'state'), ...env });
   }
 }
 

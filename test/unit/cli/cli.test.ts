@@ -13,7 +13,8 @@ import { fakeCliDeps, writeAssertPlaybook } from './fake-deps.js';
 
 function io(opts: { stdinTTY?: boolean } = {}): CliIo & { stdout: Capture; stderr: Capture } {
   const stdin = Object.assign(new PassThrough(), { isTTY: opts.stdinTTY ?? false });
-  return { stdout: new Capture(), stderr: new Capture(), stdin, env: { CI: '1' } };
+  // Run records go to the test's folder, not the user's state folder.
+  return { stdout: new Capture(), stderr: new Capture(), stdin, env: { CI: '1', XDG_STATE_HOME: dir } };
 }
 
 let dir: string;
@@ -91,7 +92,10 @@ describe('usage errors: exit 5, one line', () => {
     ],
     [['--inventory', 'x', '--renew-within', '30'], /"30" is not a duration; write e\.g\. 500ms, 90s, 15m, 12h or 30d/],
     [['--inventory', 'x', '--log-level', 'loud'], /^error: option '--log-level <level>' argument 'loud' is invalid/],
-    [['inventory', 'validate'], /^error: missing required argument 'file'/],
+    [
+      ['inventory', 'validate'],
+      /^error: no inventory given \(write the file, or --inventory FILE, or set KCR_INVENTORY\)\n$/,
+    ],
   ])('%j', async (argv, message) => {
     const t = io();
     expect(await runCli(argv, t, deps())).toBe(5);
@@ -203,7 +207,9 @@ describe('a run', () => {
         '15m',
         '--force',
         '--output-dir',
-        '/tmp/out',
+        path.join(dir, 'out'),
+        '--keep-backups',
+        '3',
       ],
       io(),
       deps({ calls }),
@@ -219,7 +225,8 @@ describe('a run', () => {
       restartTimeoutMs: 300_000,
       etcdStartTimeoutMs: 900_000,
       force: true,
-      outputDir: '/tmp/out',
+      outputDir: path.join(dir, 'out'),
+      keepBackups: 3,
     });
     expect(p.command).toBe('renew');
   });

@@ -263,8 +263,8 @@ describe('loadInventory on good files', () => {
     expect(m3.ssh.bastion).toMatchObject({ address: 'jump.example.com', user: 'ops', connectTimeoutMs: 5000 });
     expect(m3.vars).toEqual({ site: 'example-dc', zone: 'a', rack: 'r7' });
     expect(host(inv, 'global-w1').ssh.bastion).toBeUndefined();
-    expect(host(inv, 'biz1-m2.example.com')).toMatchObject({
-      ssh: { user: 'ubuntu', passwordEnv: 'KCR_BUSINESS1_SSH_PASSWORD' },
+    expect(host(inv, 'VM-0-12-centos')).toMatchObject({
+      ssh: { address: '10.0.1.12', user: 'ubuntu', passwordEnv: 'KCR_BUSINESS1_SSH_PASSWORD' },
       become: { enabled: true, passwordEnv: 'KCR_BIZ1_M2_SUDO' },
     });
     expect(inv.clusters[1]?.kubeadm).toMatchObject({
