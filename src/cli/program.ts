@@ -57,10 +57,14 @@ kubeadm certificate file, every kubeconfig's client certificate, the CAs, on mas
 control-plane component still running on credentials older than its files (its start against the
 files' mtime: not restarted since a renewal), the certificates served on :6443 and :2379 (what
 clients see; not a restart proof), API servers up close to a year (kubernetes#86552), kubelet.conf files embedding their certificate,
-and kubeadm versions that do not match the cluster. The table goes to stdout, soonest expiry first.
+and kubeadm versions that do not match the cluster. stdout: one line per cluster (masters ok,
+warning, critical, unreachable; its soonest expiry), then only what needs a look; -o wide lists
+every certificate. --json: kubeadm's CertificateExpirationInfo per host, in a versioned document.
+--junit: one test case per certificate per host. --warn must not be below --critical.
 
 Examples:
   renew check --inventory prod.yaml
+  renew check --inventory prod.yaml -o wide --cluster global
   renew check --inventory prod.yaml --json > expiry.json
   renew check --inventory prod.yaml --prometheus /var/lib/node_exporter/kube-certs.prom
 ${EXIT_CODES}
@@ -175,6 +179,16 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
       '--prometheus <file>',
       'write a node-exporter textfile (x509-certificate-exporter metric names) to this file',
     )
+    .addOption(
+      new Option(
+        '-o, --output <view>',
+        'summary: one line per cluster, then what needs a look; wide: every certificate',
+      )
+        .choices(['summary', 'wide'])
+        .default('summary'),
+    )
+    .option('--all', 'every certificate of every node (same as -o wide)')
+    .option('--only-problems', 'leave out clusters, nodes and certificates that need nothing')
     .addHelpText('after', CHECK_HELP)
     .action(async (flags: RunFlags) => setExit(await runCommand('check', flags, io, deps)));
 

@@ -29,6 +29,7 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
       .map((c) => ({
         ...c,
         masters: c.masters.filter((h) => hostNames.has(h.name)),
+        mastersLeftOut: c.masters.filter((h) => !hostNames.has(h.name)).map((h) => h.name),
         workers: c.workers.filter((h) => hostNames.has(h.name)),
       }))
       .filter((c) => c.masters.length + c.workers.length > 0);
