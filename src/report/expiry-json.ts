@@ -29,6 +29,9 @@ export interface KubeadmCertificateExpirationInfo {
   certificateAuthorities: KubeadmCertificate[];
 }
 
+/** The kubelet's client certificate (rotated by the kubelet, or embedded in kubelet.conf): kubeadm does not list it. */
+const KUBELET_CERTIFICATES = new Set(['kubelet.conf', 'kubelet-client-current.pem']);
+
 function kubeadmCertificate(e: ExpiryEntry): KubeadmCertificate {
   return {
     name: e.name,
@@ -50,8 +53,8 @@ export function checkDocument(
 ): object {
   const hosts = report.nodes.map((n) => {
     const mine = report.entries.filter((e) => e.cluster === n.cluster && e.node === n.node);
-    // kubeadm lists what it manages in /etc/kubernetes: files and kubeconfigs, not what is served.
-    const onDisk = mine.filter((e) => e.source !== 'served');
+    // kubeadm lists what it manages in /etc/kubernetes: not what is served, not the kubelet's own.
+    const kubeadms = mine.filter((e) => e.source !== 'served' && !KUBELET_CERTIFICATES.has(e.name));
     return {
       cluster: n.cluster,
       host: n.node,
@@ -65,10 +68,11 @@ export function checkDocument(
         ? ({
             apiVersion: KUBEADM_OUTPUT_API_VERSION,
             kind: 'CertificateExpirationInfo',
-            certificates: onDisk.filter((e) => !e.isCa).map(kubeadmCertificate),
-            certificateAuthorities: onDisk.filter((e) => e.isCa).map(kubeadmCertificate),
+            certificates: kubeadms.filter((e) => !e.isCa).map(kubeadmCertificate),
+            certificateAuthorities: kubeadms.filter((e) => e.isCa).map(kubeadmCertificate),
           } satisfies KubeadmCertificateExpirationInfo)
         : null,
+      kubeletCertificates: mine.filter((e) => KUBELET_CERTIFICATES.has(e.name)).map(kubeadmCertificate),
       servedCertificates: mine
         .filter((e) => e.source === 'served')
         .map((e) => ({ ...kubeadmCertificate(e), port: e.port, severity: e.severity, problems: e.problems })),

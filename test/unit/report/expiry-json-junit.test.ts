@@ -34,6 +34,7 @@ interface Doc {
       certificateAuthorities: Record<string, unknown>[];
     } | null;
     servedCertificates: Record<string, unknown>[];
+    kubeletCertificates: Record<string, unknown>[];
     findings: { name: string; severity: string; problems: string[] }[];
     problems: string[];
   }[];
@@ -66,7 +67,6 @@ describe('check --json', () => {
     expect(info.kind).toBe('CertificateExpirationInfo');
     expect(info.certificates.map((c) => c.name)).toEqual([
       'admin.conf',
-      'kubelet.conf',
       'etcd-peer',
       'front-proxy-client',
       'etcd-healthcheck-client',
@@ -81,6 +81,8 @@ describe('check --json', () => {
         missing: false,
       },
     ]);
+    // the kubelet's own certificate beside it (kubeadm does not list it)
+    expect(m1.kubeletCertificates.map((c) => c.name)).toEqual(['kubelet.conf']);
     const admin = info.certificates[0]!;
     expect(Object.keys(admin).sort()).toEqual([
       'caName',
