@@ -90,7 +90,10 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
       .option('--playbook <file>', 'playbook to run', defaultPlaybook)
       .option('--forks <n>', 'how many clusters run at once', positiveIntOption, 10)
       .option('--json', 'print the run summary as one JSON document on stdout')
-      .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+      .option(
+        '--junit <file>',
+        'write a JUnit XML report (renew: a test case per host and task; check: per certificate)',
+      )
       .option('--log-file <file>', 'write the structured (pino JSON) log here instead of stderr')
       .addOption(
         new Option('--log-level <level>', 'log level (default: warn; info with --log-file)').choices(LOG_LEVELS),
