@@ -76,10 +76,14 @@ versions that do not match the cluster, the node's clock. With --deep, also: eac
 against its certificate, on masters each control-plane component still running on credentials
 older than its files (its start against the files' mtime: not restarted since a renewal), the
 certificates served on :6443 and :2379 (what clients see; not a restart proof) and API servers up
-close to a year (kubernetes#86552). The table goes to stdout, soonest expiry first.
+close to a year (kubernetes#86552). stdout: one line per cluster (masters ok, warning, critical,
+unreachable; its soonest expiry), then only what needs a look; -o wide lists every certificate.
+--json: kubeadm's CertificateExpirationInfo per host, in a versioned document. --junit: one test case per
+certificate per host. --warn must not be below --critical.
 
 Examples:
   renew check --inventory prod.yaml
+  renew check --inventory prod.yaml -o wide --cluster global
   renew check --inventory prod.yaml --json > expiry.json
   renew check --inventory prod.yaml --prometheus /var/lib/node_exporter/kube-certs.prom
 ${CHECK_EXIT_CODES}`;
@@ -102,7 +106,10 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
       .option('--playbook <file>', 'playbook to run', defaultPlaybook)
       .option('--forks <n>', 'how many clusters run at once', positiveIntOption, 10)
       .option('--json', 'print the run summary as one JSON document on stdout')
-      .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+      .option(
+        '--junit <file>',
+        'write a JUnit XML report (renew: a test case per host and task; check: per certificate)',
+      )
       .option('--log-file <file>', 'write the structured (pino JSON) log here instead of stderr')
       .addOption(
         new Option('--log-level <level>', 'log level (default: warn; info with --log-file)').choices(LOG_LEVELS),
@@ -208,6 +215,16 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
       '--prometheus <file>',
       'write a node-exporter textfile (x509-certificate-exporter metric names) to this file',
     )
+    .addOption(
+      new Option(
+        '-o, --output <view>',
+        'summary: one line per cluster, then what needs a look; wide: every certificate',
+      )
+        .choices(['summary', 'wide'])
+        .default('summary'),
+    )
+    .option('--all', 'every certificate of every node (same as -o wide)')
+    .option('--only-problems', 'leave out clusters, nodes and certificates that need nothing')
     // Accepted and ignored: check is always read-only (a habit carried over from renew --dry-run).
     .addOption(new Option('--dry-run').hideHelp())
     .addHelpText('after', CHECK_HELP)

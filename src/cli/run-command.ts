@@ -9,11 +9,12 @@ import type { RunSummary } from '../playbook/results.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
-import { reportCheck } from './check-report.js';
+import { reportCheck, wantsColor } from './check-report.js';
 import { describePlan } from './confirm.js';
 import type { CliDeps, CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
 import { loadCliPlaybook } from './playbook-source.js';
+import { checkCheckThresholds, renewWithinWarning } from './thresholds.js';
 
 /** The flags of `renew` (and, where they apply, `check`), as commander parses them. */
 export interface RunFlags {
@@ -44,6 +45,11 @@ export interface RunFlags {
   warn?: number;
   critical?: number;
   prometheus?: string;
+  output?: 'summary' | 'wide';
+  all?: boolean;
+  onlyProblems?: boolean;
+  /** false with --no-color, where a command offers it. */
+  color?: boolean;
 }
 
 export async function runCommand(
@@ -53,6 +59,9 @@ export async function runCommand(
   deps: CliDeps,
 ): Promise<number> {
   if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
+  if (command === 'check') checkCheckThresholds(flags.warn ?? 30 * 86400_000, flags.critical ?? 7 * 86400_000);
+  const renewWithin = command === 'renew' ? renewWithinWarning(flags.renewWithin, flags.force === true) : undefined;
+  if (renewWithin) io.stderr.write(`${renewWithin}\n`);
   const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
   const inventory = selectTargets(await deps.loadInventory(flags.inventory), {
     clusters: flags.cluster,
@@ -129,13 +138,18 @@ export async function runCommand(
       throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
   }
   const summary = await execute(dryRun);
-  if (flags.junit) await writeJunitFile(summary, flags.junit);
+  // check writes its own JUnit: one case per certificate.
+  if (flags.junit && command !== 'check') await writeJunitFile(summary, flags.junit);
   if (command === 'check') {
     return reportCheck(
       summary,
       {
         json: flags.json,
         prometheus: flags.prometheus,
+        junit: flags.junit,
+        output: flags.all ? 'wide' : flags.output,
+        onlyProblems: flags.onlyProblems,
+        color: wantsColor(io.stdout, io.env, flags.color),
         warnMs: flags.warn ?? 30 * 86400_000,
         criticalMs: flags.critical ?? 7 * 86400_000,
       },

@@ -30,6 +30,7 @@ export function selectTargets(inv: Inventory, selection: TargetSelection): Inven
       .map((c) => ({
         ...c,
         masters: c.masters.filter((h) => hostNames.has(h.name.toLowerCase())),
+        mastersLeftOut: c.masters.filter((h) => !hostNames.has(h.name.toLowerCase())).map((h) => h.name),
         workers: c.workers.filter((h) => hostNames.has(h.name.toLowerCase())),
       }))
       .filter((c) => c.masters.length + c.workers.length > 0);

@@ -74,6 +74,8 @@ export interface Cluster {
   kubeadm: KubeadmSettings;
   masters: Host[];
   workers: Host[];
+  /** Masters of the inventory that --limit left out of this run (their CAs are not compared). */
+  mastersLeftOut?: string[];
   vars: Record<string, string | number | boolean>;
 }
 

@@ -58,6 +58,7 @@ export interface NodeFacts {
   kubeletConf: {
     present: boolean;
     embedded: boolean;
+    notBefore?: string;
     notAfter?: string;
     clientCertPath?: string;
     residualSeconds?: number;
@@ -283,6 +284,7 @@ function kubeletConfFact(
     const info = parseCertificate(pem);
     return {
       ...base,
+      notBefore: info.notBefore.toISOString(),
       notAfter: info.notAfter.toISOString(),
       residualSeconds: secondsLeft(info.notAfter, now),
       serial: info.serial,

@@ -9,6 +9,7 @@ export interface ServedCert {
   diskName: string;
   ca?: string;
   present: boolean;
+  notBefore?: string;
   notAfter?: string;
   residualSeconds?: number;
   serial?: string;
@@ -37,6 +38,7 @@ export function servedCertOf(
       diskName,
       ca,
       present: true,
+      notBefore: info.notBefore.toISOString(),
       notAfter: info.notAfter.toISOString(),
       residualSeconds: secondsLeft(info.notAfter, now),
       serial: info.serial,

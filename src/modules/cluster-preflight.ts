@@ -83,11 +83,19 @@ export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
     if (stale.length) ctx.publishCluster('servedNotOnDiskBefore', stale);
     return {
       status: 'ok',
-      message: `healthy; CAs identical on ${masters.length} master(s); kubeadm-config ${kubeadmConfig.summary.apiVersion.replace('kubeadm.k8s.io/', '')} (${kubeadmConfig.summary.etcd} etcd); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
+      message: `healthy; ${caComparison(masters.length, ctx.cluster.mastersLeftOut ?? [])}; kubeadm-config ${kubeadmConfig.summary.apiVersion.replace('kubeadm.k8s.io/', '')} (${kubeadmConfig.summary.etcd} etcd); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
       data: { path, etcdMembers: ctx.clusterFacts.etcdUrls },
     };
   },
 };
+
+/** What the CA comparison proved: nothing across masters when --limit left only one in the run. */
+function caComparison(compared: number, leftOut: string[]): string {
+  const note = leftOut.length ? ` (--limit left out ${leftOut.join(', ')}: not compared with them)` : '';
+  if (compared < 2)
+    return leftOut.length ? `CAs not cross-checked: only 1 master in this run${note}` : 'CAs: single master';
+  return `CAs identical on ${compared} master(s)${note}`;
+}
 
 function caProblems(all: { host: { name: string }; facts: NodeFacts }[]): string[] {
   const problems: string[] = [];

@@ -13,8 +13,13 @@ export interface ExpiryEntry {
   name: string;
   source: CertSource;
   path?: string;
+  /** For served certificates: the port it was read on. */
+  port?: number;
+  notBefore?: string;
   notAfter: string;
   residualSeconds: number;
+  /** A certificate authority (kubeadm's ca, etcd-ca, front-proxy-ca): names itself in caName. */
+  isCa: boolean;
   caName?: string;
   serial?: string;
   subject?: string;
@@ -33,6 +38,10 @@ export interface NodeReport {
   apiserverStartedAt?: string;
   /** Components still running on credentials older than their files (by start time, not by what is served). */
   notRestarted: string[];
+  /** Its certificates were read (false: unreachable, or failed before node_facts published anything). */
+  read: boolean;
+  /** What could not be read: the whole node when unread, else each unparseable certificate. */
+  readErrors: number;
   problems: string[];
 }
 
@@ -63,10 +72,13 @@ export function buildExpiryReport(
       const node: Partial<NodeSummary> = host.data.node ?? {};
       const problems = [...(host.data.servedProblems ?? [])];
       if (host.failure) problems.push(`${host.failure.task}: ${host.failure.message}`);
+      const read = host.data.certificatesBefore !== undefined;
+      let readErrors = read ? 0 : 1;
       for (const c of certs) {
         if (!c.present) continue;
         if (c.notAfter === undefined || c.residualSeconds === undefined) {
           problems.push(`${c.name}: ${c.problem ?? 'unreadable'}`);
+          readErrors++;
           continue;
         }
         const p: string[] = [];
@@ -79,8 +91,10 @@ export function buildExpiryReport(
           name: c.name,
           source: c.kind === 'kubeconfig' ? 'kubeconfig' : 'file',
           path: c.path,
+          notBefore: c.notBefore,
           notAfter: c.notAfter,
           residualSeconds: c.residualSeconds,
+          isCa: c.kind === 'ca',
           caName: c.kind === 'ca' ? c.name : c.ca,
           serial: c.serial,
           subject: c.subject,
@@ -108,8 +122,10 @@ export function buildExpiryReport(
           name: embedded ? 'kubelet.conf' : 'kubelet-client-current.pem',
           source: embedded ? 'kubeconfig' : 'file',
           path: embedded ? '/etc/kubernetes/kubelet.conf' : kc.clientCertPath,
+          notBefore: kc.notBefore,
           notAfter: kc.notAfter,
           residualSeconds: kc.residualSeconds,
+          isCa: false,
           caName: 'ca',
           serial: kc.serial,
           subject: kc.subject,
@@ -129,8 +145,11 @@ export function buildExpiryReport(
           node: host.host,
           name: `${s.name}:${s.port}`,
           source: 'served',
+          port: s.port,
+          notBefore: s.notBefore,
           notAfter: s.notAfter,
           residualSeconds: s.residualSeconds,
+          isCa: false,
           caName: s.ca,
           serial: s.serial,
           subject: s.subject,
@@ -155,6 +174,8 @@ export function buildExpiryReport(
         kubeadmVersion: node.kubeadmVersion,
         apiserverStartedAt: host.data.apiserverStartedAt,
         notRestarted: (host.data.restarts ?? []).filter((r) => r.verdict === 'not-restarted').map((r) => r.component),
+        read,
+        readErrors,
         problems,
       });
     }

@@ -1,14 +1,16 @@
 // `renew check` on a fleet with certificates of mixed ages (5 days, 20 days, 335 days left, and
 // expired 35 days ago), judged against the nodes themselves: every certificate's end date and
 // serial as the real openssl reads it inside the node, and what `kubeadm certs check-expiration`
-// prints there. Then a master renewed without restarting its components (exit 12, named by start
+// prints there; the JUnit report per certificate and the Prometheus textfile, also with a master
+// unreachable. Then a master renewed without restarting its components (exit 12, named by start
 // time), and 100 light nodes.
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labUnavailableReason, type RunResult } from './support/lab.js';
 import { loadedSerials, normSerial } from './support/node-files.js';
+import { parseExposition, type Sample } from '../unit/report/exposition.js';
 
 const skip = labUnavailableReason();
 const DAY = 86400;
@@ -40,7 +42,26 @@ interface Entry {
   severity: 'ok' | 'warning' | 'critical';
   problems: string[];
 }
+interface KubeadmCert {
+  name: string;
+  expirationDate: string;
+  residualTime: number;
+  externallyManaged: boolean;
+  caName?: string;
+  missing: boolean;
+}
 interface CheckJson {
+  apiVersion: string;
+  kind: string;
+  hosts: {
+    host: string;
+    certificateExpirationInfo: {
+      apiVersion: string;
+      kind: string;
+      certificates: KubeadmCert[];
+      certificateAuthorities: KubeadmCert[];
+    } | null;
+  }[];
   generatedAt: string;
   severity: string;
   exitCode: number;
@@ -139,6 +160,7 @@ function nodeBlock(lines: string[], node: string): string[] {
 describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: Lab;
   let promFile: string;
+  let junitFile: string;
   let run: RunResult;
   let doc: CheckJson;
   const onNode = new Map<string, NodeCert[]>();
@@ -151,8 +173,9 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
   beforeAll(async () => {
     lab = await Lab.up(MIXED, { name: 'check' });
     promFile = path.join(lab.dir, 'kube-certs.prom');
+    junitFile = path.join(lab.dir, 'check.xml');
     await lab.exec('soon-m1', ['true']); // the lab answers
-    run = await check(['--json', '--prometheus', promFile]);
+    run = await check(['--json', '--prometheus', promFile, '--junit', junitFile]);
     doc = JSON.parse(run.stdout) as CheckJson;
     for (const node of NODES) onNode.set(node, await nodeCerts(lab, node));
   }, 600_000);
@@ -165,7 +188,7 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     expect(doc.exitCode).toBe(11);
     expect(doc.severity).toBe('critical');
     expect(run.stderr).toMatch(
-      /^check: \d+ certificate\(s\) on 5 node\(s\): \d+ critical, \d+ warning \(exit code 11\)$/m,
+      /^check: \d+ certificate\(s\) on 5 node\(s\): \d+ critical, \d+ warning; soonest gone\/gone-m1 \S+ expired 3[45]d ago \(exit code 11\)$/m,
     );
     expect(run.stderr).not.toMatch(/\(exit code 0\)/);
   });
@@ -256,13 +279,51 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
       expect([n.node, n.status, n.problems]).toEqual([n.node, 'ok', []]);
   });
 
-  it('the table: soonest at the top, clusters by their soonest expiry, rows soonest first with severities', async () => {
+  it('the default view: the soonest at the top, one line per cluster, then only what needs a look', async () => {
     const res = await check([]);
     expect(res.code, res.stderr.slice(-2000)).toBe(11);
     const lines = res.stdout.split('\n');
     expect(lines[0]).toMatch(
-      /^Soonest expiry in the fleet: gone\/gone-m1 \S+ \((file|kubeconfig)\) on \d{4}-\d{2}-\d{2}, expired 3[45]d ago$/,
+      /^Soonest expiry in the fleet: gone\/gone-m1 \S+ \((file|kubeconfig)\) on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, expired 3[45]d ago$/,
     );
+    const start = lines.findIndex((l) => l.startsWith('CLUSTER '));
+    const rows = lines.slice(start + 1, lines.indexOf('', start)).map((r) => r.split(/\s{2,}/));
+    // The worker's verdict is its worst certificate (the kubelet rotates its own: not aged by the lab).
+    const w1 = doc.entries.filter((e) => e.node === 'soon-w1').map((e) => e.severity);
+    const worker = w1.includes('critical') ? '1 (1 critical)' : w1.includes('warning') ? '1 (1 warning)' : '1';
+    expect(rows.map((r) => r.slice(0, 7))).toEqual([
+      ['gone', '1', '0', '0', '1', '0', '0'],
+      ['soon', '1', '0', '0', '1', '0', worker],
+      ['month', '1', '0', '1', '0', '0', '0'],
+      ['fine', '1', '1', '0', '0', '0', '0'],
+    ]);
+    for (const r of rows) {
+      const soonest = doc.entries.find((e) => e.cluster === r[0])!;
+      expect(r.slice(7), r[0]).toEqual([
+        `${soonest.node} ${soonest.name}`,
+        soonest.notAfter.slice(0, 16).replace('T', ' '),
+        expect.stringMatching(/^(expired )?\d+[dh]( ago)?$/),
+      ]);
+    }
+    // Then the certificates that need a look, and only those: fine-m1 has none.
+    const look = lines.slice(lines.findIndex((l) => l.startsWith('Needs a look')));
+    expect(look.filter((l) => l.startsWith('== cluster '))).toEqual(
+      ['gone', 'soon', 'month'].map((c) => `== cluster ${c}`),
+    );
+    expect(look.some((l) => l.startsWith('-- fine-m1'))).toBe(false);
+    for (const node of ['gone-m1', 'soon-m1', 'month-m1']) {
+      const [, ...certRows] = nodeBlock(look, node);
+      const needs = doc.entries.filter((e) => e.node === node && (e.severity !== 'ok' || e.problems.length > 0));
+      expect(certRows.filter((r) => !r.startsWith('   !')).length, node).toBe(needs.length);
+    }
+    // 5 nodes of about 16 certificates each would be ~90 lines; this view is a screenful.
+    expect(lines.length).toBeLessThan(70);
+  });
+
+  it('-o wide: every certificate, clusters by their soonest expiry, rows soonest first with severities', async () => {
+    const res = await check(['-o', 'wide']);
+    expect(res.code, res.stderr.slice(-2000)).toBe(11);
+    const lines = res.stdout.split('\n');
     expect(lines.filter((l) => l.startsWith('== cluster '))).toEqual([
       '== cluster gone',
       '== cluster soon',
@@ -271,6 +332,11 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     ]);
     // inside soon: the master (5 days) before the worker (its kubelet certificate is as old)
     expect(lines.filter((l) => l.startsWith('-- soon-')).map((l) => l.split(' ')[1])).toEqual(['soon-m1', 'soon-w1']);
+    // a worker's header: no Kubernetes version to show (no API server there), its kubeadm as read
+    expect(lines.find((l) => l.startsWith('-- soon-w1 '))).toMatch(/^-- soon-w1 \(worker, kubeadm \S+, ok\)$/);
+    expect(lines.find((l) => l.startsWith('-- soon-m1 '))).toMatch(
+      /^-- soon-m1 \(master, Kubernetes 1\.21\.4, kubeadm \S+, ok\)$/,
+    );
     for (const node of NODES) {
       const [header, ...rows] = nodeBlock(lines, node);
       expect(header!.trim().split(/\s{2,}/)).toEqual([
@@ -296,43 +362,85 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
       }
     }
     expect(nodeBlock(lines, 'gone-m1').filter((r) => r.includes('expired 3'))).not.toHaveLength(0);
+    // not a terminal: no colour
+    expect(res.stdout).not.toContain('\u001b[');
+  });
+
+  it("--json: per host, kubeadm's CertificateExpirationInfo, in a versioned document", () => {
+    expect([doc.apiVersion, doc.kind]).toEqual(['kube-cert-renew/v1', 'CheckReport']);
+    for (const node of MASTERS) {
+      const info = doc.hosts.find((h) => h.host === node)!.certificateExpirationInfo!;
+      expect([info.apiVersion, info.kind]).toEqual(['output.kubeadm.k8s.io/v1alpha3', 'CertificateExpirationInfo']);
+      // kubeadm's 10 leaves and kubeconfigs, and its 3 CAs apart, each as openssl reads it on the node
+      expect(info.certificates).toHaveLength(10);
+      expect(info.certificateAuthorities.map((c) => c.name).sort()).toEqual(['ca', 'etcd-ca', 'front-proxy-ca']);
+      for (const c of [...info.certificates, ...info.certificateAuthorities]) {
+        const e = doc.entries.find((x) => x.node === node && x.name === c.name && x.source !== 'served')!;
+        expect(Date.parse(c.expirationDate), `${node} ${c.name}`).toBe(Date.parse(e.notAfter));
+        expect(c.residualTime).toBe(Math.trunc(e.residualSeconds));
+        expect([c.missing, c.externallyManaged]).toEqual([false, false]);
+        expect(c.caName, `${node} ${c.name}`).toBe(CAS.has(c.name) ? undefined : CA_OF[c.name]);
+      }
+    }
+  });
+
+  it('--junit: one case per certificate per host; a failure for each critical one, as the exit code 11 says', () => {
+    const xml = readFileSync(junitFile, 'utf8');
+    expect(statSync(junitFile).mode & 0o777).toBe(0o600);
+    const cases = [
+      ...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"[^>]*>\n\s*<(failure|error|system-out)/g),
+    ].map((m) => ({ classname: m[1]!, name: m[2]!, kind: m[3]! }));
+    expect(cases).toHaveLength(doc.entries.length);
+    const critical = doc.entries.filter((e) => e.severity === 'critical');
+    expect(critical.length).toBeGreaterThan(0);
+    expect(
+      cases
+        .filter((c) => c.kind === 'failure')
+        .map((c) => `${c.classname} ${c.name.split(' ')[0]}`)
+        .sort(),
+    ).toEqual(critical.map((e) => `${e.cluster}.${e.node} ${e.name}`).sort());
+    expect(cases.filter((c) => c.kind === 'error')).toEqual([]);
+    expect(/<testsuites [^>]*failures="(\d+)"/.exec(xml)![1]).toBe(String(critical.length));
   });
 
   it('--prometheus: x509-certificate-exporter metrics, mode 0600, values equal to the end dates on the nodes', () => {
     expect(statSync(promFile).mode & 0o777).toBe(0o600);
     const text = readFileSync(promFile, 'utf8');
-    const samples = text
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => {
-        const m = /^(\w+)\{(.*)\} (\S+)$/.exec(l);
-        expect(m, l).not.toBeNull();
-        const labels = Object.fromEntries(
-          [...m![2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]),
-        );
-        return { metric: m![1]!, labels, value: Number(m![3]) };
-      });
-    expect(text).toMatch(/^# TYPE x509_cert_not_after gauge$/m);
-    expect(text).toMatch(/^# TYPE x509_cert_expired gauge$/m);
+    // a strict reader of the exposition format: any line it does not accept fails the test
+    const { samples, type } = parseExposition(text);
+    expect([...type.keys()]).toEqual([
+      'x509_cert_not_before',
+      'x509_cert_not_after',
+      'x509_cert_expired',
+      'x509_read_errors',
+      'kcr_check_node_up',
+      'kcr_check_timestamp_seconds',
+    ]);
     const total = [...onNode.values()].reduce((n, l) => n + l.length, 0);
-    expect(samples.filter((s) => s.metric === 'x509_cert_not_after')).toHaveLength(total);
-    expect(samples.filter((s) => s.metric === 'x509_cert_expired')).toHaveLength(total);
+    for (const family of ['x509_cert_not_before', 'x509_cert_not_after', 'x509_cert_expired'])
+      expect(
+        samples.filter((s) => s.name === family),
+        family,
+      ).toHaveLength(total);
     for (const [node, certs] of onNode) {
       for (const c of certs) {
         const mine = samples.filter(
           (s) =>
-            s.labels.node === node &&
-            s.labels.source === c.source &&
-            (c.source === 'served' ? s.labels.name === c.id : s.labels.filepath === c.id),
+            s.labels.kcr_node === node &&
+            s.labels.kcr_source === c.source &&
+            (c.source === 'served' ? s.labels.kcr_name === c.id : s.labels.filepath === c.id),
         );
         expect(
-          mine.map((s) => s.metric),
+          mine.map((s) => s.name),
           `${node} ${c.id}`,
-        ).toEqual(['x509_cert_not_after', 'x509_cert_expired']);
-        const [notAfter, expired] = mine as [(typeof samples)[0], (typeof samples)[0]];
-        expect(notAfter.labels.cluster).toBe(clusterOf(node));
+        ).toEqual(['x509_cert_not_before', 'x509_cert_not_after', 'x509_cert_expired']);
+        const [notBefore, notAfter, expired] = mine as [Sample, Sample, Sample];
+        expect(notAfter.labels.kcr_cluster).toBe(clusterOf(node));
+        expect(notAfter.labels.cluster).toBeUndefined();
         expect(notAfter.value, `${node} ${c.id}`).toBe(c.notAfter.getTime() / 1000);
+        expect(notBefore.value).toBeLessThan(notAfter.value);
         expect(notAfter.labels.serial_number).toBe(BigInt(`0x${c.serial}`).toString(10));
+        if (c.source === 'served') expect(notAfter.labels.filepath).toBe(`https://${node}:${c.id.split(':')[1]}`);
         expect(expired.value, `${node} ${c.id}`).toBe(c.notAfter.getTime() <= Date.parse(doc.generatedAt) ? 1 : 0);
         // gone's kubeadm certificates are expired; CAs and the kubelet's rotated certificate are not
         expect(expired.value, `${node} ${c.id}`).toBe(
@@ -342,7 +450,64 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
         );
       }
     }
+    const health = (name: string): string[] =>
+      samples
+        .filter((s) => s.name === name)
+        .map((s) => `${s.labels.kcr_node}=${s.value}`)
+        .sort();
+    expect(health('x509_read_errors')).toEqual(NODES.map((n) => `${n}=0`).sort());
+    expect(health('kcr_check_node_up')).toEqual(NODES.map((n) => `${n}=1`).sort());
   });
+
+  it(
+    'a master unreachable: exit 3, said on stderr, an error in JUnit, read errors in the textfile and its last series kept',
+    { timeout: 300_000 },
+    async () => {
+      const prom = path.join(lab.dir, 'down.prom');
+      const junit = path.join(lab.dir, 'down.xml');
+      copyFileSync(promFile, prom);
+      await lab.fault('month-m1', 'sshd-down');
+      let res: RunResult;
+      try {
+        res = await check(['--json', '--prometheus', prom, '--junit', junit]);
+      } finally {
+        await lab.fault('month-m1', '--clear');
+      }
+      expect(res.code, res.stderr.slice(-2000)).toBe(3);
+      expect(res.stderr).toMatch(/^check: \d+ certificate\(s\) on 4 of 5 node\(s\) \(not read: month\/month-m1\): /m);
+      const down = JSON.parse(res.stdout) as CheckJson & {
+        complete: boolean;
+        hosts: { host: string; read: boolean }[];
+      };
+      expect(down.complete).toBe(false);
+      expect(down.hosts.find((h) => h.host === 'month-m1')).toMatchObject({
+        read: false,
+        certificateExpirationInfo: null,
+      });
+      // JUnit: an error for the host, not a silent pass
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toMatch(
+        /<testcase classname="month\.month-m1" name="read certificates"[^>]*>\n\s*<error [^>]*type="unreachable"/,
+      );
+      expect(/<testsuites [^>]*errors="(\d+)"/.exec(xml)![1]).toBe('1');
+      // Prometheus: the node says it was not read, and its series from the last file stay
+      const before = parseExposition(readFileSync(promFile, 'utf8')).samples;
+      const after = parseExposition(readFileSync(prom, 'utf8')).samples;
+      const of = (list: Sample[], name: string): string[] =>
+        list
+          .filter((s) => s.name === name && s.labels.kcr_node === 'month-m1')
+          .map((s) => `${JSON.stringify(s.labels)} ${s.value}`)
+          .sort();
+      expect(of(after, 'x509_read_errors')).toEqual(['{"kcr_cluster":"month","kcr_node":"month-m1"} 1']);
+      expect(of(after, 'kcr_check_node_up')).toEqual(['{"kcr_cluster":"month","kcr_node":"month-m1"} 0']);
+      expect(of(after, 'x509_cert_not_after')).toHaveLength(onNode.get('month-m1')!.length);
+      expect(of(after, 'x509_cert_not_after')).toEqual(of(before, 'x509_cert_not_after'));
+      expect(of(after, 'x509_cert_not_before')).toEqual(of(before, 'x509_cert_not_before'));
+      // and it answers again once sshd is back
+      const back = await check(['--cluster', 'month']);
+      expect(back.code, back.stderr.slice(-1500)).toBe(10);
+    },
+  );
 
   it('exit codes on subsets: --cluster soon 11, month 10, fine 0', { timeout: 300_000 }, async () => {
     const [soon, month, fine] = await Promise.all(['soon', 'month', 'fine'].map((c) => check(['--cluster', c])));
@@ -350,7 +515,19 @@ describe.skipIf(skip)(`renew check on certificates of mixed ages${skip ? ` (skip
     expect(month!.code, month!.stderr.slice(-1500)).toBe(10);
     expect(fine!.code, fine!.stderr.slice(-1500)).toBe(0);
     expect(month!.stdout).toMatch(/^ {3}WARNING +apiserver +file /m);
-    expect(fine!.stdout).not.toMatch(/WARNING|CRITICAL/);
+    // the summary header names the columns; no row is flagged
+    expect(fine!.stdout).not.toMatch(/^ {3}(WARNING|CRITICAL) /m);
+    expect(fine!.stdout).toMatch(/^fine +1 +1 +0 +0 +0 +0 +fine-m1 /m);
+    expect(fine!.stdout).not.toContain('Needs a look');
+    const quiet = await check(['--cluster', 'fine', '--only-problems']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout.split('\n')[1]).toMatch(
+      /^No problems: \d+ certificate\(s\) on 1 node\(s\) in 1 cluster\(s\), none under --warn 30d\.$/,
+    );
+    // Thresholds the wrong way round are refused before anything connects.
+    const swapped = await check(['--warn', '7d', '--critical', '30d']);
+    expect(swapped.code).toBe(5);
+    expect(swapped.stderr.trim()).toMatch(/^error: --warn 7d is below --critical 30d: /);
     // A report file that cannot be written fails before anything runs, in one line.
     const bad = await check(['--prometheus', path.join(lab.dir, 'no-such-folder', 'x.prom')]);
     expect(bad.code).toBe(5);

@@ -1,4 +1,6 @@
-/** Seconds as days with one decimal, for messages: `12.5d`. */
+import { formatResidual } from '../../kube/residual.js';
+
+/** Seconds left as the check table writes them (`335d`, `47h`), so progress lines and reports agree. */
 export function days(seconds: number): string {
-  return `${(seconds / 86400).toFixed(1)}d`;
+  return formatResidual(seconds);
 }

@@ -86,6 +86,28 @@ describe('cluster_preflight', () => {
     expect(nodes.m1!.calls).toEqual([]);
   });
 
+  it('--limit leaving one master: says the CAs were not cross-checked, and which masters were left out', async () => {
+    const nodes = healthy();
+    const run = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes, masters: ['m2'], cluster: { mastersLeftOut: ['m1', 'm3'] } },
+    );
+    expect(run.record.status).toBe('ok');
+    expect(run.record.message).toBe(
+      'healthy; CAs not cross-checked: only 1 master in this run (--limit left out m1, m3: not compared with them); kubeadm-config v1beta2 (local etcd); rolling renewal',
+    );
+    expect(run.record.message).not.toContain('identical');
+    const two = await runModule(
+      clusterPreflightModule,
+      {},
+      { facts: facts(true), nodes: healthy(), masters: ['m1', 'm2'], cluster: { mastersLeftOut: ['m3'] } },
+    );
+    expect(two.record.message).toMatch(
+      /^healthy; CAs identical on 2 master\(s\) \(--limit left out m3: not compared with them\);/,
+    );
+  });
+
   it('rolling on a healthy cluster: probes every master and keeps the etcd member URLs', async () => {
     const nodes = healthy();
     const run = await runModule(clusterPreflightModule, {}, { facts: facts(true), nodes });

@@ -123,7 +123,7 @@ describe('preflight decides whether the master is due', () => {
   it('due when a certificate has less than --renew-within left', async () => {
     const run = await preflight(nodeFacts(20));
     expect(run.record.status).toBe('ok');
-    expect(run.record.message).toMatch(/^ready; due: \S+ expires in 20\.0d$/);
+    expect(run.record.message).toMatch(/^ready; due: \S+ expires in 20d$/);
     expect(run.facts).toMatchObject({ due: true, kubeadmReady: true });
   });
 
@@ -136,7 +136,7 @@ describe('preflight decides whether the master is due', () => {
   it('not due with time left, after checking for an unfinished renewal', async () => {
     const fake = freshNode();
     const run = await preflight(nodeFacts(200), { fake });
-    expect(run.record.message).toMatch(/^ready; not due: soonest \S+ in 200\.0d \(threshold 30\.0d\)$/);
+    expect(run.record.message).toMatch(/^ready; not due: soonest \S+ in 200d \(threshold 30d\)$/);
     expect(run.facts.due).toBe(false);
     expect(fake.count(script(COMPONENT_STARTS_SCRIPT))).toBe(1);
   });
