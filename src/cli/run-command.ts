@@ -8,9 +8,9 @@ import type { RunOptions } from '../playbook/types.js';
 import type { RunSummary } from '../playbook/results.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
+import { anythingToChange } from '../report/outcome.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
 import { reportCheck } from './check-report.js';
-import { describePlan } from './confirm.js';
 import type { CliDeps, CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
 import { loadCliPlaybook } from './playbook-source.js';
@@ -38,6 +38,10 @@ export interface RunFlags {
   etcdStartTimeout: number;
   maxClockSkew: number;
   outputDir: string;
+  /** Line mode even on a terminal. */
+  plain?: boolean;
+  /** false with --no-color: no colours, and so line mode. */
+  color?: boolean;
   /** check only */
   warn?: number;
   critical?: number;
@@ -51,7 +55,14 @@ export async function runCommand(
   deps: CliDeps,
 ): Promise<number> {
   if (!flags.inventory) throw new UsageError('the --inventory <file> option is required', 'see --help');
-  const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
+  // Log lines go where the terminal view says (above a live view), else straight to stderr.
+  let print = (text: string): void => void io.stderr.write(text);
+  const logger = deps.createLogger({
+    level: flags.logLevel,
+    verbosity: flags.verbose,
+    logFile: flags.logFile,
+    print: (text) => print(text),
+  });
   const inventory = selectTargets(await deps.loadInventory(flags.inventory), {
     clusters: flags.cluster,
     limit: flags.limit,
@@ -79,7 +90,9 @@ export async function runCommand(
     );
   }
 
-  const execute = async (asDryRun: boolean): Promise<RunSummary> => {
+  const live = wantsLiveView(io.stderr, io.env, flags);
+  /** `ending: 'plan'`: the dry run before the question, which shows only the plan. */
+  const execute = async (asDryRun: boolean, ending: 'report' | 'plan' = 'report'): Promise<RunSummary> => {
     const options: RunOptions = {
       dryRun: asDryRun,
       renewWithinSeconds: Math.round(flags.renewWithin / 1000),
@@ -91,7 +104,14 @@ export async function runCommand(
       etcdStartTimeoutMs: flags.etcdStartTimeout,
       maxClockSkewMs: flags.maxClockSkew,
     };
-    const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
+    const terminal = createTerminalReporter({
+      out: io.stderr,
+      live,
+      verbose: (flags.verbose ?? 0) > 0,
+      renewWithinSeconds: options.renewWithinSeconds,
+      ending,
+    });
+    print = terminal.print;
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
     try {
       return await deps.runPlaybook({
@@ -109,18 +129,16 @@ export async function runCommand(
       });
     } finally {
       terminal.close();
+      print = (text) => void io.stderr.write(text);
       await transport.closeAll();
     }
   };
 
   if (!dryRun && !flags.yes) {
-    // On a terminal: the plan first. The preflight runs read-only and every change is described
-    // per master (what would be backed up, renewed, restarted, copied) before the question.
-    io.stderr.write(
-      `${describePlan(inventory, playbook, flags.forks).join('\n')}\nThe plan (dry run, nothing changes):\n`,
-    );
-    const plan = await execute(true);
-    if (plan.interrupted) return plan.exitCode;
+    // On a terminal: the plan first (a read-only dry run: per master, due or not and why, what would
+    // be backed up, renewed, restarted), and a question only when there is something to do.
+    const plan = await execute(true, 'plan');
+    if (plan.interrupted || !anythingToChange(plan)) return plan.exitCode;
     if (!(await deps.confirm('Renew the certificates of these hosts as planned?', io)))
       throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
   }
