@@ -337,12 +337,14 @@ describe('the terminal reporter', () => {
     });
     t = 2500;
     r.print('warn [global/m1] something\n');
-    expect(out.text).toMatch(/\x1b\[4F\x1b\[Jwarn \[global\/m1\] something\n/);
+    expect(out.text).toContain('\x1b[4F\x1b[Jwarn [global/m1] something\n');
     expect(out.text).toMatch(/m1\s+Renew certificates with kubeadm\s+2\.5s/);
     evs.slice(1).forEach(r.onEvent);
     const end = out.text.slice(out.text.lastIndexOf('\x1b[J') + 3);
     // The step lines were not printed: the report names the failure once, then the stop line.
-    expect(end).toMatch(/^\x1b\[31m\[global\/m2\] Renew certificates with kubeadm failed 5ms kubeadm exited 1/);
+    expect(end.startsWith('\x1b[31m[global/m2] Renew certificates with kubeadm failed 5ms kubeadm exited 1')).toBe(
+      true,
+    );
     expect(end).toContain('What changed:');
     expect(end).toMatch(/CLUSTER\s+HOST\s+RESULT/);
     expect(end).toContain('renewed 1 of 3 due masters');
