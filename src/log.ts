@@ -1,8 +1,9 @@
-// The logger: pino, structured, to stderr (fd 2) or a --log-file. Secrets are kept out by
+// The logger: pino, structured: JSON in a --log-file, else human lines on stderr (log-format.ts). Secrets are kept out by
 // construction (never interpolated into a message) and, as a second fence, redacted by field path.
 import { UsageError } from './errors.js';
 import { chmodSync } from 'node:fs';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+import { humanLogDestination } from './log-format.js';
 
 /** Field paths whose values never reach a log line, at the top level and one or two levels down. */
 const SECRET_FIELDS = ['password', 'passphrase', 'privateKey', 'key', 'token', 'secret', 'stdin', 'authorization'];
@@ -21,8 +22,10 @@ export interface LoggerOptions {
   level?: string;
   /** Count of -v: 0 warn (info with a log file), 1 info, 2 debug, 3+ trace. */
   verbosity?: number;
-  /** Write here instead of stderr. */
+  /** Write JSON here instead of human lines on stderr. */
   logFile?: string;
+  /** Where human lines go instead of stderr (the live view prints them above itself). */
+  print?: (text: string) => void;
   /** For tests: where to write. */
   destination?: DestinationStream;
 }
@@ -42,7 +45,10 @@ export function logLevel(opts: Pick<LoggerOptions, 'level' | 'verbosity' | 'logF
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const destination =
-    opts.destination ?? (opts.logFile ? logFileDestination(opts.logFile) : pino.destination({ dest: 2, sync: true }));
+    opts.destination ??
+    (opts.logFile
+      ? logFileDestination(opts.logFile)
+      : humanLogDestination(opts.print ?? ((text) => process.stderr.write(text))));
   return pino(
     {
       level: logLevel(opts),

@@ -120,6 +120,8 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
         (_: string, n: number) => n + 1,
         0,
       )
+      .option('--plain', 'line mode on a terminal too: one line per step, no live view, no colours')
+      .option('--no-color', 'no colours, so line mode (also NO_COLOR)')
       .option('--accept-new-host-keys', 'record unknown SSH host keys in known_hosts (a changed key is always refused)')
   );
 }

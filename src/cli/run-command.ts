@@ -8,9 +8,9 @@ import type { RunOptions } from '../playbook/types.js';
 import type { RunSummary } from '../playbook/results.js';
 import { writeJsonSummary } from '../report/json.js';
 import { writeJunitFile } from '../report/junit.js';
+import { anythingToChange } from '../report/outcome.js';
 import { createTerminalReporter, wantsLiveView } from '../report/terminal.js';
 import { reportCheck, wantsColor } from './check-report.js';
-import { describePlan } from './confirm.js';
 import type { CliDeps, CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
 import { loadCliPlaybook } from './playbook-source.js';
@@ -40,6 +40,10 @@ export interface RunFlags {
   maxClockSkew: number;
   outputDir: string;
   keepBackups?: number;
+  /** Line mode even on a terminal. */
+  plain?: boolean;
+  /** false with --no-color: no colours, and so line mode. */
+  color?: boolean;
   /** check only */
   deep?: boolean;
   warn?: number;
@@ -48,8 +52,6 @@ export interface RunFlags {
   output?: 'summary' | 'wide';
   all?: boolean;
   onlyProblems?: boolean;
-  /** false with --no-color, where a command offers it. */
-  color?: boolean;
 }
 
 export async function runCommand(
@@ -62,7 +64,14 @@ export async function runCommand(
   if (command === 'check') checkCheckThresholds(flags.warn ?? 30 * 86400_000, flags.critical ?? 7 * 86400_000);
   const renewWithin = command === 'renew' ? renewWithinWarning(flags.renewWithin, flags.force === true) : undefined;
   if (renewWithin) io.stderr.write(`${renewWithin}\n`);
-  const logger = deps.createLogger({ level: flags.logLevel, verbosity: flags.verbose, logFile: flags.logFile });
+  // Log lines go where the terminal view says (above a live view), else straight to stderr.
+  let print = (text: string): void => void io.stderr.write(text);
+  const logger = deps.createLogger({
+    level: flags.logLevel,
+    verbosity: flags.verbose,
+    logFile: flags.logFile,
+    print: (text) => print(text),
+  });
   const inventory = selectTargets(await deps.loadInventory(flags.inventory), {
     clusters: flags.cluster,
     limit: flags.limit,
@@ -90,7 +99,9 @@ export async function runCommand(
     );
   }
 
-  const execute = async (asDryRun: boolean): Promise<RunSummary> => {
+  const live = wantsLiveView(io.stderr, io.env, flags);
+  /** `ending: 'plan'`: the dry run before the question, which shows only the plan. */
+  const execute = async (asDryRun: boolean, ending: 'report' | 'plan' = 'report'): Promise<RunSummary> => {
     const options: RunOptions = {
       dryRun: asDryRun,
       renewWithinSeconds: Math.round(flags.renewWithin / 1000),
@@ -104,7 +115,14 @@ export async function runCommand(
       ...(command === 'check' ? { checkMode: flags.deep === true ? 'deep' : 'quick' } : {}),
       keepBackups: flags.keepBackups,
     };
-    const terminal = createTerminalReporter({ out: io.stderr, live: wantsLiveView(io.stderr, io.env) });
+    const terminal = createTerminalReporter({
+      out: io.stderr,
+      live,
+      verbose: (flags.verbose ?? 0) > 0,
+      renewWithinSeconds: options.renewWithinSeconds,
+      ending,
+    });
+    print = terminal.print;
     const transport = await deps.createTransport({ acceptNewHostKeys: flags.acceptNewHostKeys === true, logger });
     try {
       return await deps.runPlaybook({
@@ -122,18 +140,16 @@ export async function runCommand(
       });
     } finally {
       terminal.close();
+      print = (text) => void io.stderr.write(text);
       await transport.closeAll();
     }
   };
 
   if (!dryRun && !flags.yes) {
-    // On a terminal: the plan first. The preflight runs read-only and every change is described
-    // per master (what would be backed up, renewed, restarted, copied) before the question.
-    io.stderr.write(
-      `${describePlan(inventory, playbook, flags.forks).join('\n')}\nThe plan (dry run, nothing changes):\n`,
-    );
-    const plan = await execute(true);
-    if (plan.interrupted) return plan.exitCode;
+    // On a terminal: the plan first (a read-only dry run: per master, due or not and why, what would
+    // be backed up, renewed, restarted), and a question only when there is something to do.
+    const plan = await execute(true, 'plan');
+    if (plan.interrupted || !anythingToChange(plan)) return plan.exitCode;
     if (!(await deps.confirm('Renew the certificates of these hosts as planned?', io)))
       throw new UsageError('not confirmed: nothing was changed', 'answer "y", or pass --yes');
   }

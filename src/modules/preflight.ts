@@ -30,7 +30,13 @@ export const preflightModule: ReadOnlyModule<Record<string, never>> = {
     return {
       status: 'ok',
       message: `ready; ${due.reason}${kubeadm.kind === 'missing' ? `; ${kubeadm.reason}: will provision (${ctx.cluster.kubeadm.provision})` : ''}`,
-      data: { due: due.due, kubeadm: kubeadm.kind === 'use' ? kubeadm.version : 'to provision' },
+      // reason and soonest: the plan and the run's last line say why a master is (not) due.
+      data: {
+        due: due.due,
+        reason: due.reason,
+        ...(due.soonest ? { soonest: due.soonest } : {}),
+        kubeadm: kubeadm.kind === 'use' ? kubeadm.version : 'to provision',
+      },
     };
   },
 };
@@ -100,7 +106,14 @@ function hostProblems(ctx: ModuleContext, facts: NodeFacts): string[] {
   return p;
 }
 
-async function dueReason(ctx: ModuleContext, facts: NodeFacts): Promise<{ due: boolean; reason: string }> {
+interface DueReason {
+  due: boolean;
+  reason: string;
+  /** The renewable certificate that ends first. */
+  soonest?: { name: string; residualSeconds: number };
+}
+
+async function dueReason(ctx: ModuleContext, facts: NodeFacts): Promise<DueReason> {
   const version = parseVersion(facts.kubernetesVersion ?? '');
   const certs = version
     ? renewableCerts(version, ctx.cluster.etcd)
@@ -108,16 +121,25 @@ async function dueReason(ctx: ModuleContext, facts: NodeFacts): Promise<{ due: b
         .filter((c) => c?.present)
     : [];
   const soonest = certs.sort((a, b) => (a?.residualSeconds ?? 0) - (b?.residualSeconds ?? 0))[0];
-  if (ctx.options.force) return { due: true, reason: 'renewal forced' };
-  if (!soonest || soonest.residualSeconds === undefined) return { due: true, reason: 'no readable certificate expiry' };
-  const left = soonest.residualSeconds;
+  const first =
+    soonest?.residualSeconds === undefined
+      ? undefined
+      : { name: soonest.name, residualSeconds: soonest.residualSeconds };
+  if (ctx.options.force) return { due: true, reason: 'renewal forced', soonest: first };
+  if (!first) return { due: true, reason: 'no readable certificate expiry' };
+  const left = first.residualSeconds;
   if (left < ctx.options.renewWithinSeconds)
-    return { due: true, reason: `due: ${soonest.name} ${left < 0 ? 'expired' : `expires in ${days(left)}`}` };
+    return {
+      due: true,
+      reason: `due: ${first.name} ${left < 0 ? 'expired' : `expires in ${days(left)}`}`,
+      soonest: first,
+    };
   // A run cut short (connection lost, process killed) leaves a master not due but half done.
   const unfinished = await unfinishedRenewal(ctx, facts);
-  if (unfinished) return { due: true, reason: `due: ${unfinished}` };
+  if (unfinished) return { due: true, reason: `due: ${unfinished}`, soonest: first };
   return {
     due: false,
-    reason: `not due: soonest ${soonest.name} in ${days(left)} (threshold ${days(ctx.options.renewWithinSeconds)})`,
+    soonest: first,
+    reason: `not due: soonest ${first.name} in ${days(left)} (threshold ${days(ctx.options.renewWithinSeconds)})`,
   };
 }

@@ -20,3 +20,22 @@ export function table(rows: readonly (readonly string[])[]): string[] {
       .trimEnd(),
   );
 }
+
+/** Seconds left as days for operators: `335d`, `2.5d` (a decimal only where it matters), `expired 3d ago`. */
+export function formatDays(seconds: number): string {
+  const d = Math.abs(seconds) / 86400;
+  const text = d >= 10 ? `${Math.round(d)}d` : `${Number(d.toFixed(1))}d`;
+  return seconds < 0 ? `expired ${text} ago` : text;
+}
+
+/** An ISO instant as `2027-12-03 07:52 UTC`: minutes are what an operator compares. */
+export function formatInstant(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** Text cut in the middle when longer than `max`: the start says what failed, the end what to do. */
+export function middleEllipsis(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 3);
+  return `${text.slice(0, max - tail - 1)}…${text.slice(text.length - tail)}`;
+}

@@ -31,12 +31,15 @@ async function hashes(lab: Lab, nodes: string[]): Promise<Record<string, string>
   return Object.fromEntries(await Promise.all(nodes.map(async (n) => [n, await treeHashes(lab, n, ...DIRS)] as const)));
 }
 
-/** The one line the CLI prints on stderr for a cluster that stopped. */
-function clusterLine(res: RunResult, cluster: string): string {
-  return (
-    res.stderr.split('\n').find((l) => l.startsWith(`${cluster}: `)) ??
-    `(no line for ${cluster} in: ${res.stderr.slice(-1500)})`
-  );
+/** What the CLI prints on stderr for a cluster that stopped: the failed step's line (host, step,
+ *  reason, the step's hint) and the cluster's line (who stopped it, what to do). */
+function failure(res: RunResult, cluster: string): { step: string; stop: string } {
+  const lines = res.stderr.split('\n');
+  const missing = `(no line for ${cluster} in: ${res.stderr.slice(-1500)})`;
+  return {
+    step: lines.find((l) => l.startsWith(`[${cluster}/`) && / (failed|unreachable) \S+ /.test(l)) ?? missing,
+    stop: lines.find((l) => l.startsWith(`[${cluster}] `)) ?? missing,
+  };
 }
 
 function pids(status: LabStatus, node: string): Record<string, number | null | undefined> {
@@ -80,10 +83,14 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
       const h0 = await hashes(lab, HA);
       const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
       expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(clusterLine(res, 'ha')).toMatch(
-        /^ha: failed: ha-m1 failed at "[^"]+" \(step cluster_preflight, play "[^"]+"\): cluster not healthy before renewal: .*etcd member ha-m3 \(https:\/\/[\d.]+:2379\) unhealthy/,
+      const f = failure(res, 'ha');
+      expect(f.step).toMatch(
+        /^\[ha\/ha-m1\] Same CAs on every master, cluster healthy, choose the path failed \S+ cluster not healthy before renewal: .*etcd member ha-m3 \(https:\/\/[\d.]+:2379\) unhealthy/,
       );
-      expect(clusterLine(res, 'ha')).toMatch(/nothing was changed/);
+      expect(f.step).toMatch(/nothing was changed/);
+      expect(f.stop).toBe(
+        '[ha] failed: ha-m1 failed at "Same CAs on every master, cluster healthy, choose the path": fix the cause, then run renew again',
+      );
       expect(await hashes(lab, HA)).toEqual(h0);
       await lab.fault('ha-m3', '--clear');
       await waitHealthy(lab);
@@ -99,8 +106,11 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
       const h0 = await hashes(lab, HA);
       const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
       expect(res.code, res.stderr.slice(-2000)).toBe(2);
-      expect(clusterLine(res, 'ha')).toMatch(
-        /^ha: failed: ha-m2 failed at "[^"]+" \(step preflight, play "[^"]+"\): kubelet is inactive: without it a removed container never comes back/,
+      expect(failure(res, 'ha').step).toMatch(
+        /^\[ha\/ha-m2\] Check the master can be renewed safely failed \S+ kubelet is inactive: without it a removed container never comes back/,
+      );
+      expect(failure(res, 'ha').stop).toMatch(
+        /^\[ha\] failed: ha-m2 failed at "Check the master can be renewed safely"/,
       );
       expect(await hashes(lab, HA)).toEqual(h0);
       const s1 = await lab.status();
@@ -119,8 +129,8 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
     const h0 = await hashes(lab, HA);
     const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
     expect(res.code, res.stderr.slice(-2000)).toBe(2);
-    expect(clusterLine(res, 'ha')).toMatch(
-      /^ha: failed: ha-m1 failed at "[^"]+" \(step preflight, play "[^"]+"\): clock differs from this machine's by 7[12]\d\ds \(limit 60s\)/,
+    expect(failure(res, 'ha').step).toMatch(
+      /^\[ha\/ha-m1\] Check the master can be renewed safely failed \S+ clock differs from this machine's by 7[12]\d\ds \(limit 60s\)/,
     );
     expect(await hashes(lab, HA)).toEqual(h0);
     const s1 = await lab.status();
@@ -142,8 +152,8 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
         const h0 = await hashes(lab, HA);
         const res = await lab.tool(['--inventory', lab.inventory, '--cluster', 'ha', '--yes']);
         expect(res.code, res.stderr.slice(-2000)).toBe(2);
-        expect(clusterLine(res, 'ha')).toMatch(
-          /^ha: failed: ha-m1 failed at "[^"]+" \(step cluster_preflight, play "[^"]+"\): cannot read kube-system\/kubeadm-config: .*NotFound.*\(without it kubeadm would renew with its default configuration; nothing was changed\)/,
+        expect(failure(res, 'ha').step).toMatch(
+          /^\[ha\/ha-m1\] Same CAs on every master, cluster healthy, choose the path failed \S+ cannot read kube-system\/kubeadm-config: .*NotFound.*\(without it kubeadm would renew with its default configuration; nothing was changed\)/,
         );
         expect(await hashes(lab, HA)).toEqual(h0);
       } finally {
@@ -193,9 +203,11 @@ describe.skipIf(skip)(`faults found in preflight, and a slow API server${skip ? 
       // 12: solo-m1 refused before any command ran: the host, the new key's fingerprint; no login, no change.
       const solo = report.clusters.find((c) => c.cluster === 'solo')!;
       expect(solo.status).toBe('unreachable');
-      expect(clusterLine(res, 'solo')).toContain('solo-m1 unreachable');
+      expect(failure(res, 'solo').stop).toMatch(
+        /^\[solo\] unreachable: solo-m1 unreachable at "[^"]+": check SSH to solo-m1/,
+      );
       const address = before.clusters.find((c) => c.name === 'solo')!.nodes[0]!.address;
-      expect(clusterLine(res, 'solo')).toContain(`host key CHANGED for ${address}:22 (${fingerprint})`);
+      expect(failure(res, 'solo').step).toContain(`host key CHANGED for ${address}:22 (${fingerprint})`);
       expect(await logins()).toBe(loginsBefore);
       expect(await treeHashes(lab, 'solo-m1', ...DIRS)).toBe(soloFiles);
 

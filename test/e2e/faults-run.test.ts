@@ -142,7 +142,8 @@ describe.skipIf(skip)(
         // Caught before anything runs: preflight measures the free space where the backup goes.
         expect(m1.failure?.task).toBe(TASK.preflight);
         expect(m1.failure?.message).toMatch(/only \d+ KiB free for backups, need \d+ KiB/);
-        expect(res.stderr).toMatch(/ha-m1 failed at "Check the master can be renewed safely".*free for backups/);
+        expect(res.stderr).toMatch(/\[ha\/ha-m1\] Check the master can be renewed safely failed .*free for backups/);
+        expect(res.stderr).toMatch(/^\[ha\] failed: ha-m1 failed at "Check the master can be renewed safely"/m);
         expect(await Promise.all(HA.map((n) => treeHashes(lab, n, ...FILES, '/var/lib/kube-cert-renew')))).toEqual(
           haFiles,
         );

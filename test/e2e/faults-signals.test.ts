@@ -98,6 +98,10 @@ describe.skipIf(skip)(`the operator's process interrupted mid-run${skip ? ` (ski
         130,
       );
       expect(result.stderr).toMatch(/SIGINT: finishing the steps in flight/);
+      // The last line names the half-renewed master and how to finish.
+      expect(result.stderr).toMatch(
+        /^interrupted: .*a-m1 half renewed \(in-progress mark set\).*: run renew again to finish \(\S+, exit code 130\)$/m,
+      );
       const report = parseReport(result.stdout);
       expect(report.interrupted).toBe(true);
       const m1 = reportHost(report, 'a-m1');

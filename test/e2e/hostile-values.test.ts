@@ -279,7 +279,7 @@ describe.skipIf(skip)(`hostile values${skip ? ` (skipped: ${skip})` : ''}`, () =
         const res = await lab.tool(['--inventory', file, '--yes', '--json', '--renew-within', '400d']);
         expect(res.code, res.stderr.slice(-2000)).toBe(2);
         expect(res.stderr).toMatch(
-          /kubeadm_provision.* failed .*download failed: http:\/\/.*kubeadm;touch\$IFS\/tmp\/pwned-[0-9a-f]+;\$\(touch\$IFS/,
+          /Provision kubeadm.* failed .*download failed: http:\/\/.*kubeadm;touch\$IFS\/tmp\/pwned-[0-9a-f]+;\$\(touch\$IFS/,
         );
       } finally {
         await lab.exec(NODE, ['mv', '/usr/local/bin/kubeadm.hidden', '/usr/local/bin/kubeadm']);

@@ -153,7 +153,7 @@ describe.skipIf(skip)(`renew with kubeadm absent or mismatched${skip ? ` (skippe
           expect(await sha256(lab, n, '/usr/local/bin/kubeadm'), `${n}: own kubeadm untouched`).toBe(ownKubeadm.get(n));
         expect(res.stderr).toMatch(
           new RegExp(
-            `\\[${cluster}/${n}\\] kubeadm_provision changed .*installed kubeadm ${version.replace(/\./g, '\\.')} at ${installed(cluster)} \\((download|upload)\\)`,
+            `\\[${cluster}/${n}\\] Provision kubeadm changed .*installed kubeadm ${version.replace(/\./g, '\\.')} at ${installed(cluster)} \\((download|upload)\\)`,
           ),
         );
 
@@ -166,8 +166,8 @@ describe.skipIf(skip)(`renew with kubeadm absent or mismatched${skip ? ` (skippe
           expect(loaded[component], `${n} ${component}`).not.toBe(serial);
         expect(loaded).toEqual(await diskSerials(lab, n));
       }
-      expect(res.stderr).toMatch(/\[upl\/upl-m1\] kubeadm_provision changed .*\(upload\)/);
-      expect(res.stderr).toMatch(/\[skew\/skew-m1\] kubeadm_provision changed .*\(download\)/);
+      expect(res.stderr).toMatch(/\[upl\/upl-m1\] Provision kubeadm changed .*\(upload\)/);
+      expect(res.stderr).toMatch(/\[skew\/skew-m1\] Provision kubeadm changed .*\(download\)/);
     },
   );
 });

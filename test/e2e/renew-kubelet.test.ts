@@ -84,7 +84,7 @@ describe.skipIf(skip)(
         for (const n of ['emb-m1', 'emb-w1']) {
           await expectRepointed(n, s);
           expect(res.stderr).toMatch(
-            new RegExp(`\\[emb/${n}\\] kubelet_client_cert changed .*kubelet restarted and running`),
+            new RegExp(`\\[emb/${n}\\] Check the kubelet client certificate changed .*kubelet restarted and running`),
           );
         }
         // The other cluster was not touched.

@@ -139,10 +139,20 @@ describe.skipIf(skip)(
         expect(cluster.stoppedReason).toMatch(
           /^ha-m2 failed at "[^"]+" \(step wait_healthy, play "[^"]+"\): not healthy after \d+s: kube-apiserver not ready .*; rescued: restored /,
         );
-        // The one line on stderr for the cluster says the same.
-        const line = result.stderr.split('\n').find((l) => l.startsWith('ha: failed: '));
-        expect(line, result.stderr.slice(-2000)).toMatch(
-          /^ha: failed: ha-m2 failed at .*step wait_healthy.*kube-apiserver not ready/,
+        // On stderr: the failed step's line with the reason, then one line for the cluster: the
+        // rollback, who was not reached, what to do.
+        const lines = result.stderr.split('\n');
+        expect(
+          lines.find((l) => l.startsWith('[ha/ha-m2] ') && / failed /.test(l)),
+          result.stderr.slice(-2000),
+        ).toMatch(
+          /^\[ha\/ha-m2\] Wait until the cluster is healthy and serves the new certificates failed .*kube-apiserver not ready/,
+        );
+        expect(
+          lines.find((l) => l.startsWith('[ha] ')),
+          result.stderr.slice(-2000),
+        ).toMatch(
+          /^\[ha\] failed: ha-m2 failed at "Wait until the cluster is healthy and serves the new certificates", rolled back from \S+; ha-m3 not reached: fix the cause, then run renew again$/,
         );
       },
     );

@@ -10,6 +10,7 @@ import type { RunPlaybookParams } from '../../../src/playbook/runner.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
 import { Capture } from './capture.js';
 import { fakeCliDeps, writeAssertPlaybook } from './fake-deps.js';
+import { modules as testModules } from '../playbook/helpers.js';
 
 function io(opts: { stdinTTY?: boolean } = {}): CliIo & { stdout: Capture; stderr: Capture } {
   const stdin = Object.assign(new PassThrough(), { isTTY: opts.stdinTTY ?? false });
@@ -156,15 +157,32 @@ describe('confirmation', () => {
     expect(calls).toHaveLength(0);
   });
 
+  /** Deps whose playbook changes something on every master (t_mutate), so there is a plan to confirm. */
+  const changing = async (): Promise<string[]> => {
+    const file = path.join(dir, 'mutate.yaml');
+    await writeFile(
+      file,
+      'name: Test\nplays:\n  - name: p\n    hosts: masters\n    tasks:\n      - name: Change it\n        module: t_mutate\n',
+    );
+    return ['--inventory', 'inv.yaml', '--playbook', file];
+  };
+
   it('on a terminal shows the plan and asks; "no" changes nothing', async () => {
     const t = io({ stdinTTY: true });
     const calls: RunPlaybookParams[] = [];
     const asked: string[] = [];
-    const code = await runCli(base(), t, deps({ calls, confirm: async (q) => (asked.push(q), false) }));
+    const code = await runCli(
+      await changing(),
+      t,
+      deps({ calls, modules: testModules, confirm: async (q) => (asked.push(q), false) }),
+    );
     expect(code).toBe(5);
     expect(asked).toHaveLength(1);
-    expect(t.stderr.text).toContain('global (global): masters in this order: m1, m2');
-    expect(t.stderr.text).toContain('play "p": masters, 1 host(s) of a cluster at a time');
+    // The plan: per host what a real run would do, in the step's own words; no playbook expressions.
+    expect(t.stderr.text).toMatch(/^Plan \(nothing was changed\):$/m);
+    expect(t.stderr.text).toMatch(/^\s+global\s+m1\s+would change it$/m);
+    expect(t.stderr.text).toMatch(/^\s+m2\s+would change it$/m);
+    expect(t.stderr.text).not.toContain('play "p"');
     // The plan is a dry run: the only run made changed nothing.
     expect(calls.map((c) => c.options.dryRun)).toEqual([true]);
   });
@@ -172,8 +190,18 @@ describe('confirmation', () => {
   it('on a terminal, "yes" runs', async () => {
     const t = io({ stdinTTY: true });
     const calls: RunPlaybookParams[] = [];
-    expect(await runCli(base(), t, deps({ calls, confirm: async () => true }))).toBe(0);
+    expect(await runCli(await changing(), t, deps({ calls, modules: testModules, confirm: async () => true }))).toBe(0);
     expect(calls.map((c) => c.options.dryRun)).toEqual([true, false]);
+  });
+
+  it('on a terminal, asks nothing and changes nothing when the plan changes nothing', async () => {
+    const t = io({ stdinTTY: true });
+    const calls: RunPlaybookParams[] = [];
+    const asked: string[] = [];
+    expect(await runCli(base(), t, deps({ calls, confirm: async (q) => (asked.push(q), true) }))).toBe(0);
+    expect(asked).toEqual([]);
+    expect(calls.map((c) => c.options.dryRun)).toEqual([true]);
+    expect(t.stderr.text).toMatch(/0 change\(s\) would be made\n$/);
   });
 
   it('--dry-run needs no confirmation; --yes neither', async () => {
@@ -253,7 +281,7 @@ describe('a run', () => {
     expect(doc.tool).toBe('kube-cert-renew');
     expect(doc.clusters.map((c) => c.cluster)).toEqual(['global', 'edge']);
     expect(t.stderr.text).toContain('[global/m1] assert ok');
-    expect(t.stderr.text).toMatch(/CLUSTER\s+HOST\s+STATUS/);
+    expect(t.stderr.text).toMatch(/CLUSTER\s+HOST\s+RESULT/);
   });
 
   it('--junit writes the report file', async () => {

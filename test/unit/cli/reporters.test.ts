@@ -1,11 +1,10 @@
 // The writers the CLI picks: JUnit XML (well-formed, escaped), JSON, and the terminal view.
 import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../../src/playbook/events.js';
 import { summaryToJson } from '../../../src/report/json.js';
 import { summaryToJunit, xmlEscape } from '../../../src/report/junit.js';
-import { createTerminalReporter, plainLine, summaryTable, wantsLiveView } from '../../../src/report/terminal.js';
+import { finalLine, recapTable } from '../../../src/report/recap.js';
+import type { RunEvent } from '../../../src/playbook/events.js';
 import type { RunSummary } from '../../../src/playbook/results.js';
 import { inventory, onePlay, playbook, resetLog, runTestPlaybook } from '../playbook/helpers.js';
 
@@ -130,114 +129,16 @@ describe('a dry run counts the changes it would make', () => {
       failed: 0,
       unreachable: 0,
     });
-    const table = summaryTable(s);
+    const table = recapTable(s);
     expect(table[0]).toMatch(
-      /^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+WOULD-CHANGE\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/,
+      /^CLUSTER\s+HOST\s+RESULT\s+OK\s+WOULD-CHANGE\s+SKIPPED\s+FAILED\s+RESCUED\s+UNREACHABLE\s+NOTE$/,
     );
-    expect(table[1]).toMatch(/^c\s+m1\s+would-change\s+2\s+0\s+1\s+0\s+0\s+0$/);
-    expect(table.at(-1)).toMatch(/^dry run ok: 2 change\(s\) would be made, in \d+ms \(exit code 0\)$/);
+    expect(table[1]).toMatch(/^c\s+m1\s+would change\s+2\s+1\s+0\s+0\s+0\s+0$/);
+    expect(finalLine(s, 30 * 86400)).toMatch(/^dry run: 2 change\(s\) would be made \(\d+ms, exit code 0\)$/);
     const xml = summaryToJunit(s);
     assertWellFormed(xml);
     expect(xml).toContain('<testsuite name="c" tests="6" failures="0" errors="0" skipped="0"');
     expect(xml).toContain('<property name="would-change" value="2"/>');
     expect(xml).toContain('<system-out>would-change: would change it</system-out>');
-  });
-});
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-describe('terminal', () => {
-  it('plain mode: one prefixed line per task, why a cluster stopped, then the summary table', async () => {
-    const events: RunEvent[] = [];
-    await mixedRun(events);
-    const out = new Capture();
-    const r = createTerminalReporter({ out, live: false });
-    events.forEach(r.onEvent);
-    const lines = out.text.split('\n');
-    expect(lines[0]).toBe('mixed: 2 cluster(s), 4 host(s)');
-    expect(lines.some((l) => /^\[c&1\/m1\] ok step ok \d+ms ok after 0ms$/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\[c&1\/m2\] tolerated failed \(ignored\) \d+ms step failed on purpose$/.test(l))).toBe(
-      true,
-    );
-    expect(lines.some((l) => /^\[c&1\/m2\] restore \[rescue\] ok \d+ms/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\[c2\/m4\] ok step unreachable \d+ms connection refused$/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\[c&1\] failed: m2 failed at "fails <here>/.test(l))).toBe(true);
-    expect(out.text).not.toContain('\x1b[');
-    const table = lines.slice(lines.findIndex((l) => l.startsWith('CLUSTER')));
-    expect(table[0]).toMatch(/^CLUSTER\s+HOST\s+STATUS\s+OK\s+CHANGED\s+SKIPPED\s+FAILED\s+UNREACHABLE\s+NOTE$/);
-    expect(table.find((l) => /^c&1\s+m3\s/.test(l))).toMatch(/not-run/);
-    expect(table.find((l) => /^c2\s+m4\s/.test(l))).toMatch(
-      /unreachable\s+0\s+0\s+0\s+0\s+1\s+ok step: connection refused/,
-    );
-    expect(table.at(-2)).toMatch(/^some hosts failed in \d+ms \(exit code 2\)$/);
-  });
-
-  it('live mode: redraws in place with the current step and its elapsed time', () => {
-    let t = 0;
-    const out = new Capture();
-    const r = createTerminalReporter({ out, live: true, now: () => t, refreshMs: 60_000 });
-    r.onEvent({
-      type: 'runStart',
-      playbook: 'p',
-      dryRun: false,
-      startedAt: '',
-      clusters: [{ name: 'c1', hosts: ['m1', 'm2'] }],
-    });
-    r.onEvent({
-      type: 'taskStart',
-      cluster: 'c1',
-      host: 'm1',
-      play: 'p',
-      task: 'kubeadm_renew',
-      module: 'x',
-      phase: 'main',
-    });
-    t = 2500;
-    r.onEvent({ type: 'taskStart', cluster: 'c1', host: 'm2', play: 'p', task: 'backup', module: 'x', phase: 'main' });
-    r.onEvent({
-      type: 'runEnd',
-      summary: {
-        clusters: [],
-        interrupted: true,
-        exitCode: 130,
-        durationMs: 3000,
-        dryRun: false,
-      } as unknown as RunSummary,
-    });
-    r.close();
-    const frames = out.text.split('\x1b[3F\x1b[J');
-    expect(frames).toHaveLength(2);
-    expect(frames[0]).toMatch(/^c1\s+running\n\s+m1\s+waiting\n\s+m2\s+waiting\n$/);
-    expect(frames[1]).toMatch(/\s+m1\s+kubeadm_renew\s+2\.5s\n\s+m2\s+backup\s+0ms\n/);
-    expect(frames[1]).toContain('interrupted in 3.0s (exit code 130)');
-  });
-
-  it('is live only on a terminal outside CI', () => {
-    expect(wantsLiveView({ isTTY: true }, {})).toBe(true);
-    expect(wantsLiveView({ isTTY: true }, { CI: 'true' })).toBe(false);
-    expect(wantsLiveView({ isTTY: false }, {})).toBe(false);
-    expect(wantsLiveView({}, {})).toBe(false);
-  });
-
-  it('a plain line names cluster, host, task, status, duration and message', () => {
-    const line = plainLine({
-      cluster: 'g',
-      host: 'm1',
-      play: 'p',
-      task: 'renew',
-      module: 'm',
-      status: 'changed',
-      message: 'renewed 10',
-      durationMs: 1234,
-      startedAt: '',
-      phase: 'main',
-    });
-    expect(line).toBe('[g/m1] renew changed 1.2s renewed 10');
   });
 });
