@@ -10,6 +10,7 @@ import { addCompletionCommands } from './completion.js';
 import { askYesNo } from './confirm.js';
 import { collect, durationOption, positiveIntOption } from './duration.js';
 import { applyEnvDefaults } from './env-defaults.js';
+import { addInventoryImportCommand } from './inventory-import-command.js';
 import { inventoryValidate } from './inventory-validate.js';
 import type { CliDeps, CliIo } from './io.js';
 import { bundledPlaybook, packageVersion } from './package-info.js';
@@ -185,6 +186,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .argument('<file>', 'inventory YAML')
     .addHelpText('after', '\nPrints "ok: N clusters, M hosts", or one line naming file:line:col and exits 4.')
     .action(async (file: string) => setExit(await inventoryValidate(file, io, deps)));
+  addInventoryImportCommand(inventory, io, deps, setExit);
   addVersionCommand(program, io);
   addCompletionCommands(program, io, deps, setExit);
   applyEnvDefaults(program, io.env);
