@@ -131,7 +131,8 @@ export async function inventoryImport(flags: ImportFlags, io: CliIo, deps: CliDe
   if (flags.output) await writeFile(flags.output, result.text, { mode: 0o644 });
   else io.stdout.write(result.text);
   const clusters = result.renewable.map(
-    (c) => `${c.name} (${c.masters} master${c.masters === 1 ? '' : 's'}${c.workers ? `, ${c.workers} workers` : ''})`,
+    (c) =>
+      `${c.name} (${c.masters} master${c.masters === 1 ? '' : 's'}${c.workers ? `, ${c.workers} worker${c.workers === 1 ? '' : 's'}` : ''})`,
   );
   io.stderr.write(
     `${flags.output ? `wrote ${flags.output}` : 'inventory on stdout'}: ${clusters.join(', ')}${skipped.length ? `; not renewable: ${skipped.join('; ')}` : ''}\n`,

@@ -24,6 +24,8 @@ export interface TopologyCluster {
   crictlOnDocker: boolean;
   hostEtcdctl: boolean;
   etcdGateway: 'v3' | 'v3beta';
+  tkeTokenKubeconfig: boolean;
+  tkePlatform: boolean;
 }
 
 export interface TopologyNode {
@@ -105,6 +107,8 @@ export function parseTopology(text: string, file: string): Topology {
       crictlOnDocker: s.crictlOnDocker,
       hostEtcdctl: s.hostEtcdctl,
       etcdGateway: s.etcdGateway,
+      tkeTokenKubeconfig: s.tkeTokenKubeconfig,
+      tkePlatform: s.type === 'global' && s.tkePlatform,
     });
   }
   if (nodes.length > maxNodes)

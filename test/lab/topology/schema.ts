@@ -35,6 +35,11 @@ const clusterSettings = z.strictObject({
   /** etcd's JSON gateway on the client port: `v3` (etcd 3.4: /v3 and /v3beta) or `v3beta` (etcd 3.3:
    *  /v3/* answers Go's 404 page; gRPC unchanged). */
   etcdGateway: z.enum(['v3', 'v3beta']),
+  /** /root/.kube/config on every node is TKEStack's token kubeconfig (never expires), not admin.conf's copy. */
+  tkeTokenKubeconfig: z.boolean(),
+  /** Global only: its API serves TKEStack's Cluster, Machine and ClusterCredential objects for
+   *  every cluster of the topology (and an Imported one), as tke-platform-api does. */
+  tkePlatform: z.boolean(),
 });
 
 export const topologySchema = z.strictObject({
@@ -63,4 +68,6 @@ export const builtinDefaults: ClusterSettings = {
   crictlOnDocker: false,
   hostEtcdctl: true,
   etcdGateway: 'v3',
+  tkeTokenKubeconfig: false,
+  tkePlatform: false,
 };
