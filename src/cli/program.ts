@@ -12,6 +12,7 @@ import { collect, durationOption, positiveIntOption } from './duration.js';
 import { KEEP_BACKUPS_DEFAULT } from '../modules/support/retention.js';
 import { applyEnvDefaults } from './env-defaults.js';
 import { forwardOptionsToSubcommand, unknownCommand } from './grammar.js';
+import { addInventoryImportCommand } from './inventory-import-command.js';
 import { inventoryList, type InventoryListFlags } from './inventory-list.js';
 import { inventoryFile, inventoryValidate } from './inventory-validate.js';
 import type { CliDeps, CliIo } from './io.js';
@@ -256,6 +257,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .action(async (file: string | undefined, flags: InventoryListFlags & { inventory?: string }) =>
       setExit(await inventoryList(inventoryFile(file, flags.inventory), flags, io, deps)),
     );
+  addInventoryImportCommand(inventory, io, deps, setExit);
   addVersionCommand(program, io);
   addCompletionCommands(program, io, deps, setExit);
   program.helpCommand('help [command]', 'show the help of a command');

@@ -9,6 +9,7 @@ import type { NodeFacts } from '../kube/node-facts.js';
 import { judgeHealth, probeHealth } from './support/health-probe.js';
 import { readClusterKubeadmConfig } from './support/kubeadm-config.js';
 import { getFacts } from './support/state.js';
+import { tkeWindowWarning } from './support/tke-window.js';
 
 /** Certificates whose expiry breaks the cluster's own health (peers and clients reject them). */
 const CRITICAL_FOR_HEALTH = [
@@ -81,10 +82,12 @@ export const clusterPreflightModule: ReadOnlyModule<Record<string, never>> = {
       .filter(({ report }) => !report.apiserverServesDisk || (ctx.cluster.etcd === 'stacked' && !report.etcdServesDisk))
       .map(({ host }) => host.name);
     if (stale.length) ctx.publishCluster('servedNotOnDiskBefore', stale);
+    const first = all[0];
+    const tkeWindow = first ? tkeWindowWarning(first.host.name, first.facts) : undefined;
     return {
       status: 'ok',
-      message: `healthy; ${caComparison(masters.length, ctx.cluster.mastersLeftOut ?? [])}; kubeadm-config ${kubeadmConfig.summary.apiVersion.replace('kubeadm.k8s.io/', '')} (${kubeadmConfig.summary.etcd} etcd); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}`,
-      data: { path, etcdMembers: ctx.clusterFacts.etcdUrls },
+      message: `healthy; ${caComparison(masters.length, ctx.cluster.mastersLeftOut ?? [])}; kubeadm-config ${kubeadmConfig.summary.apiVersion.replace('kubeadm.k8s.io/', '')} (${kubeadmConfig.summary.etcd} etcd); rolling renewal${stale.length ? `; ${stale.join(', ')} served stale certificates (a restart was missed earlier)` : ''}${tkeWindow ? `; ${tkeWindow}` : ''}`,
+      data: { path, etcdMembers: ctx.clusterFacts.etcdUrls, ...(tkeWindow ? { tkeWindow } : {}) },
     };
   },
 };

@@ -42,6 +42,10 @@ export const RESTORE_SCRIPT = NODE_SCRIPTS['restore.sh'];
  *  prints `src=<sha256>` and `dst=<sha256>`. */
 export const COPY_KUBECONFIG_SCRIPT = NODE_SCRIPTS['copy-kubeconfig.sh'];
 
+/** kubeconfig-kind.sh. Args: <kubeconfig>. Prints `missing`, `token`, `cert <client-certificate-data>`
+ *  or `other`; never a token or a key. */
+export const KUBECONFIG_KIND_SCRIPT = NODE_SCRIPTS['kubeconfig-kind.sh'];
+
 /** user-home.sh. Args: <user>. Prints `home group` of a local user. */
 export const USER_HOME_SCRIPT = NODE_SCRIPTS['user-home.sh'];
 

@@ -25,6 +25,7 @@ import { preflight } from './preflight.js';
 import { installRealBinary, requireRealKubernetes, type RealKubernetes } from './real-binaries.js';
 import { writeRealNodeFiles } from './real-node.js';
 import { bringUpRealNodes, realNodeNames } from './real-node-up.js';
+import { platformObjects, platformToken } from './tke-platform.js';
 
 /** Honoured by the kubelet only when `up` passes it to the first `systemctl start kubelet`. */
 const STARTED_BEFORE_EXPIRY_ENV = 'KCRLAB_KUBELET_STARTED_BEFORE_EXPIRY';
@@ -138,7 +139,15 @@ async function bringUp(
     tkeCertsShape: c.tkeCertsShape,
     light: c.light,
     components: c.components,
+    ...(c.tkeTokenKubeconfig ? { rootKubeconfigToken: platformToken() } : {}),
   }));
+  // TKEStack's platform objects, for every cluster, in the global cluster's seed.
+  for (const [ci, c] of topology.clusters.entries()) {
+    if (!c.tkePlatform) continue;
+    (specs[ci] as LabClusterSpec).extraSeed = platformObjects(
+      specs.map((s) => ({ ...s, token: s.rootKubeconfigToken ?? platformToken() })),
+    );
+  }
   // Checked before any key is made: a missing build is one line saying how to make it.
   const real: RealKubernetes | null = topology.clusters.some((c) => c.components === 'real')
     ? requireRealKubernetes()

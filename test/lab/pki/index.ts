@@ -10,7 +10,7 @@ import {
   type IssueContext,
 } from './cluster-pki.js';
 import { takeKey } from './keys.js';
-import { KUBELET_CLIENT_CURRENT_PEM, renderKubeconfig } from './kubeconfig.js';
+import { KUBELET_CLIENT_CURRENT_PEM, renderKubeconfig, renderTokenKubeconfig } from './kubeconfig.js';
 import { staticPodManifests } from './manifests.js';
 import { seedObjects } from './seed.js';
 import { PUBLIC_MODE, SECRET_MODE, type LabClusterSpec, type NodeFile } from './spec.js';
@@ -82,6 +82,21 @@ function clientKubeconfig(
     userName: commonName,
     client: { certPem: issued.certPem, keyPem: issued.key.privatePem },
   });
+}
+
+/** TKEStack's static token file (baremetal constants.TokenFile). */
+const TKE_TOKEN_FILE = '/etc/kubernetes/known_tokens.csv';
+
+/** /root/.kube/config: TKEStack's token kubeconfig (and its token file on masters), or admin.conf's copy. */
+function rootKubeconfig(out: FileList, spec: LabClusterSpec, cas: CaSet, admin: string | null): void {
+  const token = spec.rootKubeconfigToken;
+  if (!token) {
+    if (admin) out.add('root/.kube/config', admin, SECRET_MODE);
+    return;
+  }
+  const server = `https://${spec.controlPlaneEndpoint}`;
+  out.add('root/.kube/config', renderTokenKubeconfig(server, cas.ca.certPem, spec.name, token), SECRET_MODE);
+  if (admin) out.add(TKE_TOKEN_FILE.slice(1), `${token},admin,admin,system:masters\n`, SECRET_MODE);
 }
 
 /** kubelet.conf, kubelet-client-current.pem and the kubelet's self-signed serving pair. */
@@ -167,10 +182,12 @@ function masterFiles(
     clientKubeconfig(ctx, cas, componentServer, 'system:kube-scheduler', []),
     SECRET_MODE,
   );
-  out.add('root/.kube/config', admin, SECRET_MODE);
+  rootKubeconfig(out, spec, cas, admin);
   kubeletFiles(out, spec, ctx, cas, node, now);
   if (!spec.light) {
-    const manifests = staticPodManifests(version, node, spec.masters);
+    const manifests = staticPodManifests(version, node, spec.masters, {
+      tokenAuthFile: spec.rootKubeconfigToken ? TKE_TOKEN_FILE : undefined,
+    });
     for (const [file, yaml] of Object.entries(manifests))
       out.add(`etc/kubernetes/manifests/${file}`, yaml, SECRET_MODE);
   }
@@ -204,6 +221,7 @@ export function buildClusterFiles(spec: LabClusterSpec): Map<string, NodeFile[]>
     const out = new FileList();
     out.add(`${PKI}/ca.crt`, cas.ca.certPem, PUBLIC_MODE);
     kubeletFiles(out, spec, ctx, cas, worker, now);
+    rootKubeconfig(out, spec, cas, null);
     result.set(worker.name, out.files);
   }
   return result;

@@ -33,6 +33,25 @@ export function renderKubeconfig(spec: KubeconfigSpec): string {
   return stringifyYaml(doc);
 }
 
+/**
+ * /root/.kube/config as TKEStack writes it on its nodes (EnsureKubeconfig in
+ * pkg/platform/provider/baremetal/cluster/create.go: cluster named after the TKEStack cluster,
+ * user "admin" with the ClusterCredential's token). TKEStack points masters at 127.0.0.1:6443; the
+ * lab uses the cluster's endpoint, which every lab serving certificate names.
+ */
+export function renderTokenKubeconfig(server: string, caPem: string, clusterName: string, token: string): string {
+  const contextName = `admin@${clusterName}`;
+  return stringifyYaml({
+    apiVersion: 'v1',
+    clusters: [{ cluster: { 'certificate-authority-data': b64(caPem), server }, name: clusterName }],
+    contexts: [{ context: { cluster: clusterName, user: 'admin' }, name: contextName }],
+    'current-context': contextName,
+    kind: 'Config',
+    preferences: {},
+    users: [{ name: 'admin', user: { token } }],
+  });
+}
+
 /** YAML the way Go's sigs.k8s.io/yaml prints it: block style, no folding of long lines. */
 export function stringifyYaml(value: unknown): string {
   return YAML.stringify(value, { lineWidth: 0, minContentWidth: 0, indentSeq: false });

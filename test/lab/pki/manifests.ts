@@ -101,7 +101,7 @@ const certMounts: Mount[] = [
   { name: 'k8s-certs', path: PKI, readOnly: true, type: 'DirectoryOrCreate' },
 ];
 
-function apiserver(version: KubeVersion, node: ManifestNode): string {
+function apiserver(version: KubeVersion, node: ManifestNode, tokenAuthFile?: string): string {
   const args: Record<string, string> = {
     'advertise-address': node.address,
     'allow-privileged': 'true',
@@ -129,6 +129,8 @@ function apiserver(version: KubeVersion, node: ManifestNode): string {
     'tls-cert-file': `${PKI}/apiserver.crt`,
     'tls-private-key-file': `${PKI}/apiserver.key`,
   };
+  // TKEStack's apiServer extraArgs (baremetal cluster provider): its token file.
+  if (tokenAuthFile) args['token-auth-file'] = tokenAuthFile;
   // kubeadm set --insecure-port=0 until 1.22 (kubernetes#102121), a no-op in the API server from 1.20.
   if (!atLeast(version, 22)) args['insecure-port'] = '0';
   if (atLeast(version, 20)) {
@@ -225,10 +227,11 @@ export function staticPodManifests(
   version: KubeVersion,
   node: ManifestNode,
   masters: ManifestNode[],
+  opts: { tokenAuthFile?: string } = {},
 ): Record<string, string> {
   return {
     'etcd.yaml': etcd(version, node, masters),
-    'kube-apiserver.yaml': apiserver(version, node),
+    'kube-apiserver.yaml': apiserver(version, node, opts.tokenAuthFile),
     'kube-controller-manager.yaml': controllerManager(version),
     'kube-scheduler.yaml': scheduler(version),
   };

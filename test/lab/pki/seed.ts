@@ -144,5 +144,5 @@ export function seedObjects(
     });
     for (const name of tkeApiNames(shape)) objects.push(tkeDeployment(name, shape, spec.masters.length));
   }
-  return objects;
+  return [...objects, ...(spec.extraSeed ?? [])];
 }

@@ -22,6 +22,11 @@ export interface LabClusterSpec {
   light: boolean;
   /** `real`: the real 1.20.2 components run from the manifests (seed objects as kubeadm init leaves them). */
   components?: 'simulated' | 'real';
+  /** TKEStack's token kubeconfig: /root/.kube/config on every node holds this bearer token (never
+   *  expires), the masters' kube-apiserver takes it from --token-auth-file. Unset: admin.conf's copy. */
+  rootKubeconfigToken?: string;
+  /** More objects for the seed (the global cluster's TKEStack platform objects). */
+  extraSeed?: unknown[];
 }
 
 export interface NodeFile {

@@ -25,6 +25,8 @@ export interface TopologyCluster {
   hostEtcdctl: boolean;
   etcdGateway: 'v3' | 'v3beta';
   node: 'simulated' | 'real';
+  tkeTokenKubeconfig: boolean;
+  tkePlatform: boolean;
 }
 
 export interface TopologyNode {
@@ -112,6 +114,8 @@ export function parseTopology(text: string, file: string): Topology {
       hostEtcdctl: s.hostEtcdctl,
       etcdGateway: s.etcdGateway,
       node: s.node,
+      tkeTokenKubeconfig: s.tkeTokenKubeconfig,
+      tkePlatform: s.type === 'global' && s.tkePlatform,
     });
   }
   if (nodes.length > maxNodes)

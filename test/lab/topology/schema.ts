@@ -38,6 +38,11 @@ const clusterSettings = z.strictObject({
   /** `real` (components: real, docker, masters only): each master runs a real dockerd and the real
    *  kubelet, the control plane as real containers (README "Real node"). Implies `systemd: real`. */
   node: z.enum(['simulated', 'real']),
+  /** /root/.kube/config on every node is TKEStack's token kubeconfig (never expires), not admin.conf's copy. */
+  tkeTokenKubeconfig: z.boolean(),
+  /** Global only: its API serves TKEStack's Cluster, Machine and ClusterCredential objects for
+   *  every cluster of the topology (and an Imported one), as tke-platform-api does. */
+  tkePlatform: z.boolean(),
 });
 
 export const topologySchema = z.strictObject({
@@ -67,4 +72,6 @@ export const builtinDefaults: ClusterSettings = {
   hostEtcdctl: true,
   etcdGateway: 'v3',
   node: 'simulated',
+  tkeTokenKubeconfig: false,
+  tkePlatform: false,
 };

@@ -25,7 +25,8 @@ const MASTERS = ['m1', 'm2', 'm3'];
 function facts(due: boolean, change?: (name: string, f: NodeFacts) => void): Record<string, HostFacts> {
   return Object.fromEntries(
     MASTERS.map((m) => {
-      const node = nodeFacts(due ? 10 : 200);
+      // Due (the flag decides), yet outside tke-platform-controller's 30-day window.
+      const node = nodeFacts(due ? 40 : 200);
       change?.(m, node);
       return [m, { node, due }];
     }),
@@ -105,6 +106,16 @@ describe('cluster_preflight', () => {
     );
     expect(two.record.message).toMatch(
       /^healthy; CAs identical on 2 master\(s\) \(--limit left out m3: not compared with them\);/,
+    );
+  });
+
+  it("warns, naming the first master, when the run falls inside tke-platform-controller's 30-day window", async () => {
+    const inWindow = facts(true, (_, f) => {
+      f.certs.apiserver!.residualSeconds = 12 * 86_400 + 3600;
+    });
+    const run = await runModule(clusterPreflightModule, {}, { facts: inWindow, nodes: healthy() });
+    expect(run.record.message).toMatch(
+      /; rolling renewal; inside tke-platform-controller's 30-day window \(m1 apiserver\.crt: 12d left\): on TKEStack it may renew these masters by itself during this run; m1 is renewed first/,
     );
   });
 

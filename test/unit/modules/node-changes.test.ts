@@ -1,8 +1,15 @@
 // The other modules that change a master: kubeconfigs, kubelet_client_cert, kubeadm_provision and
 // finish_renewal. What each decides, in both modes, and how each fails.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parseCertificate } from '../../../src/kube/x509.js';
 import { BACKUP_ROOT } from '../../../src/kube/paths.js';
-import { COPY_KUBECONFIG_SCRIPT, RENEWAL_FINISHED_SCRIPT } from '../../../src/kube/scripts/backup.js';
+import {
+  COPY_KUBECONFIG_SCRIPT,
+  KUBECONFIG_KIND_SCRIPT,
+  RENEWAL_FINISHED_SCRIPT,
+} from '../../../src/kube/scripts/backup.js';
 import { KUBELET_STATE_SCRIPT, REPOINT_KUBELET_CONF_SCRIPT } from '../../../src/kube/scripts/kubelet.js';
 import { DOWNLOAD_KUBEADM_SCRIPT, INSPECT_BINARY_SCRIPT } from '../../../src/kube/scripts/provision.js';
 import { finishRenewalModule } from '../../../src/modules/finish-renewal.js';
@@ -14,6 +21,26 @@ import { command, FakeNode, nodeFacts, runModule, script, sections } from './har
 
 const SUM = 'a'.repeat(64);
 
+/** A real certificate (its serial is what the module compares), from the openssl CLI. */
+async function selfSignedPem(): Promise<string> {
+  const { stdout } = await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    '/dev/null',
+    '-subj',
+    '/CN=kubernetes-admin',
+    '-days',
+    '1',
+  ]);
+  return stdout;
+}
+
 describe('kubeconfigs', () => {
   const renewedFacts = () => {
     const after = nodeFacts(365);
@@ -22,33 +49,39 @@ describe('kubeconfigs', () => {
   };
 
   it("checks the component kubeconfigs were renewed, then copies admin.conf to root's kubeconfig", async () => {
-    const node = new FakeNode().on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
+    const node = new FakeNode()
+      .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: 'missing\n' })
+      .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
     const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: renewedFacts() } });
     expect(run.record).toMatchObject({
       status: 'changed',
       message: 'admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to /root/.kube/config',
     });
-    expect(node.calls[0]!.slice(4)).toEqual(['/etc/kubernetes/admin.conf', '/root/.kube/config', 'root', 'root']);
+    expect(node.calls[1]!.slice(4)).toEqual(['/etc/kubernetes/admin.conf', '/root/.kube/config', 'root', 'root']);
     expect(run.report.kubeconfigsCopied).toEqual(['/root/.kube/config']);
   });
 
   it('fails when a kubeconfig still holds its old certificate, copying nothing', async () => {
-    const node = new FakeNode().on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
+    const node = new FakeNode()
+      .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: 'missing\n' })
+      .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
     const facts = renewedFacts();
     facts.node.certs['scheduler.conf']!.serial = facts.factsBefore.certs['scheduler.conf']!.serial;
     const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: facts } });
     expect(run.record).toMatchObject({ status: 'failed', message: 'not renewed: scheduler.conf' });
-    expect(node.calls).toEqual([]);
+    expect(node.count(script(COPY_KUBECONFIG_SCRIPT))).toBe(0);
   });
 
   it('fails when the copy differs from admin.conf', async () => {
-    const node = new FakeNode().on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${'b'.repeat(64)}\n` });
+    const node = new FakeNode()
+      .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: 'missing\n' })
+      .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${'b'.repeat(64)}\n` });
     const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: renewedFacts() } });
     expect(run.record.message).toMatch(/^copying admin\.conf to \/root\/\.kube\/config failed/);
   });
 
   it('in a dry run says where it would copy; skipped where not due', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode().on(script(KUBECONFIG_KIND_SCRIPT), { stdout: 'missing\n' });
     const dry = await runModule(
       kubeconfigsModule,
       {},
@@ -61,7 +94,46 @@ describe('kubeconfigs', () => {
     expect(
       (await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: { due: false } } })).record.message,
     ).toBe('not due for renewal');
-    expect(node.calls).toEqual([]);
+    expect(node.count(script(COPY_KUBECONFIG_SCRIPT))).toBe(0);
+  });
+
+  it("leaves TKEStack's token kubeconfig alone, and says so", async () => {
+    const node = new FakeNode()
+      .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: 'token\n' })
+      .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
+    const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: renewedFacts() } });
+    expect(run.record).toMatchObject({
+      status: 'changed',
+      message:
+        "admin, controller-manager and scheduler kubeconfigs renewed; /root/.kube/config left alone: a token kubeconfig (TKEStack's: it does not expire)",
+    });
+    expect(node.count(script(COPY_KUBECONFIG_SCRIPT))).toBe(0);
+    expect(run.report.kubeconfigsCopied).toEqual([]);
+  });
+
+  it('copies over a copy of the old admin.conf, and leaves a kubeconfig with another certificate alone', async () => {
+    const pem = await selfSignedPem();
+    const facts = renewedFacts();
+    const serial = parseCertificate(pem).serial;
+    const certLine = `cert ${Buffer.from(pem).toString('base64')}\n`;
+    const runWith = async (oldAdminSerial: string) => {
+      facts.factsBefore.certs['admin.conf']!.serial = oldAdminSerial;
+      const node = new FakeNode()
+        .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: certLine })
+        .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
+      const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: facts } });
+      return { run, copies: node.count(script(COPY_KUBECONFIG_SCRIPT)) };
+    };
+    const same = await runWith(serial);
+    expect([same.run.record.message, same.copies]).toEqual([
+      'admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to /root/.kube/config',
+      1,
+    ]);
+    const other = await runWith(`${serial}0`);
+    expect([other.run.record.message, other.copies]).toEqual([
+      'admin, controller-manager and scheduler kubeconfigs renewed; /root/.kube/config left alone: not a copy of admin.conf (another client certificate)',
+      0,
+    ]);
   });
 });
 

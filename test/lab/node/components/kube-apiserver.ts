@@ -4,10 +4,12 @@
 // node's real etcd through --etcd-servers with the apiserver-etcd-client certificate (read for
 // every new connection).
 import { constants } from 'node:crypto';
+import fs from 'node:fs';
 import https from 'node:https';
 import { readFaults, readNodeConfig, writeFaults, type NodeConfig } from '../common/node-config.js';
 import { nodePaths } from '../common/paths.js';
 import { createHandler } from './apiserver/handler.js';
+import { parseTokenFile, type StaticTokens } from './apiserver/identity.js';
 import { ApiserverHealth } from './apiserver/health.js';
 import { ReplicaController } from './apiserver/replicas.js';
 import { readSeedFile, seedObjects } from './apiserver/seed.js';
@@ -42,7 +44,10 @@ function main(): void {
   const bindAddress = flags.get('bind-address') ?? '0.0.0.0';
   let serving: ServingCerts;
   let etcd: EtcdClient;
+  let tokens: StaticTokens | undefined;
   try {
+    const tokenFile = flags.get('token-auth-file');
+    if (tokenFile) tokens = parseTokenFile(fs.readFileSync(tokenFile, 'utf8'));
     serving = new ServingCerts({
       certFile: requireFlag(flags, 'tls-cert-file'),
       keyFile: requireFlag(flags, 'tls-private-key-file'),
@@ -76,6 +81,7 @@ function main(): void {
       log,
       kubernetesVersion: node.kubernetesVersion,
       serverAddress: `${advertise}:${port}`,
+      tokens,
     }),
   );
   server.on('error', (err) => log.fatal(`failed to listen on ${bindAddress}:${port}: ${errorMessage(err)}`));

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { errorMessage, type Klog } from '../klog.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, openApiV2, versionInfo } from './discovery.js';
 import type { ApiserverHealth, HealthEndpoint } from './health.js';
-import { identify, type Identity } from './identity.js';
+import { identify, type Identity, type StaticTokens } from './identity.js';
 import { findResource } from './resources.js';
 import { serveResource, type RestContext } from './rest.js';
 import {
@@ -24,6 +24,8 @@ export interface ApiserverContext extends RestContext {
   kubernetesVersion: string;
   /** host:port advertised in /api. */
   serverAddress: string;
+  /** From --token-auth-file (TKEStack's token kubeconfigs). */
+  tokens?: StaticTokens;
 }
 
 const maxBodyBytes = 8 * 1024 * 1024;
@@ -161,8 +163,8 @@ export function createHandler(ctx: ApiserverContext): (req: IncomingMessage, res
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'https://apiserver');
-    const who = identify(req.socket as TLSSocket);
-    const user = who.kind === 'invalid' ? `<invalid client certificate: ${who.reason}>` : who.name;
+    const who = identify(req.socket as TLSSocket, req.headers.authorization, ctx.tokens);
+    const user = who.kind === 'invalid' ? `<invalid credentials: ${who.reason}>` : who.name;
     const quiet =
       healthEndpoints.includes(url.pathname.split('/')[1] ?? '') || (req.method === 'GET' && usersSeen.has(user));
     usersSeen.add(user);

@@ -40,6 +40,18 @@ const apps = (kind: string, resource: string, shortNames: string[]): ResourceTyp
   storage: resource,
 });
 
+/** TKEStack's platform API (tke-platform-api, aggregated on a real global cluster): cluster-scoped. */
+const platform = (kind: string, resource: string, shortNames: string[]): ResourceType => ({
+  group: 'platform.tkestack.io',
+  version: 'v1',
+  kind,
+  resource,
+  singular: kind.toLowerCase(),
+  namespaced: false,
+  shortNames,
+  storage: `platform.tkestack.io/${resource}`,
+});
+
 export const resourceTypes: readonly ResourceType[] = [
   core('Namespace', 'namespaces', false, ['ns']),
   core('Node', 'nodes', false, ['no'], 'minions'),
@@ -62,6 +74,9 @@ export const resourceTypes: readonly ResourceType[] = [
     shortNames: [],
     storage: 'leases',
   },
+  platform('Cluster', 'clusters', ['cls']),
+  platform('Machine', 'machines', ['mc']),
+  platform('ClusterCredential', 'clustercredentials', ['cc']),
 ];
 
 /** The verbs every resource supports here (no watch: nothing in the lab needs one). */
@@ -71,6 +86,7 @@ export const groupVersions: readonly { group: string; version: string }[] = [
   { group: '', version: 'v1' },
   { group: 'apps', version: 'v1' },
   { group: 'coordination.k8s.io', version: 'v1' },
+  { group: 'platform.tkestack.io', version: 'v1' },
 ];
 
 export const apiVersionOf = (res: ResourceType): string => (res.group ? `${res.group}/${res.version}` : res.version);
