@@ -97,7 +97,7 @@ function durationFlag(flags: string, description: string, defaultText: string): 
 }
 
 /** Flags shared by `renew` and `check`. */
-function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
+function addRunOptions(cmd: Command, defaultPlaybook: string, env: NodeJS.ProcessEnv): Command {
   return (
     cmd
       // Not commander's requiredOption: on the program it would be demanded of every subcommand too.
@@ -124,6 +124,13 @@ function addRunOptions(cmd: Command, defaultPlaybook: string): Command {
       .option('--plain', 'line mode on a terminal too: one line per step, no live view, no colours')
       .option('--no-color', 'no colours, so line mode (also NO_COLOR)')
       .option('--accept-new-host-keys', 'record unknown SSH host keys in known_hosts (a changed key is always refused)')
+      // Both commands keep a record of every run there (renew also the tke/certs copies).
+      .addOption(
+        new Option(
+          '--output-dir <dir>',
+          'private local folder (0700) for a record of every run (runs/) and the tke/certs copies a restore needs',
+        ).default(defaultStateDir(env), STATE_DIR_HELP),
+      )
   );
 }
 
@@ -153,10 +160,6 @@ function renewOnlyOptions(env: NodeJS.ProcessEnv): Option[] {
       '60s',
     ),
     new Option(
-      '--output-dir <dir>',
-      'private local folder (0700) for a record of every run (runs/) and the tke/certs copies a restore needs',
-    ).default(defaultStateDir(env), STATE_DIR_HELP),
-    new Option(
       '--keep-backups <n>',
       "backups this tool keeps per master: after a renewal, older ones of its own are removed (others' files never)",
     )
@@ -184,7 +187,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     .showSuggestionAfterError(true);
 
   const renewOnly = renewOnlyOptions(io.env);
-  addRunOptions(program, bundledPlaybook('renew.yaml'))
+  addRunOptions(program, bundledPlaybook('renew.yaml'), io.env)
     .option('--dry-run', 'change nothing: read-only steps run, the others say what they would do')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--force', 'renew even certificates that are not due')
@@ -205,6 +208,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
         'Reports every certificate of every node (files, kubeconfigs, CAs; with --deep also what :6443 and :2379 serve), soonest expiry first; changes nothing.',
       ),
     bundledPlaybook('check.yaml'),
+    io.env,
   )
     .addOption(durationFlag('--warn <duration>', 'exit 10 when a certificate has less than this left', '30d'))
     .addOption(

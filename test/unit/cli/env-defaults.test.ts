@@ -47,7 +47,6 @@ const RENEW_ONLY = [
   '--restart-timeout',
   '--etcd-start-timeout',
   '--max-clock-skew',
-  '--output-dir',
   '--keep-backups',
 ];
 
