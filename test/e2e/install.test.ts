@@ -171,6 +171,7 @@ describe.skipIf(skip)(
     it('the installed `renew check` reports the lab node, run from another folder (the embedded playbook)', async () => {
       const res = await run(path.join(prefix, 'bin/renew'), [
         'check',
+        '--deep', // what :6443 and :2379 serve: the proof it reached the lab's API server and etcd
         '--inventory',
         lab.inventory,
         '--json',
@@ -212,7 +213,7 @@ describe.skipIf(skip)(
       });
 
       it('runs `check` on the lab, with no warning from Node (nothing is loaded from disk)', async () => {
-        const res = await run(exe, ['check', '--json'], env);
+        const res = await run(exe, ['check', '--deep', '--json'], env);
         expect(res.code, res.stderr).toBe(0);
         expect(res.stderr).not.toMatch(/Warning|single-executable/);
         const report = JSON.parse(res.stdout) as CheckJson;
@@ -258,7 +259,7 @@ describe.skipIf(skip)(
           const version = await run(qemu, ['-L', sysroot!, exe, 'version'], env);
           expect(version.code, version.stderr).toBe(0);
           expect(version.stdout).toMatch(/\nnode: v20\.\d+\.\d+ linux-arm64 \(single executable\)\n$/);
-          const res = await run(qemu, ['-L', sysroot!, exe, 'check', '--json'], env);
+          const res = await run(qemu, ['-L', sysroot!, exe, 'check', '--deep', '--json'], env);
           expect(res.code, res.stderr).toBe(0);
           expect(res.stderr).not.toMatch(/Warning|single-executable/);
           const report = JSON.parse(res.stdout) as CheckJson;
