@@ -90,7 +90,7 @@ describe.skipIf(skip)(`check on a renewal left half-restarted${skip ? ` (skipped
     for (const c of stale) expect(Date.parse(await started(c)) / 1000, c).toBeLessThan(renewedAtSec);
     expect(Date.parse(await started('kube-scheduler')) / 1000).toBeGreaterThanOrEqual(renewedAtSec);
     expect(after.stderr).toMatch(
-      /, 3 component\(s\) not restarted since their credentials changed \(real\/real-m1 etcd, real\/real-m1 kube-apiserver, real\/real-m1 kube-controller-manager\) \(exit code 12\)$/m,
+      /, 3 component\(s\) not restarted since their credentials changed \(real\/real-m1 etcd, real\/real-m1 kube-apiserver, real\/real-m1 kube-controller-manager\); soonest real\/real-m1 \S+ \d+d \(exit code 12\)$/m,
     );
   });
 });
