@@ -94,7 +94,7 @@ describe.skipIf(componentsSkipReason !== null)(
         );
         expect(r.stdout).toBe('');
       }
-      expect(lab.log('kube-apiserver')).toContain('user="<invalid client certificate: CERT_HAS_EXPIRED>"');
+      expect(lab.log('kube-apiserver')).toContain('user="<invalid credentials: CERT_HAS_EXPIRED>"');
     });
 
     it('kubectl gets the certs ConfigMap as YAML and JSON, and kubeadm-config', () => {
