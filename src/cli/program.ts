@@ -135,7 +135,7 @@ function addRunOptions(cmd: Command, defaultPlaybook: string, env: NodeJS.Proces
 }
 
 /** Flags of `renew` only: what a renewal changes, how long it waits, where it keeps its files. */
-function renewOnlyOptions(env: NodeJS.ProcessEnv): Option[] {
+function renewOnlyOptions(): Option[] {
   return [
     durationFlag('--renew-within <duration>', 'renew a certificate when less than this is left', '30d'),
     durationFlag('--health-timeout <duration>', 'longest wait for a control plane to be healthy again', '300s'),
@@ -186,7 +186,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
     })
     .showSuggestionAfterError(true);
 
-  const renewOnly = renewOnlyOptions(io.env);
+  const renewOnly = renewOnlyOptions();
   addRunOptions(program, bundledPlaybook('renew.yaml'), io.env)
     .option('--dry-run', 'change nothing: read-only steps run, the others say what they would do')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')

@@ -8,7 +8,7 @@ import { tail } from '../playbook/remote.js';
 import type { MutatingModule } from '../playbook/types.js';
 import { COPY_KUBECONFIG_SCRIPT } from '../kube/scripts/backup.js';
 import { KUBERNETES_DIR } from '../kube/paths.js';
-import { kubeconfigVerdict, type KubeconfigVerdict } from './support/kubeconfig-kind.js';
+import { adminIdentity, kubeconfigVerdict, type KubeconfigVerdict } from './support/kubeconfig-kind.js';
 import { getFacts } from './support/state.js';
 import { kubeconfigTargets, type KubeconfigTarget } from './support/users.js';
 
@@ -28,9 +28,10 @@ export const kubeconfigsModule: MutatingModule<Record<string, never>, Judged[]> 
   async decide(ctx) {
     // Before the renewal, the node's admin.conf is the old one.
     const oldAdminSerial = (ctx.facts.factsBefore ?? getFacts(ctx)).certs['admin.conf']?.serial;
+    const admin = await adminIdentity(ctx, `${KUBERNETES_DIR}/admin.conf`);
     const targets: Judged[] = [];
     for (const t of await kubeconfigTargets(ctx))
-      targets.push({ ...t, verdict: await kubeconfigVerdict(ctx, t.path, oldAdminSerial) });
+      targets.push({ ...t, verdict: await kubeconfigVerdict(ctx, t.path, oldAdminSerial, admin) });
     const copies = targets.filter((t) => t.verdict.copy).map((t) => t.path);
     const left = targets.filter((t) => !t.verdict.copy);
     const parts = [

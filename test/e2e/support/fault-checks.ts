@@ -71,9 +71,15 @@ export async function badBackups(lab: Lab, node: string): Promise<string[]> {
   return res.stdout.split('\n').filter(Boolean);
 }
 
-export async function backupCount(lab: Lab, node: string): Promise<number> {
-  const res = await lab.exec(node, ['sh', '-c', 'ls -1d /var/lib/kube-cert-renew/backups/*/ 2>/dev/null | wc -l']);
-  return Number(res.stdout.trim());
+/** The newest of the node's backup directories (their names start with a UTC stamp), or ''. A count
+ *  would not do: --keep-backups prunes the oldest after a renewal. */
+export async function newestBackup(lab: Lab, node: string): Promise<string> {
+  const res = await lab.exec(node, [
+    'sh',
+    '-c',
+    'ls -1d /var/lib/kube-cert-renew/backups/*/ 2>/dev/null | sort | tail -n 1',
+  ]);
+  return res.stdout.trim();
 }
 
 /** Every master of the cluster: API server healthy, every component running; etcd quorum. */

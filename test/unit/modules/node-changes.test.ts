@@ -22,7 +22,7 @@ import { command, FakeNode, nodeFacts, runModule, script, sections } from './har
 const SUM = 'a'.repeat(64);
 
 /** A real certificate (its serial is what the module compares), from the openssl CLI. */
-async function selfSignedPem(): Promise<string> {
+async function selfSignedPem(cn = 'kubernetes-admin'): Promise<string> {
   const { stdout } = await promisify(execFile)('openssl', [
     'req',
     '-x509',
@@ -34,7 +34,7 @@ async function selfSignedPem(): Promise<string> {
     '-keyout',
     '/dev/null',
     '-subj',
-    '/CN=kubernetes-admin',
+    `/CN=${cn}`,
     '-days',
     '1',
   ]);
@@ -57,7 +57,8 @@ describe('kubeconfigs', () => {
       status: 'changed',
       message: 'admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to /root/.kube/config',
     });
-    expect(node.calls[1]!.slice(4)).toEqual(['/etc/kubernetes/admin.conf', '/root/.kube/config', 'root', 'root']);
+    const copy = node.calls.find(script(COPY_KUBECONFIG_SCRIPT));
+    expect(copy?.slice(4)).toEqual(['/etc/kubernetes/admin.conf', '/root/.kube/config', 'root', 'root']);
     expect(run.report.kubeconfigsCopied).toEqual(['/root/.kube/config']);
   });
 
@@ -111,26 +112,31 @@ describe('kubeconfigs', () => {
     expect(run.report.kubeconfigsCopied).toEqual([]);
   });
 
-  it('copies over a copy of the old admin.conf, and leaves a kubeconfig with another certificate alone', async () => {
-    const pem = await selfSignedPem();
+  it('copies over a copy of the old admin.conf, or an older one (a stopped run), and leaves another user alone', async () => {
+    // Self-signed, so each is its own CA: "same CA" below means the same subject as issuer.
+    const [copyPem, renewedAdminPem, otherPem] = await Promise.all([
+      selfSignedPem(),
+      selfSignedPem(),
+      selfSignedPem('someone-else'),
+    ]);
+    const line = (pem: string): string => `cert ${Buffer.from(pem).toString('base64')}\n`;
     const facts = renewedFacts();
-    const serial = parseCertificate(pem).serial;
-    const certLine = `cert ${Buffer.from(pem).toString('base64')}\n`;
-    const runWith = async (oldAdminSerial: string) => {
+    const runWith = async (userPem: string, oldAdminSerial: string) => {
       facts.factsBefore.certs['admin.conf']!.serial = oldAdminSerial;
       const node = new FakeNode()
-        .on(script(KUBECONFIG_KIND_SCRIPT), { stdout: certLine })
+        .on(script(KUBECONFIG_KIND_SCRIPT), (argv) =>
+          argv.at(-1) === '/etc/kubernetes/admin.conf' ? { stdout: line(renewedAdminPem) } : { stdout: line(userPem) },
+        )
         .on(script(COPY_KUBECONFIG_SCRIPT), { stdout: `src=${SUM}\ndst=${SUM}\n` });
       const run = await runModule(kubeconfigsModule, {}, { nodes: { m1: node }, facts: { m1: facts } });
-      return { run, copies: node.count(script(COPY_KUBECONFIG_SCRIPT)) };
+      return [run.record.message, node.count(script(COPY_KUBECONFIG_SCRIPT))];
     };
-    const same = await runWith(serial);
-    expect([same.run.record.message, same.copies]).toEqual([
-      'admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to /root/.kube/config',
-      1,
-    ]);
-    const other = await runWith(`${serial}0`);
-    expect([other.run.record.message, other.copies]).toEqual([
+    const copied =
+      'admin, controller-manager and scheduler kubeconfigs renewed; admin.conf copied to /root/.kube/config';
+    expect(await runWith(copyPem, parseCertificate(copyPem).serial)).toEqual([copied, 1]);
+    // A run stopped between kubeadm and this copy: the re-run's "old" admin.conf is already renewed.
+    expect(await runWith(copyPem, parseCertificate(renewedAdminPem).serial)).toEqual([copied, 1]);
+    expect(await runWith(otherPem, parseCertificate(renewedAdminPem).serial)).toEqual([
       'admin, controller-manager and scheduler kubeconfigs renewed; /root/.kube/config left alone: not a copy of admin.conf (another client certificate)',
       0,
     ]);
