@@ -21,7 +21,7 @@ const leftAloneText = (left: Judged[]): string => left.map((t) => `${t.path} lef
 export const kubeconfigsModule: MutatingModule<Record<string, never>, Judged[]> = {
   name: 'kubeconfigs',
   description:
-    "Checks the control-plane kubeconfigs were renewed and copies admin.conf to root's and the SSH user's ~/.kube/config where it is a copy of the old admin.conf (a token kubeconfig is left alone).",
+    "Checks the control-plane kubeconfigs were renewed and copies admin.conf to root's and the SSH user's ~/.kube/config where it is a copy of admin.conf, old or older (a token kubeconfig is left alone).",
   args: z.object({}).strict(),
   mutates: true,
   onlyWhenDue: () => true,

@@ -1,6 +1,6 @@
 // Whether a user's kubeconfig may be replaced by the renewed admin.conf: only when it is missing or a
-// copy of the old admin.conf (same client certificate). TKEStack writes /root/.kube/config as a
-// token kubeconfig that never expires (EnsureKubeconfig, tkestack/tke
+// copy of admin.conf (the old one's client certificate, or an older one: same user, same CA).
+// TKEStack writes /root/.kube/config as a token kubeconfig that never expires (EnsureKubeconfig, tkestack/tke
 // pkg/platform/provider/baremetal/cluster/create.go); copying admin.conf over it, as TKEStack's
 // renewal guide says, would swap it for a one-year certificate. Any other kubeconfig is someone's
 // own choice: left alone too.
