@@ -1,6 +1,7 @@
 // TKEStack objects of a lab global cluster, read with the real kubectl inside a master.
 import { expect } from 'vitest';
 import type { Lab } from './lab.js';
+import { fileSerial, servedSerial } from './node-files.js';
 
 export interface ConfigMap {
   metadata: { resourceVersion: string };
@@ -101,4 +102,24 @@ export function disturbed(pods: Pod[], replicasByApp: Map<string, number>): stri
       return mine.length !== n || mine.some((p) => p.deleting || p.phase !== 'Running');
     })
     .map(([app]) => app);
+}
+
+/** A renewed master: :6443 and :2379 serve the files on disk, and apiserver.crt has a year ahead. */
+export async function expectServesRenewedFiles(lab: Lab, node: string): Promise<void> {
+  expect(await servedSerial(lab, node, 6443), `${node} :6443`).toBe(
+    await fileSerial(lab, node, '/etc/kubernetes/pki/apiserver.crt'),
+  );
+  expect(await servedSerial(lab, node, 2379), `${node} :2379`).toBe(
+    await fileSerial(lab, node, '/etc/kubernetes/pki/etcd/server.crt'),
+  );
+  const end = await lab.exec(node, [
+    'openssl',
+    'x509',
+    '-noout',
+    '-checkend',
+    String(360 * 86400),
+    '-in',
+    '/etc/kubernetes/pki/apiserver.crt',
+  ]);
+  expect(end.code, `${node}: apiserver.crt valid for another 360 days`).toBe(0);
 }
